@@ -1,0 +1,137 @@
+package events
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+)
+
+// catalog is every event Ringmaster knows. Add an event here and run
+// `make docs` to regenerate docs/events.md.
+var catalog = []Spec{
+	{Name: "build.requested", Version: 1, Kind: Command, Service: "builder", payload: BuildRequested{},
+		Doc: "Build a stack's components × distros matrix and publish the packages."},
+	{Name: "source.fetch.requested", Version: 1, Kind: Command, Service: "builder", payload: SourceFetchRequested{},
+		Doc: "Download a source archive, verify its sha256 and keep it in the content-addressed cache."},
+	{Name: "repo.publish.requested", Version: 1, Kind: Command, Service: "repo-publisher", payload: RepoPublishRequested{},
+		Doc: "Publish packages into a channel's signed APT and YUM repositories."},
+	{Name: "cluster.create.requested", Version: 1, Kind: Command, Service: "provisioner", payload: ClusterCreateRequested{},
+		Doc: "Check a cluster spec against the compatibility policy and create the cluster."},
+	{Name: "cluster.destroy.requested", Version: 1, Kind: Command, Service: "provisioner", payload: ClusterDestroyRequested{},
+		Doc: "Remove a cluster in any state, found by label."},
+	{Name: "test.run.requested", Version: 1, Kind: Command, Service: "tester", payload: TestRunRequested{},
+		Doc: "Run test suites against a cluster."},
+	{Name: "sweep.run.requested", Version: 1, Kind: Command, Service: "tester", payload: SweepRunRequested{},
+		Doc: "Run a compatibility sweep over version combinations."},
+	{Name: "realm.create.requested", Version: 1, Kind: Command, Service: "kerberos-realm", payload: RealmCreateRequested{},
+		Doc: "Start a KDC for a cluster, create its realm, principals and keytabs."},
+	{Name: "realm.trust.requested", Version: 1, Kind: Command, Service: "kerberos-realm", payload: RealmTrustRequested{},
+		Doc: "Set up or remove cross-realm trust between realms."},
+	{Name: "service.ping.requested", Version: 1, Kind: Command, Service: AnyService, payload: ServicePingRequested{},
+		Doc: "Ask a service to answer through its worker loop (`ring ping`)."},
+
+	{Name: "build.succeeded", Version: 1, Kind: Fact, Service: "builder", payload: BuildSucceeded{},
+		Doc: "A matrix cell built; its packages are in the blob store."},
+	{Name: "build.failed", Version: 1, Kind: Fact, Service: "builder", payload: BuildFailed{},
+		Doc: "A matrix cell failed, or was skipped because a dependency failed."},
+	{Name: "source.fetched", Version: 1, Kind: Fact, Service: "builder", payload: SourceFetched{},
+		Doc: "A verified source archive is in the cache."},
+	{Name: "repo.published", Version: 1, Kind: Fact, Service: "repo-publisher", payload: RepoPublished{},
+		Doc: "Signed repository metadata is live for readers."},
+	{Name: "mirror.synced", Version: 1, Kind: Fact, Service: "ring", payload: MirrorSynced{},
+		Doc: "A mirror was verified and made current."},
+	{Name: "cluster.ready", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterReady{},
+		Doc: "A cluster's services answered their readiness probes."},
+	{Name: "cluster.rejected", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterRejected{},
+		Doc: "The compatibility policy denied a cluster spec; nothing was created."},
+	{Name: "cluster.failed", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterFailed{},
+		Doc: "A cluster could not be created."},
+	{Name: "cluster.destroyed", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterDestroyed{},
+		Doc: "A cluster and everything labelled with it are gone."},
+	{Name: "test.finished", Version: 1, Kind: Fact, Service: "tester", payload: TestFinished{},
+		Doc: "A test run finished; JUnit XML is in the blob store."},
+	{Name: "sweep.finished", Version: 1, Kind: Fact, Service: "tester", payload: SweepFinished{},
+		Doc: "A compatibility sweep finished and its results were recorded."},
+	{Name: "realm.ready", Version: 1, Kind: Fact, Service: "kerberos-realm", payload: RealmReady{},
+		Doc: "A realm's KDC runs and every node has its keytabs and krb5.conf."},
+	{Name: "realm.trusted", Version: 1, Kind: Fact, Service: "kerberos-realm", payload: RealmTrusted{},
+		Doc: "Cross-realm trust was set up or removed."},
+	{Name: "service.pong", Version: 1, Kind: Fact, Service: AnyService, payload: ServicePong{},
+		Doc: "A service answered a ping."},
+	{Name: "command.failed", Version: 1, Kind: Fact, Service: AnyService, payload: CommandFailed{},
+		Doc: "A service gave up on a command; the message is in the dead-letter stream."},
+}
+
+var (
+	byName = map[string]Spec{}
+	byGo   = map[reflect.Type]Spec{}
+)
+
+func init() {
+	for _, s := range catalog {
+		if _, dup := byName[s.Name]; dup {
+			panic("events: duplicate event name " + s.Name)
+		}
+		byName[s.Name] = s
+		byGo[reflect.TypeOf(s.payload)] = s
+	}
+}
+
+// All returns the catalog sorted by kind, then name.
+func All() []Spec {
+	out := append([]Spec(nil), catalog...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Lookup finds the spec of a CloudEvents type. An unknown name wraps
+// ErrUnknownType; a known name with another major version wraps ErrUnknownVersion.
+func Lookup(ceType string) (Spec, error) {
+	name, major, err := ParseType(ceType)
+	if err != nil {
+		return Spec{}, err
+	}
+	s, ok := byName[name]
+	if !ok {
+		return Spec{}, fmt.Errorf("event type %q: %w", ceType, ErrUnknownType)
+	}
+	if s.Version != major {
+		return Spec{}, fmt.Errorf("event type %q: %w (this build knows v%d)", ceType, ErrUnknownVersion, s.Version)
+	}
+	return s, nil
+}
+
+// ByName finds a spec by its dotted name, e.g. "build.requested".
+func ByName(name string) (Spec, bool) {
+	s, ok := byName[name]
+	return s, ok
+}
+
+// Of finds the spec of a payload value (a struct of the catalog or a pointer to one).
+func Of(payload any) (Spec, error) {
+	t := reflect.TypeOf(payload)
+	if t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	s, ok := byGo[t]
+	if !ok {
+		return Spec{}, fmt.Errorf("%v: %w", t, ErrNotRegistered)
+	}
+	return s, nil
+}
+
+// CommandsOf lists the commands a service consumes, including those every service answers.
+func CommandsOf(service string) []Spec {
+	var out []Spec
+	for _, s := range All() {
+		if s.Kind == Command && (s.Service == service || s.Service == AnyService) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

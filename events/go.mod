@@ -1,0 +1,3 @@
+module ringmaster.dev/events
+
+go 1.26

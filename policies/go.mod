@@ -1,0 +1,3 @@
+module ringmaster.dev/policies
+
+go 1.26

@@ -1,0 +1,40 @@
+package bus
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// doneMarks records which commands a service has finished, so a command
+// redelivered after its effects and facts were made is acknowledged without
+// running again — also after the de-duplication window has passed.
+type doneMarks struct{ kv jetstream.KeyValue }
+
+func doneKey(service, eventID string) string {
+	h := sha256.Sum256([]byte(eventID))
+	return service + "." + hex.EncodeToString(h[:16])
+}
+
+func (m doneMarks) isDone(ctx context.Context, service, eventID string) (bool, error) {
+	_, err := m.kv.Get(ctx, doneKey(service, eventID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("done marker: %w", err)
+	}
+	return true, nil
+}
+
+func (m doneMarks) markDone(ctx context.Context, service, eventID string) error {
+	_, err := m.kv.Create(ctx, doneKey(service, eventID), []byte(eventID))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return fmt.Errorf("done marker: %w", err)
+	}
+	return nil
+}

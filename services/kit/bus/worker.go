@@ -1,0 +1,189 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+	"ringmaster.dev/events"
+)
+
+// Worker consumes one service's command stream through a durable pull
+// consumer and runs a handler per command type.
+type Worker struct {
+	Conn    *Conn
+	Service string
+	// Handlers maps event names ("build.requested") to handlers.
+	Handlers map[string]Handler
+	// Middleware wraps every handler; the first is outermost. Recover is
+	// always innermost-but-one, so a panic never kills the process.
+	Middleware []Middleware
+	// Concurrency bounds the commands handled at once (default 1).
+	Concurrency int
+	// AckWait is how long a delivery may go without an ack or heartbeat
+	// before the server redelivers it (default 30 s). Handlers heartbeat
+	// every AckWait/3, so long jobs need no long AckWait.
+	AckWait time.Duration
+	// MaxDeliver bounds the attempts before a message is dead-lettered (default 5).
+	MaxDeliver int
+	// Backoff is the nak delay after a failed attempt (default 1 s doubling, at most 1 min).
+	Backoff func(attempt int) time.Duration
+	// ShutdownGrace is how long in-flight handlers may finish after the
+	// worker's context ends; then they are cancelled and nak'ed (default 10 s).
+	ShutdownGrace time.Duration
+	// MaxBody is the largest body accepted (default events.MaxBodyBytes).
+	MaxBody int
+	// SkipDoneMarkers turns off the per-command done marker (benchmarks).
+	SkipDoneMarkers bool
+	Log             zerolog.Logger
+	Metrics         *Metrics
+}
+
+func (w *Worker) defaults() {
+	if w.Concurrency < 1 {
+		w.Concurrency = 1
+	}
+	if w.AckWait <= 0 {
+		w.AckWait = 30 * time.Second
+	}
+	if w.MaxDeliver < 1 {
+		w.MaxDeliver = 5
+	}
+	if w.Backoff == nil {
+		w.Backoff = ExponentialBackoff(time.Second, time.Minute)
+	}
+	if w.ShutdownGrace <= 0 {
+		w.ShutdownGrace = 10 * time.Second
+	}
+	if w.MaxBody <= 0 {
+		w.MaxBody = events.MaxBodyBytes
+	}
+	if w.Metrics == nil {
+		w.Metrics = &Metrics{}
+	}
+}
+
+// ExponentialBackoff doubles from base up to max.
+func ExponentialBackoff(base, max time.Duration) func(int) time.Duration {
+	return func(attempt int) time.Duration {
+		d := base
+		for i := 1; i < attempt && d < max; i++ {
+			d *= 2
+		}
+		return min(d, max)
+	}
+}
+
+// ConsumerConfig is the durable consumer of a service. The server may deliver
+// once more than MaxDeliver so that a message whose last attempt died with
+// its process still reaches the dead-letter stream.
+func (w *Worker) ConsumerConfig() jetstream.ConsumerConfig {
+	w.defaults()
+	return jetstream.ConsumerConfig{
+		Durable:       w.Service,
+		Description:   "commands handled by " + w.Service,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       w.AckWait,
+		MaxDeliver:    w.MaxDeliver + 1,
+		MaxAckPending: max(w.Concurrency*2, 16),
+		FilterSubject: events.CommandSubjects(w.Service),
+	}
+}
+
+// Run consumes until ctx ends, then lets in-flight work finish within
+// ShutdownGrace, cancels and naks what is left, and returns.
+func (w *Worker) Run(ctx context.Context) error {
+	w.defaults()
+	cons, err := w.Conn.JS.CreateOrUpdateConsumer(ctx, events.CommandStream(w.Service), w.ConsumerConfig())
+	if err != nil {
+		return fmt.Errorf("%s: consumer: %w", w.Service, err)
+	}
+	var marks doneMarks
+	if !w.SkipDoneMarkers {
+		kv, err := w.Conn.JS.KeyValue(ctx, DoneBucket)
+		if err != nil {
+			return fmt.Errorf("%s: done markers: %w (run EnsureTopology first)", w.Service, err)
+		}
+		marks = doneMarks{kv: kv}
+	}
+	// Handlers run under hctx, which outlives ctx by ShutdownGrace.
+	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer hcancel()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(w.ShutdownGrace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			hcancel()
+		case <-hctx.Done():
+		}
+	})
+	defer stopGrace()
+
+	slots := make(chan struct{}, w.Concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		// Wait for a free slot, then fetch as many messages as there are free slots.
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		free := 1
+	fill:
+		for free < w.Concurrency {
+			select {
+			case slots <- struct{}{}:
+				free++
+			default:
+				break fill
+			}
+		}
+		fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
+		batch, err := cons.Fetch(free, jetstream.FetchContext(fctx))
+		if err != nil {
+			fcancel()
+			for range free {
+				<-slots
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			w.Log.Warn().Err(err).Msg("fetch failed; retrying")
+			sleep(ctx, time.Second)
+			continue
+		}
+		got := 0
+		for msg := range batch.Messages() {
+			got++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				w.handle(hctx, marks, msg)
+			}()
+		}
+		fcancel()
+		for range free - got {
+			<-slots
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+			w.Log.Debug().Err(err).Msg("fetch ended")
+		}
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,112 @@
+package service
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/logging"
+)
+
+// Env var names shared by every service binary and `ring`.
+const (
+	EnvNATS        = "RING_NATS_URL"
+	EnvLogLevel    = "RING_LOG_LEVEL"
+	EnvConcurrency = "RING_CONCURRENCY"
+	EnvWorkDir     = "RING_WORK_DIR"
+	EnvAckWait     = "RING_ACK_WAIT"
+	DefaultNATS    = "nats://127.0.0.1:4222"
+)
+
+// Flags are the settings of a service process.
+type Flags struct {
+	NATS, LogLevel, WorkDir string
+	S3                      blob.Config
+	Concurrency             int
+	AckWait                 time.Duration
+}
+
+// Main runs one service alone against external NATS and S3: flags, then
+// RING_* environment variables, then defaults. SIGINT/SIGTERM stop it
+// gracefully. It exits the process.
+func Main(name string, factory Factory) {
+	fs := flag.NewFlagSet(name, flag.ExitOnError)
+	f := Flags{S3: blob.ConfigFromEnv()}
+	fs.StringVar(&f.NATS, "nats", envOr(EnvNATS, DefaultNATS), "NATS URL with JetStream (env "+EnvNATS+")")
+	fs.StringVar(&f.S3.Endpoint, "s3", f.S3.Endpoint, "S3 endpoint URL (env "+blob.EnvURL+"; credentials from "+blob.EnvAccessKey+" and "+blob.EnvSecretKey+")")
+	fs.StringVar(&f.S3.Bucket, "bucket", f.S3.Bucket, "S3 bucket (env "+blob.EnvBucket+")")
+	fs.StringVar(&f.LogLevel, "log-level", envOr(EnvLogLevel, "info"), "log level: "+logging.Levels+" (env "+EnvLogLevel+")")
+	fs.IntVar(&f.Concurrency, "concurrency", envInt(EnvConcurrency, runtime.NumCPU()), "commands handled at once (env "+EnvConcurrency+")")
+	fs.DurationVar(&f.AckWait, "ack-wait", envDuration(EnvAckWait, 30*time.Second), "redeliver a command when its handler sends no heartbeat for this long (env "+EnvAckWait+")")
+	fs.StringVar(&f.WorkDir, "work-dir", envOr(EnvWorkDir, filepath.Join(os.TempDir(), "ringmaster-"+name)), "scratch directory (env "+EnvWorkDir+")")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s — the Ringmaster %s service, alone against external NATS and S3.\n\nUsage:\n  %s [flags]\n\nExample:\n  RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… %s --nats nats://127.0.0.1:4222 --s3 http://127.0.0.1:9000\n\nFlags:\n", name, name, name, name)
+		fs.PrintDefaults()
+	}
+	_ = fs.Parse(os.Args[1:])
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := RunAlone(ctx, name, factory, f); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// RunAlone connects to NATS and S3 as f says and runs the service until ctx ends.
+func RunAlone(ctx context.Context, name string, factory Factory, f Flags) error {
+	log, err := logging.New(os.Stderr, f.LogLevel)
+	if err != nil {
+		return err
+	}
+	conn, err := bus.Connect(ctx, f.NATS, name)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.EnsureTopology(ctx); err != nil {
+		return err
+	}
+	store, err := blob.Open(ctx, f.S3)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.WorkDir, 0o700); err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	deps := Deps{Bus: conn, Blob: store, Log: log, WorkDir: f.WorkDir}
+	def, err := factory(ctx, deps)
+	if err != nil {
+		return err
+	}
+	return Run(ctx, deps, def, Options{Concurrency: f.Concurrency, AckWait: f.AckWait})
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(k string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(k)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+func envDuration(k string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(k)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}

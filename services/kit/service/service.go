@@ -1,0 +1,98 @@
+// Package service runs one Ringmaster service: its worker on the service's
+// command stream, the built-in ping handler, and its presence heartbeat.
+// The same Definition runs in-process under `ring up` or alone through Main.
+package service
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/presence"
+)
+
+// Version is set at link time (-X ringmaster.dev/kit/service.Version=…).
+var Version = "dev"
+
+// Deps are what a service gets from its host process.
+type Deps struct {
+	Bus  *bus.Conn
+	Blob *blob.Store
+	Log  zerolog.Logger
+	// WorkDir is scratch space owned by this service instance.
+	WorkDir string
+}
+
+// Definition is what a service is: a name and its command handlers.
+type Definition struct {
+	Name string
+	// Handlers maps command names ("build.requested") to handlers.
+	Handlers map[string]bus.Handler
+}
+
+// Factory builds a service's definition from its dependencies.
+type Factory func(ctx context.Context, deps Deps) (Definition, error)
+
+// Options tune the worker.
+type Options struct {
+	Concurrency int
+	// AckWait is the worker's AckWait (0: its default).
+	AckWait time.Duration
+	// Worker, if set, adjusts the worker before it runs (tests, benchmarks).
+	Worker func(*bus.Worker)
+}
+
+// Run runs def until ctx ends, then stops gracefully.
+func Run(ctx context.Context, deps Deps, def Definition, opts Options) error {
+	instance := uuid.NewString()[:8]
+	log := deps.Log.With().Str("service", def.Name).Str("instance", instance).Logger()
+	handlers := map[string]bus.Handler{"service.ping.requested": ping(instance)}
+	for name, h := range def.Handlers {
+		spec, ok := events.ByName(name)
+		if !ok || spec.Kind != events.Command || (spec.Service != def.Name && spec.Service != events.AnyService) {
+			return fmt.Errorf("service %s: %q is not a command of %s in the events catalog", def.Name, name, def.Name)
+		}
+		handlers[name] = h
+	}
+	w := &bus.Worker{
+		Conn: deps.Bus, Service: def.Name, Handlers: handlers, Concurrency: opts.Concurrency, AckWait: opts.AckWait,
+		Middleware: []bus.Middleware{bus.Logging()}, Log: log, Metrics: &bus.Metrics{},
+	}
+	if opts.Worker != nil {
+		opts.Worker(w)
+	}
+	host, _ := os.Hostname()
+	rec := presence.Record{Service: def.Name, Instance: instance, Host: host, PID: os.Getpid(), Version: Version}
+	rec.Started = time.Now().UTC()
+
+	var wg sync.WaitGroup
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = presence.Beat(beatCtx, deps.Bus.JS, func() presence.Record {
+			r := rec
+			r.Counters = w.Metrics.Snapshot()
+			return r
+		})
+	}()
+	log.Info().Msg("service started")
+	err := w.Run(ctx)
+	stopBeat()
+	wg.Wait()
+	log.Info().Msg("service stopped")
+	return err
+}
+
+func ping(instance string) bus.Handler {
+	return func(d *bus.Delivery) error {
+		return d.Emit(&events.ServicePong{Service: d.Service, Instance: instance, Version: Version})
+	}
+}

@@ -1,0 +1,3 @@
+module ringmaster.dev/ring
+
+go 1.26
