@@ -42,12 +42,8 @@ var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // rawURL if it is not. It is idempotent: the cache object is written only if
 // absent, keyed by content, so a repeated or concurrent fetch stores it once.
 func (f *Fetcher) Fetch(ctx context.Context, rawURL, sum string) (Result, error) {
-	if !hexSHA256.MatchString(sum) {
-		return Result{}, fmt.Errorf("%w: sha256 %q: want 64 lowercase hex digits", ErrBadRequest, sum)
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Result{}, fmt.Errorf("%w: url %q: want an http:// or https:// URL", ErrBadRequest, rawURL)
+	if err := Validate(rawURL, sum); err != nil {
+		return Result{}, err
 	}
 	key := Key(sum)
 	if info, err := f.Blobs.Stat(ctx, key); err == nil {
@@ -71,6 +67,18 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL, sum string) (Result, error)
 	}
 	failpoint.Hit("source-stored")
 	return Result{Key: key, Size: size}, nil
+}
+
+// Validate checks a fetch request before anything is sent or written.
+func Validate(rawURL, sum string) error {
+	if !hexSHA256.MatchString(sum) {
+		return fmt.Errorf("%w: sha256 %q: want 64 lowercase hex digits", ErrBadRequest, sum)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: url %q: want an http:// or https:// URL", ErrBadRequest, rawURL)
+	}
+	return nil
 }
 
 // download fetches rawURL into a temporary file, retrying transient

@@ -27,22 +27,22 @@ type Config struct {
 func (c Config) normalize() (Config, error) {
 	var errs []error
 	if c.Dir == "" {
-		errs = append(errs, errors.New("Dir is required"))
+		errs = append(errs, errors.New("config field Dir is required"))
 	}
 	if c.AccessKey == "" {
-		errs = append(errs, errors.New("AccessKey is required"))
+		errs = append(errs, errors.New("config field AccessKey is required"))
 	}
 	if c.SecretKey == "" {
-		errs = append(errs, errors.New("SecretKey is required"))
+		errs = append(errs, errors.New("config field SecretKey is required"))
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:0"
 	}
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("Addr %q is not host:port: %w", c.Addr, err))
+		errs = append(errs, fmt.Errorf("config field Addr %q is not host:port: %w", c.Addr, err))
 	} else if port == "" {
-		errs = append(errs, fmt.Errorf("Addr %q has no port (use %s:0 for a free port)", c.Addr, host))
+		errs = append(errs, fmt.Errorf("config field Addr %q has no port (use %s:0 for a free port)", c.Addr, host))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("s3server: invalid config: %w", err)

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/bus"
+)
+
+func newPing(g *globals) *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "ping",
+		Short: "Send a ping command to every service and wait for each pong",
+		Long: `Publish service.ping.requested on every service's command stream and wait for
+the service.pong facts: a round trip through each service's stream, durable
+consumer, worker and handler. Exits non-zero if a service does not answer.`,
+		Example: "  ring ping\n  ring ping --timeout 30s",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return pingAll(cmd.Context(), cmd.OutOrStdout(), g.natsURL(), timeout)
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for every pong")
+	return cmd
+}
+
+func pingAll(ctx context.Context, out io.Writer, url string, timeout time.Duration) error {
+	conn, err := bus.Connect(ctx, url, "ring")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	run := uuid.NewString()
+	facts, stop, err := watchRun(conn, run)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	sent := map[string]time.Time{}
+	for _, svc := range events.Services {
+		sent[svc] = time.Now()
+		if _, err := conn.Publish(ctx, &events.ServicePingRequested{Note: "ring ping"}, bus.WithService(svc), bus.WithRunID(run)); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "→ %-16s ringmaster.service.ping.requested.v1  run %s\n", svc, run[:8])
+	}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	got := map[string]bool{}
+	for len(got) < len(sent) {
+		select {
+		case env := <-facts:
+			if env.Type != "ringmaster.service.pong.v1" {
+				continue
+			}
+			var pong events.ServicePong
+			if json.Unmarshal(env.Data, &pong) != nil || got[pong.Service] {
+				continue
+			}
+			got[pong.Service] = true
+			fmt.Fprintf(out, "← %-16s %s  instance %s  %s\n", pong.Service, env.Type, pong.Instance, time.Since(sent[pong.Service]).Round(10*time.Microsecond))
+		case <-deadline.C:
+			var missing []string
+			for svc := range sent {
+				if !got[svc] {
+					missing = append(missing, svc)
+				}
+			}
+			sort.Strings(missing)
+			fmt.Fprintf(out, "no answer within %s from: %v (is the service running? see `ring status`)\n", timeout, missing)
+			return exitError{code: 1}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	fmt.Fprintf(out, "all %d services answered\n", len(got))
+	return nil
+}

@@ -1,0 +1,95 @@
+// Package cli is the `ring` command tree.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/logging"
+	"ringmaster.dev/kit/service"
+	"ringmaster.dev/ring/platform"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	nats     string
+	logLevel string
+}
+
+// exitError carries a specific exit code; its message is already printed.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Execute runs the command line and returns the process exit code.
+func Execute() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	if err := root.ExecuteContext(ctx); err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		fmt.Fprintln(os.Stderr, "ring:", err)
+		return 1
+	}
+	return 0
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "ring",
+		Short: "Ringmaster: build, publish, provision and test a data-platform stack",
+		Long: `Ringmaster builds components into DEB and RPM packages, publishes signed
+repositories, assembles test clusters and runs their tests — as small
+event-driven services on NATS JetStream and S3.`,
+		Example: `  ring up                 # everything in one process (embedded NATS and S3)
+  ring ping               # a round trip through every service
+  ring events tail        # watch events live`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.nats, "nats", os.Getenv(service.EnvNATS), "NATS URL (env "+service.EnvNATS+"; default: the one ring up runs)")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr(service.EnvLogLevel, "info"), "log level: "+logging.Levels)
+	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newVersion())
+	return root
+}
+
+// natsURL is --nats, else the endpoint `ring up` recorded, else the default.
+func (g *globals) natsURL() string {
+	if g.nats != "" {
+		return g.nats
+	}
+	if home, err := platform.Home(); err == nil {
+		if e, err := platform.ReadEndpoints(home); err == nil && e.NATS != "" {
+			return e.NATS
+		}
+	}
+	return service.DefaultNATS
+}
+
+func (g *globals) connect(ctx context.Context) (*bus.Conn, error) {
+	c, err := bus.Connect(ctx, g.natsURL(), "ring")
+	if err != nil {
+		return nil, fmt.Errorf("%w\n(is `ring up` running? start it in another terminal, or pass --nats)", err)
+	}
+	return c, nil
+}
+
+func (g *globals) logger() (zerolog.Logger, error) { return logging.New(os.Stderr, g.logLevel) }
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

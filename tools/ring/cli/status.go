@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/presence"
+)
+
+func newStatus(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "status",
+		Short:   "Show live services, stream depths and dead letters",
+		Example: "  ring status\n  ring status --nats nats://127.0.0.1:4222",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			conn, err := g.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			out := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			defer out.Flush()
+			fmt.Fprintf(out, "NATS %s\n\nSERVICE\tINSTANCE\tHOST\tPID\tUP\tSEEN\tHANDLED\tRETRIED\tDEAD\tIN FLIGHT\n", g.natsURL())
+			recs, err := presence.List(ctx, conn.JS)
+			if err != nil {
+				return err
+			}
+			alive := map[string]bool{}
+			for _, r := range recs {
+				alive[r.Service] = true
+				fmt.Fprintf(out, "%s\t%s\t%s\t%d\t%s\t%s ago\t%d\t%d\t%d\t%d\n", r.Service, r.Instance, r.Host, r.PID,
+					time.Since(r.Started).Round(time.Second), time.Since(r.Seen).Round(100*time.Millisecond),
+					r.Counters.Succeeded, r.Counters.Retried, r.Counters.DeadLettered, r.Counters.InFlight)
+			}
+			for _, svc := range events.Services {
+				if !alive[svc] {
+					fmt.Fprintf(out, "%s\t-\t-\t-\t-\tdown\t\t\t\t\n", svc)
+				}
+			}
+			fmt.Fprint(out, "\nSTREAM\tMESSAGES\tBYTES\tWAITING\tIN FLIGHT\tREDELIVERED\n")
+			for _, cfg := range bus.StreamConfigs() {
+				s, err := conn.JS.Stream(ctx, cfg.Name)
+				if err != nil {
+					fmt.Fprintf(out, "%s\tmissing (start `ring up`)\n", cfg.Name)
+					continue
+				}
+				info, err := s.Info(ctx)
+				if err != nil {
+					return err
+				}
+				waiting, inflight, redelivered := "-", "-", "-"
+				if cfg.Name != events.FactStream && cfg.Name != events.DeadLetterStream {
+					for name := range s.ConsumerNames(ctx).Name() {
+						c, err := s.Consumer(ctx, name)
+						if err != nil {
+							continue
+						}
+						ci := c.CachedInfo()
+						waiting, inflight, redelivered = fmt.Sprint(ci.NumPending), fmt.Sprint(ci.NumAckPending), fmt.Sprint(ci.NumRedelivered)
+					}
+				}
+				fmt.Fprintf(out, "%s\t%d\t%d\t%s\t%s\t%s\n", cfg.Name, info.State.Msgs, info.State.Bytes, waiting, inflight, redelivered)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,95 @@
+// Package platform is Ringmaster's embedded default: NATS with JetStream, an
+// S3-compatible server over a local directory, and every service, in one
+// process — or the same services against external NATS and S3.
+package platform
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// EnvHome overrides where `ring up` keeps its state.
+const EnvHome = "RING_HOME"
+
+// Home returns $RING_HOME or ~/.local/share/ringmaster, absolute.
+func Home() (string, error) {
+	h := os.Getenv(EnvHome)
+	if h == "" {
+		base, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no home directory: set %s: %w", EnvHome, err)
+		}
+		h = filepath.Join(base, ".local", "share", "ringmaster")
+	}
+	return filepath.Abs(h)
+}
+
+// Endpoints is what `ring up` tells other `ring` commands: where to connect.
+// It holds no secrets.
+type Endpoints struct {
+	NATS   string `json:"nats"`
+	S3     string `json:"s3"`
+	Bucket string `json:"bucket"`
+	PID    int    `json:"pid"`
+}
+
+func endpointsPath(home string) string { return filepath.Join(home, "endpoints.json") }
+
+// WriteEndpoints records the running platform's endpoints.
+func WriteEndpoints(home string, e Endpoints) error {
+	b, _ := json.MarshalIndent(e, "", "  ")
+	return os.WriteFile(endpointsPath(home), append(b, '\n'), 0o644)
+}
+
+// ReadEndpoints returns the endpoints of the platform `ring up` runs, if any.
+func ReadEndpoints(home string) (Endpoints, error) {
+	var e Endpoints
+	b, err := os.ReadFile(endpointsPath(home))
+	if err != nil {
+		return e, err
+	}
+	return e, json.Unmarshal(b, &e)
+}
+
+// RemoveEndpoints forgets the endpoints at shutdown.
+func RemoveEndpoints(home string) { _ = os.Remove(endpointsPath(home)) }
+
+// Credentials of the embedded S3 server. The file holding them is 0400.
+type Credentials struct {
+	AccessKey string `json:"access_key"`
+	SecretKey string `json:"secret_key"`
+}
+
+// LoadOrCreateCredentials reads home/s3-credentials.json, or creates it with
+// random keys (mode 0400) on first start.
+func LoadOrCreateCredentials(home string) (Credentials, error) {
+	path := filepath.Join(home, "s3-credentials.json")
+	var c Credentials
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if err := json.Unmarshal(b, &c); err != nil || c.AccessKey == "" || c.SecretKey == "" {
+			return c, fmt.Errorf("%s: not valid credentials; remove it to generate new ones", path)
+		}
+		return c, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return c, err
+	}
+	c = Credentials{AccessKey: "ring" + randomHex(8), SecretKey: randomHex(20)}
+	b, _ = json.Marshal(c)
+	if err := os.WriteFile(path, b, 0o400); err != nil {
+		return c, fmt.Errorf("write %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

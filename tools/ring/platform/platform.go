@@ -1,0 +1,156 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/rs/zerolog"
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/natsserver"
+	"ringmaster.dev/kit/s3server"
+	"ringmaster.dev/kit/service"
+)
+
+// Config says what to run. An empty NATSURL or S3.Endpoint means: run the
+// embedded server, listening on NATSListen or S3Listen.
+type Config struct {
+	Home        string
+	NATSURL     string
+	NATSListen  string
+	S3          blob.Config
+	S3Listen    string
+	Concurrency int
+	Log         zerolog.Logger
+}
+
+// Platform is a running `ring up`.
+type Platform struct {
+	Endpoints Endpoints
+	home      string
+	nats      *natsserver.Server
+	s3        *s3server.Server
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	errs      chan error
+}
+
+// Start brings the platform up: servers, streams, bucket, every service.
+// On failure everything started so far is stopped again.
+func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
+	home, err := filepath.Abs(cfg.Home)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, fmt.Errorf("RING_HOME %s: %w", home, err)
+	}
+	p := &Platform{home: home, errs: make(chan error, len(Factories))}
+	defer func() {
+		if err != nil {
+			p.shutdownServers()
+		}
+	}()
+	natsURL := cfg.NATSURL
+	if natsURL == "" {
+		p.nats, err = natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(home, "nats"), Addr: cfg.NATSListen})
+		if err != nil {
+			return nil, fmt.Errorf("embedded NATS on %s: %w", cfg.NATSListen, err)
+		}
+		natsURL = p.nats.ClientURL()
+	}
+	s3cfg := cfg.S3
+	if s3cfg.Endpoint == "" {
+		creds, err := LoadOrCreateCredentials(home)
+		if err != nil {
+			return nil, err
+		}
+		p.s3, err = s3server.Start(ctx, s3server.Config{Dir: filepath.Join(home, "s3"), Addr: cfg.S3Listen, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey})
+		if err != nil {
+			return nil, fmt.Errorf("embedded S3 on %s: %w", cfg.S3Listen, err)
+		}
+		s3cfg.Endpoint, s3cfg.AccessKey, s3cfg.SecretKey = p.s3.Endpoint(), creds.AccessKey, creds.SecretKey
+	}
+	store, err := blob.Open(ctx, s3cfg)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := bus.Connect(ctx, natsURL, "ring")
+	if err != nil {
+		return nil, err
+	}
+	err = admin.EnsureTopology(ctx)
+	admin.Close()
+	if err != nil {
+		return nil, fmt.Errorf("declare streams: %w", err)
+	}
+	p.Endpoints = Endpoints{NATS: natsURL, S3: s3cfg.Endpoint, Bucket: store.Bucket(), PID: os.Getpid()}
+
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p.cancel = cancel
+	names := make([]string, 0, len(Factories))
+	for n := range Factories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		conn, err := bus.Connect(ctx, natsURL, name)
+		if err != nil {
+			p.Stop()
+			return nil, err
+		}
+		deps := service.Deps{Bus: conn, Blob: store, Log: cfg.Log, WorkDir: filepath.Join(home, "work", name)}
+		if err := os.MkdirAll(deps.WorkDir, 0o700); err != nil {
+			conn.Close()
+			p.Stop()
+			return nil, err
+		}
+		def, err := Factories[name](ctx, deps)
+		if err != nil {
+			conn.Close()
+			p.Stop()
+			return nil, fmt.Errorf("service %s: %w", name, err)
+		}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			defer conn.Close()
+			if err := service.Run(sctx, deps, def, service.Options{Concurrency: cfg.Concurrency}); err != nil {
+				p.errs <- fmt.Errorf("service %s: %w", name, err)
+			}
+		}()
+	}
+	if err := WriteEndpoints(home, p.Endpoints); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Errors delivers a service that stopped with an error.
+func (p *Platform) Errors() <-chan error { return p.errs }
+
+// Stop stops every service gracefully, then the embedded servers.
+func (p *Platform) Stop() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.wg.Wait()
+	RemoveEndpoints(p.home)
+	p.shutdownServers()
+}
+
+func (p *Platform) shutdownServers() {
+	if p.s3 != nil {
+		_ = p.s3.Close() // a second Close only says ErrClosed
+		p.s3 = nil
+	}
+	if p.nats != nil {
+		p.nats.Shutdown()
+		p.nats = nil
+	}
+}
