@@ -38,6 +38,17 @@ trap cleanup EXIT
 echo "== busbench (embedded NATS, file storage)"
 "$work/busbench" --events "$events" "${extra[@]}"
 
+echo
+echo "== idle memory of ring up (embedded NATS + S3 + every service, 10 s after start)"
+(cd "$root/tools/ring" && go build -o "$work/ring" .)
+RING_HOME="$work/home" "$work/ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --log-level warn >"$work/up.log" 2>&1 &
+up_pid=$!
+for _ in $(seq 100); do [[ -s "$work/home/endpoints.json" ]] && break; sleep 0.1; done
+sleep 10
+rss_kib=$(awk '/^VmRSS/{print $2}' "/proc/$up_pid/status")
+kill -TERM "$up_pid"; wait "$up_pid" || true
+printf 'ring up idle RSS: %d MiB (target < 100 MiB)\n' $((rss_kib / 1024))
+
 [[ $peer == 1 ]] || exit 0
 
 echo

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -31,9 +32,13 @@ func (m doneMarks) isDone(ctx context.Context, service, eventID string) (bool, e
 	return true, nil
 }
 
-func (m doneMarks) markDone(ctx context.Context, service, eventID string) error {
-	_, err := m.kv.Create(ctx, doneKey(service, eventID), []byte(eventID))
-	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+// markDone records the marker without waiting for the server: a lost marker
+// only means a later duplicate runs again, which idempotent handlers allow.
+// The publish expects no earlier marker, like KV Create, so the first stays.
+func (m doneMarks) markDone(js jetstream.JetStream, service, eventID string) error {
+	msg := nats.NewMsg("$KV." + DoneBucket + "." + doneKey(service, eventID))
+	msg.Data = []byte(eventID)
+	if _, err := js.PublishMsgAsync(msg, jetstream.WithExpectLastSequencePerSubject(0)); err != nil {
 		return fmt.Errorf("done marker: %w", err)
 	}
 	return nil

@@ -47,7 +47,7 @@ func (w *Worker) handle(ctx context.Context, marks doneMarks, msg jetstream.Msg)
 		w.giveUp(ctx, msg, env, attempt-1, fmt.Sprintf("gave up after %d attempts (the last one did not finish: the process died or stalled)", attempt-1))
 		return
 	}
-	if marks.kv != nil {
+	if marks.kv != nil && mayBeDuplicate(attempt, env.Time) {
 		done, err := marks.isDone(ctx, w.Service, env.ID)
 		if err != nil {
 			w.retry(msg, attempt, log, err)
@@ -70,7 +70,7 @@ func (w *Worker) handle(ctx context.Context, marks doneMarks, msg jetstream.Msg)
 	switch {
 	case err == nil:
 		if marks.kv != nil {
-			if err := marks.markDone(ctx, w.Service, env.ID); err != nil {
+			if err := marks.markDone(w.Conn.JS, w.Service, env.ID); err != nil {
 				// Effects and facts are idempotent: a rerun is harmless.
 				log.Warn().Err(err).Msg("could not record done marker")
 			}
@@ -159,4 +159,13 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// mayBeDuplicate tells whether a delivery could repeat a command already
+// handled. Publishers set Nats-Msg-Id to the event id, so within the
+// de-duplication window JetStream stores a command once: a first delivery of
+// a command published recently (half the window, for clock skew) cannot be a
+// repeat, and the done-marker lookup is skipped on that hot path.
+func mayBeDuplicate(attempt int, published time.Time) bool {
+	return attempt > 1 || published.IsZero() || time.Since(published) > DedupeWindow/2
 }

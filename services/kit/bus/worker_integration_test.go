@@ -200,11 +200,15 @@ func TestDoneMarkerStopsRerunAfterDedupeWindow(t *testing.T) {
 	e.start(&bus.Worker{Service: "builder", Metrics: m, Handlers: map[string]bus.Handler{
 		"source.fetch.requested": func(d *bus.Delivery) error { calls.Add(1); return nil },
 	}})
-	// The same command (same ce-id) arrives twice with different
-	// Nats-Msg-Ids, as after the de-duplication window has passed.
+	// The same command (same ce-id, published an hour ago) arrives twice:
+	// the second copy came after the de-duplication window had passed.
 	body := []byte(`{"url":"u","sha256":"00"}`)
-	e.rawCommand(goodHeaders("same"), body, "first")
-	e.rawCommand(goodHeaders("same"), body, "second")
+	old := goodHeaders("same")
+	old.Set(events.HeaderTime, time.Now().Add(-time.Hour).Format(time.RFC3339Nano))
+	e.rawCommand(old, body, "same")
+	eventually(t, "first settled", func() bool { return m.Succeeded.Load() == 1 })
+	time.Sleep(100 * time.Millisecond) // the async done marker lands
+	e.rawCommand(old, body, "same, again after the window")
 	eventually(t, "both settled", func() bool { return m.Succeeded.Load()+m.Duplicates.Load() == 2 })
 	if calls.Load() != 1 || m.Duplicates.Load() != 1 {
 		t.Fatalf("calls %d duplicates %d", calls.Load(), m.Duplicates.Load())

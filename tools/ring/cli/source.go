@@ -20,7 +20,7 @@ func newSource(g *globals) *cobra.Command {
 		Use:   "fetch URL --sha256 HEX",
 		Short: "Have the builder download a source archive, verify it and cache it",
 		Example: `  ring source fetch http://deb.debian.org/debian/pool/main/r/redis/redis_7.0.15.orig.tar.gz \
-      --sha256 98066f5363504b26c34dd20fbcc3c957990d764cdf42576c836fc021073f4341`,
+      --sha256 4b1dc4ee6d622a09fff9c6777191209750fb5e5a725ef78ea012d6eef4c22982`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := source.Validate(args[0], sum); err != nil {
