@@ -44,7 +44,7 @@ func (d *decoder) errorAt(path, problem, hint string) {
 			if at, ok := d.at[""]; ok {
 				d.fail(at, path, problem, hint)
 			} else {
-				d.fail(pos{1, 1}, path, problem, hint)
+				d.fail(pos{}, path, problem, hint)
 			}
 			return
 		}

@@ -26,7 +26,9 @@ type FieldError struct {
 
 func (e *FieldError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d:%d: ", e.File, e.Line, e.Col)
+	if e.File != "" {
+		fmt.Fprintf(&b, "%s:%d:%d: ", e.File, e.Line, e.Col)
+	}
 	if e.Path != "" {
 		b.WriteString(e.Path + ": ")
 	}

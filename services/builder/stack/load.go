@@ -11,13 +11,24 @@ import (
 	"github.com/goccy/go-yaml/parser"
 )
 
-// Load reads and validates the stack file at path.
+// Load reads and validates the stack file at path. Errors name the file as
+// path; Stack.Dir and Component.Dir are absolute.
 func Load(path string) (*Stack, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load stack: %w", err)
 	}
-	return Parse(path, data)
+	s, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if s.Dir, err = filepath.Abs(s.Dir); err != nil {
+		return nil, fmt.Errorf("load stack: %w", err)
+	}
+	for _, c := range s.Components {
+		c.Dir = s.Dir
+	}
+	return s, nil
 }
 
 // Parse validates data, the contents of filename. Local paths in the stack

@@ -24,15 +24,16 @@ const (
 	EnvConcurrency = "RING_CONCURRENCY"
 	EnvWorkDir     = "RING_WORK_DIR"
 	EnvAckWait     = "RING_ACK_WAIT"
+	EnvKeyDir      = "RING_KEY_DIR"
 	DefaultNATS    = "nats://127.0.0.1:4222"
 )
 
 // Flags are the settings of a service process.
 type Flags struct {
-	NATS, LogLevel, WorkDir string
-	S3                      blob.Config
-	Concurrency             int
-	AckWait                 time.Duration
+	NATS, LogLevel, WorkDir, KeyDir string
+	S3                              blob.Config
+	Concurrency                     int
+	AckWait                         time.Duration
 }
 
 // Main runs one service alone against external NATS and S3: flags, then
@@ -48,6 +49,7 @@ func Main(name string, factory Factory) {
 	fs.IntVar(&f.Concurrency, "concurrency", envInt(EnvConcurrency, runtime.NumCPU()), "commands handled at once (env "+EnvConcurrency+")")
 	fs.DurationVar(&f.AckWait, "ack-wait", envDuration(EnvAckWait, 30*time.Second), "redeliver a command when its handler sends no heartbeat for this long (env "+EnvAckWait+")")
 	fs.StringVar(&f.WorkDir, "work-dir", envOr(EnvWorkDir, filepath.Join(os.TempDir(), "ringmaster-"+name)), "scratch directory (env "+EnvWorkDir+")")
+	fs.StringVar(&f.KeyDir, "key-dir", envOr(EnvKeyDir, defaultKeyDir()), "directory of secrets such as the signing key, files 0400 (env "+EnvKeyDir+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s — the Ringmaster %s service, alone against external NATS and S3.\n\nUsage:\n  %s [flags]\n\nExample:\n  RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… %s --nats nats://127.0.0.1:4222 --s3 http://127.0.0.1:9000\n\nFlags:\n", name, name, name, name)
 		fs.PrintDefaults()
@@ -82,7 +84,7 @@ func RunAlone(ctx context.Context, name string, factory Factory, f Flags) error 
 	if err := os.MkdirAll(f.WorkDir, 0o700); err != nil {
 		return fmt.Errorf("work dir: %w", err)
 	}
-	deps := Deps{Bus: conn, Blob: store, Log: log, WorkDir: f.WorkDir}
+	deps := Deps{Bus: conn, Blob: store, Log: log, WorkDir: f.WorkDir, KeyDir: f.KeyDir}
 	def, err := factory(ctx, deps)
 	if err != nil {
 		return err
@@ -109,4 +111,17 @@ func envDuration(k string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// defaultKeyDir is where `ring up` keeps keys: $RING_HOME/keys, else
+// ~/.local/share/ringmaster/keys.
+func defaultKeyDir() string {
+	if h := os.Getenv("RING_HOME"); h != "" {
+		return filepath.Join(h, "keys")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "keys"
+	}
+	return filepath.Join(home, ".local", "share", "ringmaster", "keys")
 }

@@ -28,6 +28,9 @@ type Deps struct {
 	Log  zerolog.Logger
 	// WorkDir is scratch space owned by this service instance.
 	WorkDir string
+	// KeyDir holds secrets such as the repository signing key (files 0400).
+	// Every instance of a service that signs must see the same key.
+	KeyDir string
 }
 
 // Definition is what a service is: a name and its command handlers.

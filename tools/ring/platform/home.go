@@ -68,22 +68,32 @@ type Credentials struct {
 // LoadOrCreateCredentials reads home/s3-credentials.json, or creates it with
 // random keys (mode 0400) on first start.
 func LoadOrCreateCredentials(home string) (Credentials, error) {
-	path := filepath.Join(home, "s3-credentials.json")
-	var c Credentials
-	b, err := os.ReadFile(path)
-	if err == nil {
-		if err := json.Unmarshal(b, &c); err != nil || c.AccessKey == "" || c.SecretKey == "" {
-			return c, fmt.Errorf("%s: not valid credentials; remove it to generate new ones", path)
-		}
-		return c, nil
-	}
+	c, err := LoadCredentials(home)
 	if !errors.Is(err, os.ErrNotExist) {
 		return c, err
 	}
+	path := credentialsPath(home)
 	c = Credentials{AccessKey: "ring" + randomHex(8), SecretKey: randomHex(20)}
-	b, _ = json.Marshal(c)
+	b, _ := json.Marshal(c)
 	if err := os.WriteFile(path, b, 0o400); err != nil {
 		return c, fmt.Errorf("write %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func credentialsPath(home string) string { return filepath.Join(home, "s3-credentials.json") }
+
+// LoadCredentials reads the embedded server's credentials; os.ErrNotExist
+// if `ring up` never ran with this home.
+func LoadCredentials(home string) (Credentials, error) {
+	path := credentialsPath(home)
+	var c Credentials
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil || c.AccessKey == "" || c.SecretKey == "" {
+		return c, fmt.Errorf("%s: not valid credentials; remove it to generate new ones", path)
 	}
 	return c, nil
 }

@@ -103,7 +103,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			p.Stop()
 			return nil, err
 		}
-		deps := service.Deps{Bus: conn, Blob: store, Log: cfg.Log, WorkDir: filepath.Join(home, "work", name)}
+		deps := service.Deps{Bus: conn, Blob: store, Log: cfg.Log, WorkDir: filepath.Join(home, "work", name), KeyDir: filepath.Join(home, "keys")}
 		if err := os.MkdirAll(deps.WorkDir, 0o700); err != nil {
 			conn.Close()
 			p.Stop()
