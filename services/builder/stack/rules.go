@@ -19,7 +19,6 @@ var (
 	slugRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	distroRE  = regexp.MustCompile(`^[a-z][a-z0-9]*-[0-9]+(\.[0-9]+)?$`)
 	sha256RE  = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	pathRE    = regexp.MustCompile(`^[A-Za-z0-9._+@=,:~/-]+$`)
 	accountRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	envKeyRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	imageRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$`)
