@@ -16,7 +16,6 @@ type recorder struct {
 	mu     sync.Mutex
 	order  []string
 	objs   map[string][]byte
-	stages map[string]repofile.Stage
 }
 
 func (r *recorder) put(key string, rd io.Reader, cond bool) (blob.Info, error) {
