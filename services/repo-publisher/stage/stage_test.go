@@ -13,9 +13,9 @@ import (
 // recorder is an in-memory stand-in for the blob store port that records
 // the order of writes.
 type recorder struct {
-	mu     sync.Mutex
-	order  []string
-	objs   map[string][]byte
+	mu    sync.Mutex
+	order []string
+	objs  map[string][]byte
 }
 
 func (r *recorder) put(key string, rd io.Reader, cond bool) (blob.Info, error) {
