@@ -1,22 +1,107 @@
-// Package publisher is the repo-publisher service: it publishes packages as signed APT and YUM repositories in S3 (issue #4).
-//
-// Until then it runs a real worker on its command stream that answers pings
-// and fails its commands with a clear "not implemented yet": no fake success.
+// Package publisher is the repo-publisher service: it publishes packages as
+// signed APT and YUM repositories in the blob store, one writer per channel
+// at a time, in an order that keeps every reader consistent.
 package publisher
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/lease"
 	"ringmaster.dev/kit/service"
+	"ringmaster.dev/kit/signing"
 )
 
 // Name is the service name.
 const Name = "repo-publisher"
 
-// New is the service's service.Factory.
-func New(_ context.Context, _ service.Deps) (service.Definition, error) {
+// New is the service's service.Factory. It loads the signing key from
+// deps.KeyDir (generating it on first start, private key file 0400),
+// publishes the public key at its stable paths and makes repos/ public-read.
+func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
+	if deps.KeyDir == "" {
+		return service.Definition{}, errors.New("repo-publisher: no key directory (--key-dir or RING_KEY_DIR)")
+	}
+	key, created, err := signing.LoadOrCreate(deps.KeyDir, "Ringmaster repository signing key", "repos@ringmaster.invalid")
+	if err != nil {
+		return service.Definition{}, fmt.Errorf("repo-publisher: %w", err)
+	}
+	deps.Log.Info().Str("fingerprint", key.Fingerprint()).Bool("generated", created).Msg("repository signing key")
+	if err := publishKey(ctx, deps.Blob, key); err != nil {
+		return service.Definition{}, err
+	}
+	leases, err := lease.Open(ctx, deps.Bus.JS)
+	if err != nil {
+		return service.Definition{}, err
+	}
+	work := filepath.Join(deps.WorkDir, "publish")
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return service.Definition{}, err
+	}
+	p := &Publisher{Store: deps.Blob, Key: key, WorkDir: work, Log: deps.Log, URL: deps.Blob.URL}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-		"repo.publish.requested": bus.NotImplemented("signed APT and YUM repositories arrive with issue #4"),
+		"repo.publish.requested": publishHandler(p, leases),
 	}}, nil
+}
+
+func publishKey(ctx context.Context, store *blob.Store, key *signing.Key) error {
+	asc, err := key.PublicArmored()
+	if err != nil {
+		return err
+	}
+	gpg, err := key.PublicBinary()
+	if err != nil {
+		return err
+	}
+	for k, b := range map[string][]byte{KeyArmored: asc, KeyBinary: gpg} {
+		if _, err := store.Put(ctx, k, bytes.NewReader(b), int64(len(b)), blob.PutOptions{ContentType: "application/pgp-keys"}); err != nil {
+			return fmt.Errorf("publish public key: %w", err)
+		}
+	}
+	if err := store.SetPublicRead(ctx, Root); err != nil {
+		return fmt.Errorf("make %s public-read: %w", Root, err)
+	}
+	return nil
+}
+
+func publishHandler(p *Publisher, leases jetstream.KeyValue) bus.Handler {
+	return func(d *bus.Delivery) error {
+		req := d.Payload.(*events.RepoPublishRequested)
+		if err := Validate(req); err != nil {
+			return bus.Permanent(err)
+		}
+		l, err := lease.Acquire(d.Ctx, leases, "repo."+req.Channel, d.Service+"/"+d.Envelope.ID)
+		if errors.Is(err, lease.ErrHeld) {
+			// Another publisher writes this channel now: queue behind it.
+			return bus.Retryable(err, 2*time.Second)
+		}
+		if err != nil {
+			return err
+		}
+		held, stop := l.Hold(d.Ctx)
+		defer func() {
+			stop()
+			_ = l.Release(context.WithoutCancel(d.Ctx))
+		}()
+		out, err := p.Publish(held, req)
+		if IsPermanent(err) {
+			return bus.Permanent(err)
+		}
+		if err != nil {
+			if cause := context.Cause(held); cause != nil && !errors.Is(cause, context.Canceled) {
+				return fmt.Errorf("%w (lease: %v)", err, cause)
+			}
+			return err
+		}
+		return d.Emit(out)
+	}
 }

@@ -117,3 +117,7 @@ func armorBlock(blockType string, data []byte) ([]byte, error) {
 	b.WriteByte('\n')
 	return b.Bytes(), nil
 }
+
+// Entity is the key as an OpenPGP entity, for libraries that sign with it
+// (e.g. RPM header signing). It holds the private key: never log it.
+func (k *Key) Entity() *openpgp.Entity { return k.entity }

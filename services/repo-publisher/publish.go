@@ -1,0 +1,235 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/rs/zerolog"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/signing"
+	"ringmaster.dev/repo-publisher/apt"
+	"ringmaster.dev/repo-publisher/repofile"
+	"ringmaster.dev/repo-publisher/stage"
+	"ringmaster.dev/repo-publisher/yum"
+)
+
+// Publisher turns packages into a channel's signed APT and YUM repositories.
+type Publisher struct {
+	Store   Store
+	Key     *signing.Key
+	WorkDir string
+	Log     zerolog.Logger
+	// Parallel bounds concurrent uploads (default 8).
+	Parallel int
+	// URL gives the public URL of a key (the blob store's URL).
+	URL func(key string) string
+	Now func() time.Time
+}
+
+var channelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
+// Validate checks a request before anything is read or written.
+func Validate(req *events.RepoPublishRequested) error {
+	if !channelRE.MatchString(req.Channel) {
+		return fmt.Errorf("%w: channel %q: want lowercase letters, digits and '-', e.g. nightly", ErrBadRequest, req.Channel)
+	}
+	if len(req.Distros) == 0 {
+		return fmt.Errorf("%w: no distro: name at least one, e.g. debian-12", ErrBadRequest)
+	}
+	for _, d := range req.Distros {
+		if FormatOf(d) == "" {
+			return fmt.Errorf("%w: distro %q: not a known Debian or RPM family (debian-12, ubuntu-24.04, rockylinux-9, fedora-40, …)", ErrBadRequest, d)
+		}
+	}
+	if len(req.Packages) == 0 {
+		return fmt.Errorf("%w: no packages", ErrBadRequest)
+	}
+	return nil
+}
+
+// Publish adds the requested packages to the channel and makes the new
+// indexes live. The caller holds the channel's lease.
+func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequested) (*events.RepoPublished, error) {
+	if err := Validate(req); err != nil {
+		return nil, err
+	}
+	now := p.now()
+	m, err := LoadManifest(ctx, p.Store, req.Channel)
+	if err != nil {
+		return nil, err
+	}
+	// apt revalidates InRelease with If-Modified-Since at one-second
+	// resolution: never publish a channel twice within one second.
+	if wait := m.Updated.Truncate(time.Second).Add(time.Second).Sub(now); wait > 0 {
+		time.Sleep(wait)
+		now = p.now()
+	}
+	for _, ref := range req.Packages {
+		in, err := p.take(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		placed := false
+		for _, d := range req.Distros {
+			if FormatOf(d) != in.format {
+				continue
+			}
+			placed = true
+			if in.format == Deb {
+				m.Debs[d] = addDeb(m.Debs[d], in.deb)
+			} else {
+				m.RPMs[d] = addRPM(m.RPMs[d], in.rpm)
+			}
+		}
+		if !placed {
+			return nil, fmt.Errorf("%w: %s is a .%s package, but none of the distros %v takes .%s", ErrBadRequest, ref.Key, in.format, req.Distros, in.format)
+		}
+	}
+	files, hashes, err := p.indexes(m, now)
+	if err != nil {
+		return nil, err
+	}
+	res, err := stage.Write(ctx, p.Store, "", files, m.Live, p.parallel())
+	if err != nil {
+		return nil, err
+	}
+	m.retire(res.Live, now)
+	m.Revision++
+	m.Updated = now
+	if err := m.save(ctx, p.Store); err != nil {
+		return nil, err
+	}
+	p.Log.Info().Str("channel", m.Channel).Int("revision", m.Revision).Int("written", res.Written).Int("files", len(files)).Msg("published")
+	return &events.RepoPublished{Channel: m.Channel, Distros: m.distros(), URLs: p.urls(m), Hashes: hashes}, nil
+}
+
+// indexes builds every distro's indexes of the channel, with paths from the bucket root.
+func (p *Publisher) indexes(m *Manifest, now time.Time) ([]repofile.File, map[string]string, error) {
+	var files []repofile.File
+	hashes := map[string]string{}
+	for _, d := range sortedKeys(m.Debs) {
+		suite := apt.Suite{Name: Suite(d, m.Channel), Architectures: archsOf(m.Debs[d]), Origin: "Ringmaster", Label: "Ringmaster " + m.Channel,
+			Description: fmt.Sprintf("Ringmaster %s packages for %s", m.Channel, d)}
+		fs, err := apt.Build(suite, m.Debs[d], p.Key, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: apt index of %s: %w", ErrBadPackage, suite.Name, err)
+		}
+		for _, f := range fs {
+			f.Path = AptRoot + f.Path
+			if f.Stage == repofile.Top {
+				hashes[d+"/InRelease"] = sum(f.Data)
+			}
+			files = append(files, f)
+		}
+	}
+	for _, d := range sortedKeys(m.RPMs) {
+		fs, err := yum.Build(m.RPMs[d], p.Key, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: yum index of %s: %w", ErrBadPackage, d, err)
+		}
+		for _, f := range fs {
+			f.Path = YumRoot(d, m.Channel) + f.Path
+			if f.Stage == repofile.Top {
+				hashes[d+"/repomd.xml"] = sum(f.Data)
+			}
+			files = append(files, f)
+		}
+	}
+	return files, hashes, nil
+}
+
+func (p *Publisher) urls(m *Manifest) map[string]string {
+	out := map[string]string{"key": p.url(KeyArmored), "keyring": p.url(KeyBinary)}
+	if len(m.Debs) > 0 {
+		out["apt"] = p.url(AptRoot)
+	}
+	for d := range m.RPMs {
+		out["yum:"+d] = p.url(YumRoot(d, m.Channel))
+	}
+	return out
+}
+
+func (p *Publisher) url(key string) string {
+	if p.URL == nil {
+		return key
+	}
+	return p.URL(key)
+}
+
+func (p *Publisher) now() time.Time {
+	if p.Now != nil {
+		return p.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (p *Publisher) parallel() int {
+	if p.Parallel > 0 {
+		return p.Parallel
+	}
+	return 8
+}
+
+func (m *Manifest) distros() []string {
+	var out []string
+	for d := range m.Debs {
+		out = append(out, d)
+	}
+	for d := range m.RPMs {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// addDeb adds pkg, replacing an entry for the same file (same bytes: the pool is immutable).
+func addDeb(list []apt.Package, pkg apt.Package) []apt.Package {
+	for i, e := range list {
+		if e.Filename == pkg.Filename {
+			list[i] = pkg
+			return list
+		}
+	}
+	return append(list, pkg)
+}
+
+func addRPM(list []yum.Package, pkg yum.Package) []yum.Package {
+	for i, e := range list {
+		if e.Href == pkg.Href {
+			list[i] = pkg
+			return list
+		}
+	}
+	return append(list, pkg)
+}
+
+func archsOf(pkgs []apt.Package) []string {
+	set := map[string]bool{}
+	for _, p := range pkgs {
+		if p.Architecture != "all" {
+			set[p.Architecture] = true
+		}
+	}
+	if len(set) == 0 {
+		set["amd64"] = true
+	}
+	return sortedKeys(set)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IsPermanent tells errors no retry can fix.
+func IsPermanent(err error) bool {
+	return errors.Is(err, ErrBadRequest) || errors.Is(err, ErrBadPackage) || errors.Is(err, ErrImmutable)
+}
