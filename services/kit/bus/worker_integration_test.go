@@ -218,17 +218,18 @@ func TestDoneMarkerStopsRerunAfterDedupeWindow(t *testing.T) {
 func TestHeartbeatKeepsLongJobFromRedelivery(t *testing.T) {
 	e := newEnv(t)
 	var calls atomic.Int32
-	e.start(&bus.Worker{Service: "builder", AckWait: 600 * time.Millisecond, Handlers: map[string]bus.Handler{
+	// Without heartbeats the job would be redelivered after 1.5 s; it runs 4 s.
+	e.start(&bus.Worker{Service: "builder", Concurrency: 2, AckWait: 1500 * time.Millisecond, Handlers: map[string]bus.Handler{
 		"source.fetch.requested": func(d *bus.Delivery) error {
 			calls.Add(1)
-			time.Sleep(2500 * time.Millisecond)
+			time.Sleep(4 * time.Second)
 			return nil
 		},
 	}})
 	if _, err := e.conn.Publish(e.ctx, fetchCmd("u")); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second)
+	time.Sleep(4500 * time.Millisecond)
 	if calls.Load() != 1 {
 		t.Fatalf("long job delivered %d times; heartbeats did not hold it", calls.Load())
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func newEvents(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "Watch the events flowing through Ringmaster"}
+	cmd := &cobra.Command{Use: "events", Short: "Watch the events flowing through Ringmaster", Example: "  ring events tail\n  ring events tail --type command.failed"}
 	var typ, run, output string
 	tail := &cobra.Command{
 		Use:   "tail",

@@ -3,17 +3,16 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"ringmaster.dev/builder/source"
 	"ringmaster.dev/events"
-	"ringmaster.dev/kit/bus"
 )
 
 func newSource(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "source", Short: "Work with the content-addressed source cache"}
+	cmd := &cobra.Command{Use: "source", Short: "Work with the content-addressed source cache", Example: "  ring source fetch URL --sha256 HEX"}
 	var sum string
 	var wait time.Duration
 	fetch := &cobra.Command{
@@ -26,51 +25,17 @@ func newSource(g *globals) *cobra.Command {
 			if err := source.Validate(args[0], sum); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			conn, err := g.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			run := uuid.NewString()
-			facts, stop, err := watchRun(conn, run)
-			if err != nil {
-				return err
-			}
-			defer stop()
-			if _, err := conn.Publish(ctx, &events.SourceFetchRequested{URL: args[0], SHA256: sum}, bus.WithRunID(run)); err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "requested (run %s); waiting up to %s\n", run, wait)
-			timer := time.NewTimer(wait)
-			defer timer.Stop()
-			for {
-				select {
-				case env := <-facts:
-					switch env.Type {
-					case "ringmaster.source.fetched.v1":
-						var f events.SourceFetched
-						_ = json.Unmarshal(env.Data, &f)
-						how := "downloaded"
-						if f.Cached {
-							how = "already cached"
-						}
-						fmt.Fprintf(out, "%s: %s (%d bytes, sha256 %s)\n", how, f.Key, f.Size, f.SHA256)
-						return nil
-					case "ringmaster.command.failed.v1":
-						var f events.CommandFailed
-						_ = json.Unmarshal(env.Data, &f)
-						fmt.Fprintf(out, "failed after %d attempt(s): %s\n", f.Attempts, f.Reason)
-						return exitError{code: 1}
+			fmt.Fprintf(cmd.OutOrStdout(), "requested; waiting up to %s\n", wait)
+			return sendAndWait(cmd.Context(), cmd.OutOrStdout(), g, &events.SourceFetchRequested{URL: args[0], SHA256: sum}, wait,
+				func(out io.Writer, env events.Envelope) {
+					var f events.SourceFetched
+					_ = json.Unmarshal(env.Data, &f)
+					how := "downloaded"
+					if f.Cached {
+						how = "already cached"
 					}
-				case <-timer.C:
-					fmt.Fprintf(out, "no answer within %s; the command stays queued (see `ring status`, `ring events tail --run %s`)\n", wait, run)
-					return exitError{code: 2}
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
+					fmt.Fprintf(out, "%s: %s (%d bytes, sha256 %s)\n", how, f.Key, f.Size, f.SHA256)
+				})
 		},
 	}
 	fetch.Flags().StringVar(&sum, "sha256", "", "expected sha256 of the archive (required)")
