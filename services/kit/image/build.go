@@ -1,0 +1,178 @@
+package image
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
+)
+
+// Docker is the part of the Docker client images need.
+type Docker interface {
+	ImageInspect(ctx context.Context, id string, opts ...client.ImageInspectOption) (image.InspectResponse, error)
+	ImageImport(ctx context.Context, source image.ImportSource, ref string, options image.ImportOptions) (io.ReadCloser, error)
+	ImageList(ctx context.Context, options image.ListOptions) ([]image.Summary, error)
+	ImageRemove(ctx context.Context, id string, options image.RemoveOptions) ([]image.DeleteResponse, error)
+	ImageTag(ctx context.Context, source, target string) error
+}
+
+// Builder builds images from recipes.
+type Builder struct {
+	Docker  Docker
+	Recipes *Recipes
+	// CacheDir keeps downloaded .debs per distro, so rebuilds fetch nothing.
+	CacheDir string
+	// Progress receives one line per step (nil: discard).
+	Progress io.Writer
+}
+
+// Result is one built (or found) image.
+type Result struct {
+	Spec  Spec
+	Built bool
+	Took  time.Duration
+}
+
+// ErrBuild wraps a failed image build.
+var ErrBuild = errors.New("image build failed")
+
+// Build makes sure the image of name for distro exists; it builds it only
+// if no image carries its content-hash tag.
+func (b *Builder) Build(ctx context.Context, name, distro string) (Result, error) {
+	start := time.Now()
+	spec, err := b.Recipes.Spec(name, distro)
+	if err != nil {
+		return Result{}, err
+	}
+	if _, err := b.Docker.ImageInspect(ctx, spec.Tag); err == nil {
+		b.progress("%s: present (%s)", spec.Tag, spec.Current)
+		return Result{Spec: spec, Took: time.Since(start)}, b.Docker.ImageTag(ctx, spec.Tag, spec.Current)
+	} else if !errdefs.IsNotFound(err) {
+		return Result{}, fmt.Errorf("docker: %w (is the Docker daemon running?)", err)
+	}
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		return Result{}, fmt.Errorf("%w: mmdebstrap is not installed (apt-get install mmdebstrap)", ErrBuild)
+	}
+	cache, err := filepath.Abs(filepath.Join(b.CacheDir, distro))
+	if err != nil {
+		return Result{}, err
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return Result{}, fmt.Errorf("deb cache: %w", err)
+	}
+	b.progress("%s: building %s for %s from %s (%d packages)", spec.Tag, name, distro, spec.Source.Mirror, len(spec.Recipe.packages(distro)))
+	if err := b.importRootfs(ctx, spec, cache); err != nil {
+		return Result{}, err
+	}
+	if err := b.Docker.ImageTag(ctx, spec.Tag, spec.Current); err != nil {
+		return Result{}, fmt.Errorf("tag %s: %w", spec.Current, err)
+	}
+	took := time.Since(start)
+	b.progress("%s: built in %s", spec.Tag, took.Round(100*time.Millisecond))
+	return Result{Spec: spec, Built: true, Took: took}, nil
+}
+
+// importRootfs streams mmdebstrap's tarball straight into docker import.
+func (b *Builder) importRootfs(ctx context.Context, spec Spec, cache string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	args := []string{
+		"--variant=minbase", "--mode=root", "--format=tar", "--skip=output/dev",
+		"--include=" + strings.Join(spec.Recipe.packages(spec.Distro), ","),
+		// Containers need no manuals, docs or translations (copyrights stay).
+		"--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
+		"--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+		// Reuse and refill the .deb cache; keep the debs out of the image.
+		"--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives && find '" + cache + "' -maxdepth 1 -name '*.deb' -exec cp -t \"$1\"/var/cache/apt/archives {} +",
+		"--skip=essential/unlink",
+		"--customize-hook=sync-out /var/cache/apt/archives " + cache,
+		"--customize-hook=rm -f \"$1\"/var/cache/apt/archives/*.deb; rm -rf \"$1\"/var/lib/apt/lists/*",
+		spec.Source.Suite, "-", spec.Source.Mirror,
+	}
+	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
+	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=0", "LC_ALL=C")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%w: start mmdebstrap: %v", ErrBuild, err)
+	}
+	tail := make(chan []string, 1)
+	go func() { tail <- b.follow(spec, stderr) }()
+
+	changes := []string{
+		"LABEL " + LabelImage + "=" + spec.Name + " " + LabelDistro + "=" + spec.Distro + " " + LabelHash + "=" + spec.Hash,
+		"ENV LANG=C.UTF-8",
+		`CMD ["/bin/bash"]`,
+	}
+	for _, k := range sortedKeys(spec.Recipe.Env) {
+		changes = append(changes, fmt.Sprintf("ENV %s=%q", k, spec.Recipe.Env[k]))
+	}
+	rc, ierr := b.Docker.ImageImport(ctx, image.ImportSource{Source: stdout, SourceName: "-"}, spec.Tag,
+		image.ImportOptions{Message: "ringmaster " + spec.Name + " " + spec.Distro, Changes: changes})
+	if ierr == nil {
+		_, ierr = io.Copy(io.Discard, rc)
+		rc.Close()
+	}
+	if ierr != nil {
+		cancel()
+	}
+	werr := cmd.Wait()
+	lines := <-tail
+	if werr != nil {
+		_, _ = b.Docker.ImageRemove(context.WithoutCancel(ctx), spec.Tag, image.RemoveOptions{Force: true})
+		return fmt.Errorf("%w: %s: mmdebstrap: %v\n%s", ErrBuild, spec.Tag, werr, strings.Join(lines, "\n"))
+	}
+	if ierr != nil {
+		return fmt.Errorf("%w: %s: docker import: %v", ErrBuild, spec.Tag, ierr)
+	}
+	return nil
+}
+
+// follow reports mmdebstrap's progress and keeps its last lines for errors.
+func (b *Builder) follow(spec Spec, r io.Reader) []string {
+	var last []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		last = append(last, line)
+		if len(last) > 30 {
+			last = last[1:]
+		}
+		if strings.HasPrefix(line, "I: ") || strings.HasPrefix(line, "E: ") || strings.HasPrefix(line, "W: ") {
+			b.progress("%s: %s", spec.Tag, line)
+		}
+	}
+	return last
+}
+
+func (b *Builder) progress(format string, args ...any) {
+	if b.Progress != nil {
+		fmt.Fprintf(b.Progress, format+"\n", args...)
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
