@@ -40,10 +40,13 @@ lint: ## gofmt, go vet, staticcheck (pinned)
 docs: ## regenerate docs/events.md from the event catalog
 	$(GO) run ./events/cmd/eventsdoc docs/events.md
 
-bench: bench-bus ## every benchmark; figures go into docs/benchmarks.md
+bench: bench-bus bench-repo ## every benchmark; figures go into docs/benchmarks.md
 
 bench-bus: build ## bus throughput, latency and ring up idle memory
 	bash infra/bench/bench-bus.sh
 
 clean:
 	rm -rf $(BIN)
+
+bench-repo: ## repo publisher vs apt-ftparchive, createrepo_c, aptly, reprepro
+	bash infra/bench/bench-repo.sh

@@ -23,3 +23,32 @@ type MirrorSynced struct {
 	Skipped int    `json:"skipped"`
 	Bytes   int64  `json:"bytes"`
 }
+
+// RepoPromoteRequested asks repo-publisher to add packages already published
+// in one channel to another, e.g. nightly → stable. Pool files are shared:
+// only the target's indexes change.
+type RepoPromoteRequested struct {
+	From     string   `json:"from" doc:"source channel, e.g. nightly"`
+	To       string   `json:"to" doc:"target channel, e.g. stable"`
+	Distros  []string `json:"distros,omitempty" doc:"only these distros of the source channel (default: every distro holding a match)"`
+	Packages []string `json:"packages" doc:"name@version as ring repo list shows it, e.g. ringhello@1.0.0-1 (every architecture)"`
+}
+
+// RepoGCRequested asks repo-publisher to delete repository objects retired
+// longer than the grace period, and stale uploads.
+type RepoGCRequested struct {
+	Channel string `json:"channel,omitempty" doc:"one channel; empty means every channel"`
+	Grace   string `json:"grace,omitempty" doc:"Go duration, default 1h: objects retired (or uploaded) less than this long ago are kept"`
+	DryRun  bool   `json:"dry_run,omitempty" doc:"report what would be deleted, delete nothing"`
+}
+
+// RepoGCFinished reports what a garbage collection deleted (or would delete).
+type RepoGCFinished struct {
+	Channel      string   `json:"channel" doc:"as requested; empty means every channel"`
+	Channels     []string `json:"channels" doc:"the channels collected"`
+	Deleted      []string `json:"deleted" doc:"keys deleted (or that would be), at most the first 1000"`
+	DeletedCount int      `json:"deleted_count" doc:"how many keys were deleted (or would be), uploads included"`
+	Uploads      int      `json:"uploads" doc:"how many of them were stale uploads under uploads/"`
+	Kept         int      `json:"kept" doc:"retired objects still within the grace period"`
+	DryRun       bool     `json:"dry_run"`
+}

@@ -57,16 +57,9 @@ func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequeste
 	if err := Validate(req); err != nil {
 		return nil, err
 	}
-	now := p.now()
-	m, err := LoadManifest(ctx, p.Store, req.Channel)
+	m, now, err := p.begin(ctx, req.Channel)
 	if err != nil {
 		return nil, err
-	}
-	// apt revalidates InRelease with If-Modified-Since at one-second
-	// resolution: never publish a channel twice within one second.
-	if wait := m.Updated.Truncate(time.Second).Add(time.Second).Sub(now); wait > 0 {
-		time.Sleep(wait)
-		now = p.now()
 	}
 	for _, ref := range req.Packages {
 		in, err := p.take(ctx, ref)
@@ -89,6 +82,31 @@ func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequeste
 			return nil, fmt.Errorf("%w: %s is a .%s package, but none of the distros %v takes .%s", ErrBadRequest, ref.Key, in.format, req.Distros, in.format)
 		}
 	}
+	return p.commit(ctx, m, now, "published")
+}
+
+// begin loads a channel's manifest and the time to publish it at. apt
+// revalidates InRelease with If-Modified-Since at one-second resolution:
+// never publish a channel twice within one second.
+func (p *Publisher) begin(ctx context.Context, channel string) (*Manifest, time.Time, error) {
+	now := p.now()
+	m, err := LoadManifest(ctx, p.Store, channel)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if wait := m.Updated.Truncate(time.Second).Add(time.Second).Sub(now); wait > 0 {
+		time.Sleep(wait)
+		now = p.now()
+	}
+	return m, now, nil
+}
+
+// commit makes m's packages live: it rebuilds and re-signs every index of
+// the channel, writes them in reader-safe order (stage.Write), records the
+// objects no longer live as retired and saves the manifest — last, so a
+// failure anywhere before leaves the previous manifest, which still
+// describes what readers may be using. The caller holds the channel's lease.
+func (p *Publisher) commit(ctx context.Context, m *Manifest, now time.Time, what string) (*events.RepoPublished, error) {
 	files, hashes, err := p.indexes(m, now)
 	if err != nil {
 		return nil, err
@@ -103,7 +121,7 @@ func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequeste
 	if err := m.save(ctx, p.Store); err != nil {
 		return nil, err
 	}
-	p.Log.Info().Str("channel", m.Channel).Int("revision", m.Revision).Int("written", res.Written).Int("files", len(files)).Msg("published")
+	p.Log.Info().Str("channel", m.Channel).Int("revision", m.Revision).Int("written", res.Written).Int("files", len(files)).Msg(what)
 	return &events.RepoPublished{Channel: m.Channel, Distros: m.distros(), URLs: p.urls(m), Hashes: hashes}, nil
 }
 

@@ -50,6 +50,8 @@ func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 	p := &Publisher{Store: deps.Blob, Key: key, WorkDir: work, Log: deps.Log, URL: deps.Blob.URL}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 		"repo.publish.requested": publishHandler(p, leases),
+		"repo.promote.requested": promoteHandler(p, leases),
+		"repo.gc.requested":      gcHandler(p, leases),
 	}}, nil
 }
 

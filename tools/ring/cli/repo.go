@@ -34,7 +34,7 @@ func newRepo(g *globals) *cobra.Command {
   ring repo sources --channel nightly --distro debian-12 > /etc/apt/sources.list.d/ringmaster.sources
   ring repo key > ringmaster.asc`,
 	}
-	cmd.AddCommand(newRepoPublish(g), newRepoList(g), newRepoSources(g), newRepoKey(g))
+	cmd.AddCommand(newRepoPublish(g), newRepoPromote(g), newRepoGC(g), newRepoList(g), newRepoSources(g), newRepoKey(g))
 	return cmd
 }
 

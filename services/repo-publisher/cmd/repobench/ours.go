@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/rs/zerolog"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/signing"
+	publisher "ringmaster.dev/repo-publisher"
+	"ringmaster.dev/repo-publisher/apt"
+	"ringmaster.dev/repo-publisher/yum"
+)
+
+const benchDistro = "debian-12"
+
+func benchSuite(channel string) apt.Suite {
+	return apt.Suite{Name: publisher.Suite(benchDistro, channel), Architectures: []string{"amd64"}, Origin: "Ringmaster",
+		Label: "Ringmaster " + channel, Description: "Ringmaster " + channel + " packages for " + benchDistro}
+}
+
+// inspectDebs reads and inspects .deb files as the publisher does (Filename = pool path).
+func inspectDebs(ctx context.Context, paths []string, workers int) ([]apt.Package, error) {
+	pkgs := make([]apt.Package, len(paths))
+	err := parallelFor(ctx, len(paths), workers, func(i int) error {
+		b, err := os.ReadFile(paths[i])
+		if err != nil {
+			return err
+		}
+		p, err := apt.Inspect(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", paths[i], err)
+		}
+		pkgs[i] = p
+		return nil
+	})
+	return pkgs, err
+}
+
+// aptBuild is our full APT index from stored metadata, in memory: Packages,
+// .gz, .xz, by-hash copies, Release, Release.gpg, InRelease.
+func aptBuild(pkgs []apt.Package, key *signing.Key) (int, error) {
+	files, err := apt.Build(benchSuite("bench"), pkgs, key, time.Now())
+	if err != nil {
+		return 0, err
+	}
+	size := 0
+	for _, f := range files {
+		size += len(f.Data)
+	}
+	return size, nil
+}
+
+// aptFromFiles reads and inspects every .deb (all cores) and then builds the index.
+func aptFromFiles(ctx context.Context, paths []string, key *signing.Key) error {
+	pkgs, err := inspectDebs(ctx, paths, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return err
+	}
+	_, err = aptBuild(pkgs, key)
+	return err
+}
+
+// yumFromFiles reads every .rpm, inspects it (all cores) and builds the index.
+func yumFromFiles(ctx context.Context, dir string, key *signing.Key) ([]yum.Package, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.rpm"))
+	if err != nil {
+		return nil, err
+	}
+	pkgs := make([]yum.Package, len(paths))
+	err = parallelFor(ctx, len(paths), runtime.GOMAXPROCS(0), func(i int) error {
+		b, err := os.ReadFile(paths[i])
+		if err != nil {
+			return err
+		}
+		pkgs[i], err = yum.Inspect(b, filepath.Base(paths[i]))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	_, err = yum.Build(pkgs, key, time.Now())
+	return pkgs, err
+}
+
+// uploadAll puts files into the blob store under uploads/sha256/<hash>/<name>
+// (as `ring repo publish` does; not timed) and returns the refs.
+func uploadAll(ctx context.Context, store *blob.Store, paths []string) ([]events.PackageRef, error) {
+	refs := make([]events.PackageRef, len(paths))
+	err := parallelFor(ctx, len(paths), 8, func(i int) error {
+		b, err := os.ReadFile(paths[i])
+		if err != nil {
+			return err
+		}
+		s := sha256.Sum256(b)
+		h := hex.EncodeToString(s[:])
+		key := "uploads/sha256/" + h + "/" + filepath.Base(paths[i])
+		if _, err := store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), blob.PutOptions{SHA256: h}); err != nil {
+			return err
+		}
+		refs[i] = events.PackageRef{Key: key, SHA256: h, Size: int64(len(b))}
+		return nil
+	})
+	return refs, err
+}
+
+func newPublisher(store publisher.Store, key *signing.Key, work string) *publisher.Publisher {
+	return &publisher.Publisher{Store: store, Key: key, WorkDir: work, Log: zerolog.Nop()}
+}
+
+// waitPublishable sleeps (untimed) until Publish would not sleep: the
+// publisher never publishes a channel twice within one second.
+func waitPublishable(ctx context.Context, store publisher.Store, channel string) error {
+	m, err := publisher.LoadManifest(ctx, store, channel)
+	if err != nil {
+		return err
+	}
+	if wait := time.Until(m.Updated.Truncate(time.Second).Add(time.Second)); wait > 0 {
+		time.Sleep(wait + 5*time.Millisecond)
+	}
+	return nil
+}
+
+// publish runs one Publisher.Publish of refs to channel through a fresh
+// counting wrapper and returns the time and the requests.
+func publish(ctx context.Context, cs *countingStore, p *publisher.Publisher, channel string, refs []events.PackageRef) (time.Duration, counts, error) {
+	if err := waitPublishable(ctx, cs.Store, channel); err != nil {
+		return 0, counts{}, err
+	}
+	cs.reset()
+	start := time.Now()
+	_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: channel, Distros: []string{benchDistro}, Packages: refs})
+	d := time.Since(start)
+	return d, cs.snapshot(), err
+}
