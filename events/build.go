@@ -51,3 +51,30 @@ type SourceFetched struct {
 	Size   int64  `json:"size"`
 	Cached bool   `json:"cached" doc:"the archive was already in the cache; nothing was downloaded"`
 }
+
+// BuildLog carries a batch of a build cell's log lines, live.
+type BuildLog struct {
+	Stack     string   `json:"stack"`
+	Component string   `json:"component"`
+	Distro    string   `json:"distro"`
+	Seq       int      `json:"seq" doc:"batch number, from 0"`
+	Lines     []string `json:"lines"`
+}
+
+// BuildFinished summarizes a whole build request.
+type BuildFinished struct {
+	Stack   string       `json:"stack"`
+	Channel string       `json:"channel"`
+	Cells   []CellResult `json:"cells"`
+}
+
+// CellResult is how one matrix cell ended.
+type CellResult struct {
+	Component string  `json:"component"`
+	Distro    string  `json:"distro"`
+	State     string  `json:"state" doc:"ok, failed or skipped"`
+	Reason    string  `json:"reason,omitempty"`
+	Cached    bool    `json:"cached"`
+	Seconds   float64 `json:"seconds"`
+	LogKey    string  `json:"log_key,omitempty"`
+}

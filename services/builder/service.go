@@ -1,36 +1,83 @@
 // Package builder is the builder service: it fetches sources into the
-// content-addressed cache now, and builds the distro × component matrix in
-// toolchain containers once issue #5 lands.
+// content-addressed cache and builds a stack's distro × component matrix in
+// toolchain containers, then hands the packages to repo-publisher.
 package builder
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+	"ringmaster.dev/builder/cell"
+	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/builder/source"
+	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
 )
 
 // Name is the service name.
 const Name = "builder"
 
-// New is the builder's service.Factory.
-func New(_ context.Context, deps service.Deps) (service.Definition, error) {
-	f := &source.Fetcher{
-		Blobs:   deps.Blob,
-		Client:  &http.Client{Timeout: 30 * time.Minute},
-		WorkDir: filepath.Join(deps.WorkDir, "downloads"),
-		Log:     deps.Log,
+// Builder holds what build jobs share.
+type Builder struct {
+	Store   Store
+	Fetcher *source.Fetcher
+	Docker  cell.Docker
+	Images  *image.Builder
+	Opts    Options
+	WorkDir string
+	Log     zerolog.Logger
+}
+
+// New is the builder's service.Factory with options from the environment.
+func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
+	return Factory(OptionsFromEnv())(ctx, deps)
+}
+
+// Factory makes the builder's service.Factory for opts.
+func Factory(opts Options) service.Factory {
+	return func(ctx context.Context, deps service.Deps) (service.Definition, error) {
+		f := &source.Fetcher{
+			Blobs:   deps.Blob,
+			Client:  &http.Client{Timeout: 30 * time.Minute},
+			WorkDir: filepath.Join(deps.WorkDir, "downloads"),
+			Log:     deps.Log,
+		}
+		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, Log: deps.Log}
+		build := bus.Handler(func(*bus.Delivery) error {
+			return bus.Permanent(fmt.Errorf("%w: builds need a Docker daemon (check that it runs and DOCKER_HOST)", ErrDocker))
+		})
+		if dc, err := image.Connect(ctx); err != nil {
+			deps.Log.Warn().Err(err).Msg("no Docker: source fetches work, builds will fail")
+		} else {
+			b.Docker = dc
+			recipes, err := image.Load(opts.ImagesDir)
+			if err != nil {
+				return service.Definition{}, err
+			}
+			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache}
+			// Containers of a killed predecessor are removed by label.
+			if n, err := cell.Cleanup(ctx, dc, "ringmaster.role=build"); err != nil {
+				deps.Log.Warn().Err(err).Msg("cleanup of leftover build containers failed")
+			} else if n > 0 {
+				deps.Log.Info().Int("containers", n).Msg("removed build containers left by a previous builder")
+			}
+			build = b.buildHandler
+		}
+		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
+			"source.fetch.requested": fetchHandler(f),
+			"build.requested":        build,
+		}}, nil
 	}
-	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-		"source.fetch.requested": fetchHandler(f),
-		"build.requested":        bus.NotImplemented("the builder's build matrix arrives with issue #5 (toolchain images and m×n builds)"),
-	}}, nil
 }
 
 func fetchHandler(f *source.Fetcher) bus.Handler {
@@ -46,4 +93,69 @@ func fetchHandler(f *source.Fetcher) bus.Handler {
 		d.Log.Info().Str("key", res.Key).Int64("bytes", res.Size).Bool("cached", res.Cached).Msg("source in cache")
 		return d.Emit(&events.SourceFetched{URL: req.URL, SHA256: req.SHA256, Key: res.Key, Size: res.Size, Cached: res.Cached})
 	}
+}
+
+// buildHandler builds the requested matrix. Cell failures are results, not
+// handler errors: they are reported as build.failed facts and the command
+// is done. Infrastructure errors (images, blob store) are retried.
+func (b *Builder) buildHandler(d *bus.Delivery) error {
+	req := d.Payload.(*events.BuildRequested)
+	if req.Stack == "" || strings.ContainsAny(req.Stack, "/\\.") {
+		return bus.Permanent(fmt.Errorf("stack %q: give the name of a directory under %s", req.Stack, b.Opts.StacksDir))
+	}
+	st, err := stack.Load(filepath.Join(b.Opts.StacksDir, req.Stack, "stack.yaml"))
+	if err != nil {
+		return bus.Permanent(err)
+	}
+	cells, err := matrix.Plan(st, req.Components, req.Distros)
+	if err != nil {
+		return bus.Permanent(err)
+	}
+	channel := req.Channel
+	if channel == "" {
+		channel = "nightly"
+	}
+	work := filepath.Join(b.WorkDir, "builds", d.Envelope.ID)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	j := &job{d: d, req: req, st: st, b: b, work: work, images: map[string]string{},
+		keys: map[string]string{}, outDirs: map[string]string{}, results: map[string]*result{}}
+	if err := j.ensureImages(d.Ctx, cells); err != nil {
+		return err
+	}
+	outcomes := matrix.Run(d.Ctx, cells, b.Opts.Parallel, j.runCell, func(o matrix.Outcome) {
+		d.Log.Info().Str("cell", o.Cell.Name()).Str("state", string(o.State)).Bool("cached", o.Cached).Str("reason", o.Reason).Msg("cell")
+	})
+	if d.Ctx.Err() != nil {
+		return d.Ctx.Err()
+	}
+	summary := &events.BuildFinished{Stack: st.Name, Channel: channel}
+	byDistro := map[string][]events.PackageRef{}
+	var distros []string
+	for _, o := range outcomes {
+		cr := events.CellResult{Component: o.Cell.Component, Distro: o.Cell.Distro, State: string(o.State), Reason: o.Reason, Cached: o.Cached, Seconds: o.Took.Seconds()}
+		if r := j.results[o.Cell.Name()]; r != nil && o.State == matrix.OK {
+			if len(byDistro[o.Cell.Distro]) == 0 {
+				distros = append(distros, o.Cell.Distro)
+			}
+			byDistro[o.Cell.Distro] = append(byDistro[o.Cell.Distro], r.Packages...)
+			cr.LogKey = r.LogKey
+		}
+		if o.State == matrix.Skipped || o.State == matrix.Failed {
+			// A failed build already reported itself with its log tail under
+			// the same id, so this copy is dropped as a duplicate; failures
+			// before the build (sources, cache) are reported here.
+			_ = d.EmitAs(o.Cell.Name(), &events.BuildFailed{Stack: st.Name, Component: o.Cell.Component, Distro: o.Cell.Distro, Reason: o.Reason, Skipped: o.State == matrix.Skipped})
+		}
+		summary.Cells = append(summary.Cells, cr)
+	}
+	for _, dist := range distros {
+		pub := &events.RepoPublishRequested{Channel: channel, Distros: []string{dist}, Packages: byDistro[dist]}
+		if err := d.EmitAs("publish/"+dist, pub); err != nil {
+			return err
+		}
+	}
+	return d.Emit(summary)
 }

@@ -33,10 +33,11 @@ type Delivery struct {
 	count map[string]int
 }
 
-// Emit publishes a fact caused by this command. Its id is derived from the
-// command's id, the fact's type and how many of that type this delivery
-// emitted before, so a redelivered command that emits the same facts again is
-// de-duplicated by JetStream: each fact appears once.
+// Emit publishes an event caused by this command: a fact, or a follow-up
+// command (e.g. publish what was built). Its id is derived from the command's
+// id, the event's type and how many of that type this delivery emitted
+// before, so a redelivered command that emits the same events again is
+// de-duplicated by JetStream: each appears once.
 func (d *Delivery) Emit(payload any) error {
 	spec, err := events.Of(payload)
 	if err != nil {
@@ -50,6 +51,20 @@ func (d *Delivery) Emit(payload any) error {
 	d.count[spec.Name]++
 	d.mu.Unlock()
 	id := fmt.Sprintf("%s/%s/%d", d.Envelope.ID, spec.Name, n)
+	_, err = d.conn.Publish(d.Ctx, payload, WithID(id), WithRunID(d.Envelope.RunID))
+	return err
+}
+
+// EmitAs is Emit with the id keyed by key instead of a counter: use it when a
+// delivery emits several events of one type concurrently (e.g. one per build
+// cell), so a redelivery derives the same id for the same event whatever
+// order they come in.
+func (d *Delivery) EmitAs(key string, payload any) error {
+	spec, err := events.Of(payload)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprintf("%s/%s/%s", d.Envelope.ID, spec.Name, key)
 	_, err = d.conn.Publish(d.Ctx, payload, WithID(id), WithRunID(d.Envelope.RunID))
 	return err
 }

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	builder "ringmaster.dev/builder"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/ring/platform"
 )
@@ -42,7 +42,8 @@ Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 			if err != nil {
 				return err
 			}
-			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log}
+			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log,
+				Builder: builder.OptionsFromEnv()}
 			if s3URL != "" {
 				cfg.S3 = blob.ConfigFromEnv()
 				cfg.S3.Endpoint = s3URL
@@ -78,11 +79,7 @@ Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 
 func printEndpoints(cmd *cobra.Command, home string, cfg platform.Config, p *platform.Platform, took time.Duration) {
 	out := cmd.OutOrStdout()
-	names := make([]string, 0, len(platform.Factories))
-	for n := range platform.Factories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := platform.ServiceNames
 	natsNote, s3Note := "external", "external"
 	if cfg.NATSURL == "" {
 		natsNote = "embedded, JetStream data in " + filepath.Join(home, "nats")

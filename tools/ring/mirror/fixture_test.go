@@ -146,7 +146,7 @@ func writeRepoFiles(t testing.TB, dir string, files []repofile.File) {
 type server struct {
 	*httptest.Server
 	requests, ranges atomic.Int64
-	delay            time.Duration // per response, to make a sync slow
+	delay            atomic.Int64 // nanoseconds per response, to make a sync slow
 }
 
 func serve(t testing.TB, dir string) *server {
@@ -157,8 +157,8 @@ func serve(t testing.TB, dir string) *server {
 		if r.Header.Get("Range") != "" {
 			s.ranges.Add(1)
 		}
-		if s.delay > 0 {
-			time.Sleep(s.delay)
+		if d := time.Duration(s.delay.Load()); d > 0 {
+			time.Sleep(d)
 		}
 		fs.ServeHTTP(w, r)
 	}))

@@ -215,7 +215,13 @@ func (s *syncer) prepareWork() (func(), error) {
 			_ = os.Remove(t)
 		}
 	}
-	return func() { lf.Close() }, nil
+	return func() {
+		// A failed run keeps its partial downloads for the next; an
+		// empty work directory goes.
+		_ = os.Remove(lf.Name())
+		lf.Close()
+		_ = os.Remove(work)
+	}, nil
 }
 
 // detect tells APT from YUM: a YUM repository answers repodata/repomd.xml.

@@ -164,7 +164,9 @@ func TestSyncRefusesTampering(t *testing.T) {
 		absent func(repo string, pool []string) []string // must not exist in the mirror
 	}{
 		"package": {
-			tamper: func(t *testing.T, repo string, pool []string) { writeFile(t, filepath.Join(repo, pool[1]), payload(99, 1001)) },
+			tamper: func(t *testing.T, repo string, pool []string) {
+				writeFile(t, filepath.Join(repo, pool[1]), payload(99, 1001))
+			},
 			want:   []string{"sha256 mismatch", "expected ", "got "},
 			absent: func(_ string, pool []string) []string { return []string{pool[1], "dists/" + suite + "/InRelease"} },
 		},
@@ -181,8 +183,10 @@ func TestSyncRefusesTampering(t *testing.T) {
 				}
 				t.Fatal("no by-hash Packages")
 			},
-			want:   []string{"main/binary-amd64/by-hash/SHA256/", "sha256 mismatch"},
-			absent: func(string, []string) []string { return []string{"dists/" + suite + "/main/binary-amd64/Packages", "dists/" + suite + "/InRelease"} },
+			want: []string{"main/binary-amd64/by-hash/SHA256/", "sha256 mismatch"},
+			absent: func(string, []string) []string {
+				return []string{"dists/" + suite + "/main/binary-amd64/Packages", "dists/" + suite + "/InRelease"}
+			},
 		},
 		"InRelease": {
 			tamper: func(t *testing.T, repo string, pool []string) {
@@ -295,7 +299,7 @@ func TestSyncCancelledThenResumed(t *testing.T) {
 	repo := t.TempDir()
 	pool := aptRepo(t, repo, suite, 12, 50_000)
 	srv := serve(t, repo)
-	srv.delay = 30 * time.Millisecond
+	srv.delay.Store(int64(30 * time.Millisecond))
 	dst := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	d, _ := NewLocalDest(dst)
@@ -317,7 +321,7 @@ func TestSyncCancelledThenResumed(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dst, "dists", suite, "InRelease")); !os.IsNotExist(err) {
 		t.Fatal("InRelease written by an interrupted run")
 	}
-	srv.delay = 0
+	srv.delay.Store(0)
 	res, err := syncTo(t, srv.URL, dst, APT)
 	if err != nil || res.Skipped == 0 {
 		t.Fatalf("resume: %v %+v", err, res)

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 
 	"github.com/rs/zerolog"
+	builder "ringmaster.dev/builder"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/natsserver"
@@ -26,6 +26,8 @@ type Config struct {
 	S3Listen    string
 	Concurrency int
 	Log         zerolog.Logger
+	// Builder locates stacks and image recipes (absolute paths).
+	Builder builder.Options
 }
 
 // Platform is a running `ring up`.
@@ -49,7 +51,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, fmt.Errorf("RING_HOME %s: %w", home, err)
 	}
-	p := &Platform{home: home, errs: make(chan error, len(Factories))}
+	p := &Platform{home: home, errs: make(chan error, len(ServiceNames))}
 	defer func() {
 		if err != nil {
 			p.shutdownServers()
@@ -92,12 +94,8 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
-	names := make([]string, 0, len(Factories))
-	for n := range Factories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	all := factories(cfg)
+	for _, name := range ServiceNames {
 		conn, err := bus.Connect(ctx, natsURL, name)
 		if err != nil {
 			p.Stop()
@@ -109,7 +107,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			p.Stop()
 			return nil, err
 		}
-		def, err := Factories[name](ctx, deps)
+		def, err := all[name](ctx, deps)
 		if err != nil {
 			conn.Close()
 			p.Stop()

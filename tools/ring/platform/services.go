@@ -9,11 +9,17 @@ import (
 	tester "ringmaster.dev/tester"
 )
 
-// Factories is every service `ring up` runs, by name.
-var Factories = map[string]service.Factory{
-	builder.Name:     builder.New,
-	publisher.Name:   publisher.New,
-	provisioner.Name: provisioner.New,
-	tester.Name:      tester.New,
-	realm.Name:       realm.New,
+// ServiceNames is every service `ring up` runs.
+var ServiceNames = []string{builder.Name, realm.Name, provisioner.Name, publisher.Name, tester.Name}
+
+// factories builds each service's factory. Paths in cfg are absolute: the
+// embedded S3 server changes the working directory before services start.
+func factories(cfg Config) map[string]service.Factory {
+	return map[string]service.Factory{
+		builder.Name:     builder.Factory(cfg.Builder),
+		publisher.Name:   publisher.New,
+		provisioner.Name: provisioner.New,
+		tester.Name:      tester.New,
+		realm.Name:       realm.New,
+	}
 }

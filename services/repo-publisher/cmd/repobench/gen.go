@@ -78,9 +78,14 @@ type tarEntry struct {
 	body []byte
 }
 
+// gzPool reuses gzip writers: a new compress/gzip writer allocates about a megabyte.
+var gzPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+
 func tarGz(entries []tarEntry) ([]byte, error) {
 	var b bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+	zw := gzPool.Get().(*gzip.Writer)
+	defer gzPool.Put(zw)
+	zw.Reset(&b)
 	tw := tar.NewWriter(zw)
 	for _, e := range entries {
 		h := &tar.Header{Name: e.name, Mode: 0o644, ModTime: genTime, Uname: "root", Gname: "root", Format: tar.FormatGNU}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -140,4 +142,43 @@ func publish(ctx context.Context, cs *countingStore, p *publisher.Publisher, cha
 	_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: channel, Distros: []string{benchDistro}, Packages: refs})
 	d := time.Since(start)
 	return d, cs.snapshot(), err
+}
+
+// manifestCost measures the channel manifest that every publish loads and
+// saves: its size, the GET, the JSON decode and the JSON encode.
+func manifestCost(ctx context.Context, store *blob.Store, channel string) (string, error) {
+	t0 := time.Now()
+	rc, _, err := store.Get(ctx, publisher.ManifestKey(channel))
+	if err != nil {
+		return "", err
+	}
+	var raw bytes.Buffer
+	_, err = raw.ReadFrom(rc)
+	rc.Close()
+	if err != nil {
+		return "", err
+	}
+	t1 := time.Now()
+	m, err := publisher.LoadManifest(ctx, bytesStore{raw.Bytes()}, channel)
+	if err != nil {
+		return "", err
+	}
+	t2 := time.Now()
+	out, err := json.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	t3 := time.Now()
+	return fmt.Sprintf("manifest %.1f MB: GET %s, JSON decode %s, JSON encode %s", float64(len(out))/1e6, sec(t1.Sub(t0)), sec(t2.Sub(t1)), sec(t3.Sub(t2))), nil
+}
+
+// bytesStore serves one manifest from memory (for timing the decode alone).
+type bytesStore struct{ b []byte }
+
+func (s bytesStore) Get(context.Context, string) (io.ReadCloser, blob.Info, error) {
+	return io.NopCloser(bytes.NewReader(s.b)), blob.Info{}, nil
+}
+
+func (s bytesStore) Put(context.Context, string, io.Reader, int64, blob.PutOptions) (blob.Info, error) {
+	return blob.Info{}, nil
 }

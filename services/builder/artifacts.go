@@ -1,0 +1,156 @@
+package builder
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"ringmaster.dev/builder/packaging"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
+)
+
+// Store is the part of the blob store the builder needs.
+type Store interface {
+	Stat(ctx context.Context, key string) (blob.Info, error)
+	Get(ctx context.Context, key string) (io.ReadCloser, blob.Info, error)
+	Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
+	PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
+}
+
+// Build outputs live under builds/<build key>/: the packages, out.tar.gz
+// (the build output tree, for dependents), build.log and result.json —
+// written last, so a result that exists means the rest does too.
+func buildPrefix(key string) string { return "builds/" + key + "/" }
+
+type result struct {
+	Component string              `json:"component"`
+	Distro    string              `json:"distro"`
+	Key       string              `json:"key"`
+	Packages  []events.PackageRef `json:"packages"`
+	LogKey    string              `json:"log_key"`
+}
+
+func loadResult(ctx context.Context, store Store, key string) (*result, error) {
+	rc, _, err := store.Get(ctx, buildPrefix(key)+"result.json")
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var r result
+	if err := json.NewDecoder(rc).Decode(&r); err != nil {
+		return nil, fmt.Errorf("build result %s: %w", key, err)
+	}
+	return &r, nil
+}
+
+// saveOutputs stores a successful cell's packages, output tree and log, then
+// its result. Every object is content-keyed, so a rerun writes nothing new.
+func saveOutputs(ctx context.Context, store Store, r result, arts []packaging.Artifact, outDir, logPath string) (result, error) {
+	prefix := buildPrefix(r.Key)
+	put := func(name string, data []byte, ctype string) error {
+		_, err := store.PutIfAbsent(ctx, prefix+name, bytes.NewReader(data), int64(len(data)), blob.PutOptions{ContentType: ctype})
+		if err != nil && !errors.Is(err, blob.ErrExists) {
+			return fmt.Errorf("store %s: %w", prefix+name, err)
+		}
+		return nil
+	}
+	for _, a := range arts {
+		data := a.Bytes
+		if data == nil {
+			var err error
+			if data, err = os.ReadFile(a.Path); err != nil {
+				return r, err
+			}
+		}
+		if err := put(a.Filename, data, "application/octet-stream"); err != nil {
+			return r, err
+		}
+		r.Packages = append(r.Packages, events.PackageRef{Key: prefix + a.Filename, SHA256: a.SHA256, Size: a.Size})
+	}
+	tree, err := tarTree(outDir)
+	if err != nil {
+		return r, fmt.Errorf("pack build output: %w", err)
+	}
+	if err := put("out.tar.gz", tree, "application/gzip"); err != nil {
+		return r, err
+	}
+	if logData, err := os.ReadFile(logPath); err == nil {
+		if err := put("build.log", logData, "text/plain; charset=utf-8"); err != nil {
+			return r, err
+		}
+		r.LogKey = prefix + "build.log"
+	}
+	b, _ := json.Marshal(r)
+	return r, put("result.json", b, "application/json")
+}
+
+// tarTree packs dir (regular files, dirs, symlinks) in a fixed order.
+func tarTree(dir string) ([]byte, error) {
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+		if err == nil && p != dir {
+			paths = append(paths, p)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, p := range paths {
+		info, err := os.Lstat(p)
+		if err != nil {
+			return nil, err
+		}
+		link := ""
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(p); err != nil {
+				return nil, err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(info, link)
+		if err != nil {
+			return nil, err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		hdr.Name = filepath.ToSlash(rel)
+		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if info.Mode().IsRegular() {
+			f, err := os.Open(p)
+			if err != nil {
+				return nil, err
+			}
+			_, err = io.Copy(tw, f)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,208 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"ringmaster.dev/builder/cell"
+	"ringmaster.dev/builder/matrix"
+	"ringmaster.dev/builder/packaging"
+	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/builder/unpack"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/bus"
+)
+
+// job is one build.requested being handled.
+type job struct {
+	d       *bus.Delivery
+	req     *events.BuildRequested
+	st      *stack.Stack
+	b       *Builder
+	work    string
+	images  map[string]string // distro → toolchain image per Build.Image, see imageFor
+	mu      sync.Mutex
+	keys    map[string]string // cell → build key
+	outDirs map[string]string // cell → local build output dir
+	results map[string]*result
+}
+
+func (j *job) comp(name string) *stack.Component {
+	for _, c := range j.st.Components {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// ensureImages builds (or finds) every image the cells need, once per run.
+func (j *job) ensureImages(ctx context.Context, cells []matrix.Cell) error {
+	for _, c := range cells {
+		name := j.comp(c.Component).Build.Image
+		k := name + "@" + c.Distro
+		if _, ok := j.images[k]; ok {
+			continue
+		}
+		res, err := j.b.Images.Build(ctx, name, c.Distro)
+		if err != nil {
+			return fmt.Errorf("image %s for %s: %w", name, c.Distro, err)
+		}
+		j.images[k] = res.Spec.Tag
+	}
+	return nil
+}
+
+// runCell builds one cell, or finds its outputs from an earlier build.
+func (j *job) runCell(ctx context.Context, c matrix.Cell) (bool, error) {
+	comp := j.comp(c.Component)
+	img := j.images[comp.Build.Image+"@"+c.Distro]
+	depKeys := map[string]string{}
+	deps := map[string]string{}
+	j.mu.Lock()
+	for _, d := range c.Deps {
+		depKeys[d] = j.keys[d+"/"+c.Distro]
+		deps[d] = j.outDirs[d+"/"+c.Distro]
+	}
+	j.mu.Unlock()
+	key, err := BuildKey(comp, c.Distro, img, depKeys)
+	if err != nil {
+		return false, err
+	}
+	name := c.Name()
+	outDir := filepath.Join(j.work, "out", c.Component+"_"+c.Distro)
+	prior, err := loadResult(ctx, j.b.Store, key)
+	if err != nil {
+		return false, err
+	}
+	cached := prior != nil
+	res := prior
+	if cached {
+		if err := j.fetchOut(ctx, key, outDir); err != nil {
+			return false, err
+		}
+	} else {
+		if res, err = j.build(ctx, c, comp, key, img, deps, outDir); err != nil {
+			return false, err
+		}
+	}
+	j.mu.Lock()
+	j.keys[name], j.outDirs[name], j.results[name] = key, outDir, res
+	j.mu.Unlock()
+	return cached, j.d.EmitAs(name, &events.BuildSucceeded{Stack: j.st.Name, Component: c.Component, Distro: c.Distro,
+		BuildKey: key, Cached: cached, Packages: res.Packages, LogKey: res.LogKey})
+}
+
+func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, key, img string, deps map[string]string, outDir string) (*result, error) {
+	name := c.Name()
+	base := filepath.Join(j.work, c.Component+"_"+c.Distro)
+	srcDir, pkgDir := filepath.Join(base, "src"), filepath.Join(base, "pkg")
+	for _, d := range []string{base, outDir, pkgDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	logPath := filepath.Join(base, "build.log")
+	logs, err := newLogStream(logPath, func(seq int, lines []string) {
+		_ = j.d.EmitAs(fmt.Sprintf("%s/%d", name, seq), logEvent(j.st.Name, c.Component, c.Distro, seq, lines))
+	})
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*result, error) {
+		logs.Close()
+		logKey := "logs/" + j.d.Envelope.RunID + "/" + c.Component + "_" + c.Distro + ".log"
+		if data, rerr := os.ReadFile(logPath); rerr == nil {
+			_, _ = j.b.Store.Put(context.WithoutCancel(ctx), logKey, strings.NewReader(string(data)), int64(len(data)), putText)
+		}
+		reason := err.Error()
+		if t := logs.Tail(); t != "" {
+			reason += "\n--- last lines of the log:\n" + t
+		}
+		_ = j.d.EmitAs(name, &events.BuildFailed{Stack: j.st.Name, Component: c.Component, Distro: c.Distro, Reason: reason, LogKey: logKey})
+		return nil, err
+	}
+	fmt.Fprintf(logs, "ringmaster: building %s in %s (build key %s)\n", name, img, key[:16])
+	if err := j.sources(ctx, comp, srcDir, logs); err != nil {
+		return fail(err)
+	}
+	patches := make([]string, len(comp.Patches))
+	for i, p := range comp.Patches {
+		patches[i] = comp.Path(p)
+	}
+	spec := cell.Spec{
+		RunID: j.d.Envelope.RunID, Stack: j.st.Name, Component: c.Component, Distro: c.Distro, Image: img,
+		SourceDir: srcDir, PatchFiles: patches, Commands: comp.Build.Commands, Env: comp.Build.Env,
+		DepsDirs: deps, OutDir: outDir, Timeout: 30 * time.Minute,
+	}
+	if _, err := cell.Run(ctx, j.b.Docker, spec, logs); err != nil {
+		return fail(err)
+	}
+	art, err := packaging.Deb.Package(ctx, comp, outDir, c.Distro, "amd64", packaging.Options{OutDir: pkgDir})
+	if err != nil {
+		return fail(fmt.Errorf("package: %w", err))
+	}
+	fmt.Fprintf(logs, "ringmaster: packaged %s (%d bytes, sha256 %s)\n", art.Filename, art.Size, art.SHA256)
+	logs.Close()
+	r, err := saveOutputs(ctx, j.b.Store, result{Component: c.Component, Distro: c.Distro, Key: key}, []packaging.Artifact{art}, outDir, logPath)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// sources puts a component's sources into dir: local trees are copied,
+// archives are fetched into the content-addressed cache and unpacked safely.
+func (j *job) sources(ctx context.Context, comp *stack.Component, dir string, log io.Writer) error {
+	for i, s := range comp.Sources {
+		dest := dir
+		if i > 0 {
+			dest = filepath.Join(dir, fmt.Sprintf("source%d", i))
+		}
+		if s.Dir != "" {
+			fmt.Fprintf(log, "ringmaster: source %s (local tree)\n", s.Dir)
+			if err := copyTree(comp.Path(s.Dir), dest); err != nil {
+				return fmt.Errorf("source %s: %w", s.Dir, err)
+			}
+			continue
+		}
+		res, err := j.b.Fetcher.Fetch(ctx, s.URL, s.SHA256)
+		if err != nil {
+			return fmt.Errorf("source %s: %w", s.URL, err)
+		}
+		fmt.Fprintf(log, "ringmaster: source %s (sha256 %s, %s)\n", s.URL, s.SHA256, map[bool]string{true: "cached", false: "downloaded"}[res.Cached])
+		archive := filepath.Join(filepath.Dir(dir), "archive-"+s.SHA256)
+		if err := download(ctx, j.b.Store, res.Key, archive); err != nil {
+			return err
+		}
+		if i == 0 {
+			_ = os.Remove(dest) // Extract creates dest
+		}
+		if err := unpack.Extract(ctx, archive, dest, unpack.Options{}); err != nil {
+			return fmt.Errorf("unpack %s: %w", s.URL, err)
+		}
+	}
+	return nil
+}
+
+// fetchOut restores a cached cell's build output tree for its dependents.
+func (j *job) fetchOut(ctx context.Context, key, outDir string) error {
+	archive := outDir + ".tar.gz"
+	if err := os.MkdirAll(filepath.Dir(outDir), 0o755); err != nil {
+		return err
+	}
+	if err := download(ctx, j.b.Store, buildPrefix(key)+"out.tar.gz", archive); err != nil {
+		return err
+	}
+	return unpack.Extract(ctx, archive, outDir, unpack.Options{StripComponents: unpack.StripNone})
+}
+
+// ErrDocker means builds cannot run on this host.
+var ErrDocker = errors.New("docker is not available to the builder")

@@ -1,0 +1,48 @@
+package builder
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// Options locate what the builder reads from the project.
+type Options struct {
+	// StacksDir holds <stack>/stack.yaml (env RING_STACKS, default infra/stacks).
+	StacksDir string
+	// ImagesDir holds the image recipes (env RING_IMAGES, default infra/images).
+	ImagesDir string
+	// DebCache keeps .debs downloaded for images (env RING_DEB_CACHE,
+	// default $RING_HOME/cache/debs), shared with `ring image build`.
+	DebCache string
+	// Parallel bounds matrix cells built at once (env RING_BUILD_PARALLEL, default: cores).
+	Parallel int
+}
+
+// OptionsFromEnv reads the RING_* variables, with paths made absolute now:
+// code that runs later may run in another working directory.
+func OptionsFromEnv() Options {
+	o := Options{StacksDir: envOr("RING_STACKS", "infra/stacks"), ImagesDir: envOr("RING_IMAGES", "infra/images"), Parallel: runtime.NumCPU()}
+	o.DebCache = envOr("RING_DEB_CACHE", filepath.Join(ringHome(), "cache", "debs"))
+	o.StacksDir, _ = filepath.Abs(o.StacksDir)
+	o.DebCache, _ = filepath.Abs(o.DebCache)
+	o.ImagesDir, _ = filepath.Abs(o.ImagesDir)
+	return o
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func ringHome() string {
+	if h := os.Getenv("RING_HOME"); h != "" {
+		return h
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "ringmaster")
+	}
+	return "."
+}
