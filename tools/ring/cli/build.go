@@ -315,4 +315,3 @@ func newBuildLogs(g *globals) *cobra.Command {
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines until the build finishes")
 	return cmd
 }
-
