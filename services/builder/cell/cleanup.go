@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	errdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/errdefs"
 )
 
 // Cleanup force-removes every container, running or not, that matches

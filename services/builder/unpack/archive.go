@@ -72,7 +72,7 @@ func extractTar(ctx context.Context, r io.Reader, t *tree) error {
 			e.mtime = h.ModTime.UnixNano()
 		}
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, tar.TypeGNUSparse:
 			e.kind, e.body = kindFile, tr
 		case tar.TypeDir:
 			e.kind = kindDir

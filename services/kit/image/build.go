@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	errdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 )
 
 // Docker is the part of the Docker client images need.

@@ -67,8 +67,6 @@ func writeFile(t testing.TB, p string, b []byte) {
 	}
 }
 
-func hexsum(h interface{ Sum([]byte) []byte }) string { return hex.EncodeToString(h.Sum(nil)) }
-
 // payload is deterministic pseudo-random package content.
 func payload(i, size int) []byte {
 	r := rand.New(rand.NewPCG(uint64(i), 42))

@@ -216,7 +216,7 @@ func run(ctx context.Context, o options) error {
 		rows = append(rows, rs...)
 		if err != nil {
 			printTable(os.Stdout, rows)
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("size %d: %w", n, err)
 		}
 	}
 	fmt.Printf("\nrepobench: %s; load average at end %s\n", env, loadavg())
