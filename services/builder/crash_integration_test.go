@@ -31,6 +31,14 @@ import (
 // embedded S3 server changes the working directory, so build first.
 var builderBin string
 
+// The project's stacks and image recipes, and a .deb cache kept across runs
+// so only the first run on a machine downloads packages for the images.
+var (
+	stacksDir = "../../infra/stacks"
+	imagesDir = "../../infra/images"
+	debCache  = filepath.Join(os.TempDir(), "ringmaster-test-debs")
+)
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "builder-bin-")
 	if err != nil {
@@ -40,6 +48,12 @@ func TestMain(m *testing.M) {
 	if out, err := exec.Command("go", "build", "-o", builderBin, "./cmd/builder").CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
 		panic("build builder: " + err.Error() + "\n" + string(out))
+	}
+	// Absolute now: the embedded S3 server changes the working directory.
+	for _, v := range []*string{&stacksDir, &imagesDir} {
+		if *v, err = filepath.Abs(*v); err != nil {
+			panic(err)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -112,6 +126,7 @@ func (p *platform) startBuilder(extraEnv ...string) *exec.Cmd {
 		"RING_NATS_URL="+p.natsURL, "RING_S3_URL="+p.s3.Endpoint(),
 		"RING_S3_ACCESS_KEY=crashtest", "RING_S3_SECRET_KEY=crashtest-secret-key",
 		"RING_ACK_WAIT=2s", "RING_WORK_DIR="+p.workDir, "RING_LOG_LEVEL=debug",
+		"RING_STACKS="+stacksDir, "RING_IMAGES="+imagesDir, "RING_DEB_CACHE="+debCache,
 	)
 	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stdout, cmd.Stderr = f, f

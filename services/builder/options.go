@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 )
 
 // Options locate what the builder reads from the project.
@@ -23,6 +24,9 @@ type Options struct {
 // code that runs later may run in another working directory.
 func OptionsFromEnv() Options {
 	o := Options{StacksDir: envOr("RING_STACKS", "infra/stacks"), ImagesDir: envOr("RING_IMAGES", "infra/images"), Parallel: runtime.NumCPU()}
+	if n, err := strconv.Atoi(os.Getenv("RING_BUILD_PARALLEL")); err == nil && n > 0 {
+		o.Parallel = n
+	}
 	o.DebCache = envOr("RING_DEB_CACHE", filepath.Join(ringHome(), "cache", "debs"))
 	o.StacksDir, _ = filepath.Abs(o.StacksDir)
 	o.DebCache, _ = filepath.Abs(o.DebCache)
