@@ -10,22 +10,25 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm
 
-.PHONY: all build run test test-unit test-integration lint docs bench bench-bus clean help
+.PHONY: all deps build run test test-unit test-integration lint docs bench bench-bus bench-repo clean help
 
 all: build
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
+deps: ## install the Debian tools tests and the main job drive (idempotent)
+	@bash infra/deps.sh
+
 build: ## build bin/ring and one binary per service
 	@mkdir -p $(BIN)
 	cd tools/ring && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ring .
 	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/$$s ./cmd/$$s) || exit 1; done
 
-run: build ## the main job on the embedded default (Ctrl-C stops)
+run: deps build ## the main job on the embedded default (Ctrl-C stops)
 	$(BIN)/ring up --demo
 
-test: test-unit test-integration ## everything CI runs
+test: deps test-unit test-integration ## everything CI runs
 
 test-unit: ## unit tests of every module, with the race detector
 	@for m in $(MODULES); do echo "== unit $$m"; (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done

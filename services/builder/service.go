@@ -64,7 +64,7 @@ func Factory(opts Options) service.Factory {
 			if err != nil {
 				return service.Definition{}, err
 			}
-			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache}
+			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: progressLog{deps.Log}}
 			// Containers of a killed predecessor are removed by label.
 			if n, err := cell.Cleanup(ctx, dc, "ringmaster.role=build"); err != nil {
 				deps.Log.Warn().Err(err).Msg("cleanup of leftover build containers failed")
@@ -158,4 +158,12 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 		}
 	}
 	return d.Emit(summary)
+}
+
+// progressLog turns image build progress lines into log entries.
+type progressLog struct{ log zerolog.Logger }
+
+func (p progressLog) Write(b []byte) (int, error) {
+	p.log.Info().Msg(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
 }

@@ -111,6 +111,14 @@ func collectable(m *Manifest, now time.Time, grace time.Duration) (del []string,
 	return del, kept
 }
 
+func segmentKeys(m *Manifest, shas []string) []string {
+	out := make([]string, len(shas))
+	for i, s := range shas {
+		out[i] = m.segmentKey(s)
+	}
+	return out
+}
+
 func isPoolKey(k string) bool {
 	return strings.HasPrefix(k, AptRoot+"pool/") || strings.HasPrefix(k, YumPool)
 }
@@ -140,7 +148,7 @@ func (p *Publisher) GC(ctx context.Context, channels []string, grace time.Durati
 		if err != nil {
 			return nil, err
 		}
-		before := len(m.Retired)
+		before, beforeSegs := len(m.Retired), len(m.retiredSegs)
 		del, kept := collectable(m, now, grace)
 		out.Kept += kept
 		if dryRun {
@@ -152,8 +160,18 @@ func (p *Publisher) GC(ctx context.Context, channels []string, grace time.Durati
 		for _, k := range done {
 			delete(m.Retired, k)
 		}
-		if len(m.Retired) != before {
-			if err := m.save(ctx, store); err != nil {
+		// Manifest segments no longer referenced (internal state, not
+		// reported in the fact).
+		if derr == nil {
+			segs, serr := p.deleteAll(ctx, store, segmentKeys(m, collectableSegments(m, now, grace)))
+			for _, k := range segs {
+				delete(m.retiredSegs, k[strings.LastIndex(k, "/")+1:len(k)-len(".json")])
+			}
+			derr = serr
+		}
+		if len(m.Retired) != before || len(m.retiredSegs) != beforeSegs {
+			p.manifests.drop(c)
+			if _, err := m.save(ctx, store); err != nil {
 				return nil, errors.Join(derr, err)
 			}
 		}

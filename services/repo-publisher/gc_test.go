@@ -233,7 +233,7 @@ func TestGCListCap(t *testing.T) {
 		m.Retired[k] = testStart.Add(-2 * time.Hour)
 		store.objs[k] = memObj{data: []byte("x")}
 	}
-	if err := m.save(ctx, store); err != nil {
+	if _, err := m.save(ctx, store); err != nil {
 		t.Fatal(err)
 	}
 	out, err := p.GC(ctx, []string{"nightly"}, time.Hour, false)

@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"sync"
 	"time"
 
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/repo-publisher/apt"
+	"ringmaster.dev/repo-publisher/par"
 	"ringmaster.dev/repo-publisher/yum"
 )
 
@@ -44,57 +46,121 @@ var (
 	rpmMagic = []byte{0xed, 0xab, 0xee, 0xdb}
 )
 
-// take reads a package from the blob store, signs it if it is an RPM the
-// repository key has not signed, and writes it to its pool path unless the
-// same bytes are there. Other bytes at that path are ErrImmutable.
-func (p *Publisher) take(ctx context.Context, ref events.PackageRef) (incoming, error) {
+// takeAll takes every ref (see prepare and toPool) with p.parallel() at once
+// and returns them in request order. check runs on each package before its
+// pool write. The result is the same as taking them one after the other,
+// stopping at the first error: that error is the one returned (par.Ordered),
+// and two refs with the same pool path are written in request order (the
+// later one waits for the earlier), so the first bytes win and other bytes
+// are ErrImmutable as before. Refs after a failed one may still have been
+// written to the pool (it is immutable and shared; nothing lists them).
+func (p *Publisher) takeAll(ctx context.Context, refs []events.PackageRef, check func(events.PackageRef, incoming) error) ([]incoming, error) {
+	n := len(refs)
+	out := make([]incoming, n)
+	keys := make([]string, n)
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	var (
+		mu     sync.Mutex
+		cond   = sync.NewCond(&mu)
+		ready  = make([]bool, n)
+		known  int                // refs [0, known) have their pool key (or failed)
+		last   = map[string]int{} // pool key → the latest ref in [0, known) with it
+		before = make([]int, n)   // the previous ref with the same pool key, or -1
+	)
+	err := par.Ordered(ctx, n, p.parallel(), func(ctx context.Context, i int) error {
+		defer close(done[i])
+		key, data, in, err := p.prepare(ctx, refs[i])
+		if err == nil {
+			err = check(refs[i], in)
+		}
+		mu.Lock()
+		if err == nil {
+			keys[i] = key
+		}
+		ready[i] = true
+		for known < n && ready[known] {
+			before[known] = -1
+			if k := keys[known]; k != "" {
+				if j, ok := last[k]; ok {
+					before[known] = j
+				}
+				last[k] = known
+			}
+			known++
+		}
+		cond.Broadcast()
+		for known <= i {
+			cond.Wait()
+		}
+		prev := before[i]
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if prev >= 0 {
+			<-done[prev]
+		}
+		if err := p.toPool(ctx, key, data); err != nil {
+			return err
+		}
+		out[i] = in
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// prepare reads a package from the blob store, checks and inspects it and
+// signs it if it is an RPM the repository key has not signed; it returns the
+// pool key and bytes to write there.
+func (p *Publisher) prepare(ctx context.Context, ref events.PackageRef) (string, []byte, incoming, error) {
+	fail := func(err error) (string, []byte, incoming, error) { return "", nil, incoming{}, err }
 	rc, _, err := p.Store.Get(ctx, ref.Key)
 	if errors.Is(err, blob.ErrNotFound) {
-		return incoming{}, fmt.Errorf("%w: package %s is not in the blob store (upload it first, e.g. with `ring repo publish FILE`)", ErrBadRequest, ref.Key)
+		return fail(fmt.Errorf("%w: package %s is not in the blob store (upload it first, e.g. with `ring repo publish FILE`)", ErrBadRequest, ref.Key))
 	}
 	if err != nil {
-		return incoming{}, err
+		return fail(err)
 	}
 	data, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
-		return incoming{}, fmt.Errorf("read %s: %w", ref.Key, err)
+		return fail(fmt.Errorf("read %s: %w", ref.Key, err))
 	}
 	if ref.SHA256 != "" && sum(data) != ref.SHA256 {
-		return incoming{}, fmt.Errorf("%w: %s: sha256 is %s, the request says %s", ErrBadPackage, ref.Key, sum(data), ref.SHA256)
+		return fail(fmt.Errorf("%w: %s: sha256 is %s, the request says %s", ErrBadPackage, ref.Key, sum(data), ref.SHA256))
 	}
 	switch {
 	case bytes.HasPrefix(data, debMagic):
 		pkg, err := apt.Inspect(data)
 		if err != nil {
-			return incoming{}, fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err)
+			return fail(fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err))
 		}
 		pkg.Filename = apt.PoolPath(pkg.Name, pkg.Version, pkg.Architecture)
-		if err := p.toPool(ctx, AptRoot+pkg.Filename, data); err != nil {
-			return incoming{}, err
-		}
-		return incoming{format: Deb, deb: pkg}, nil
+		return AptRoot + pkg.Filename, data, incoming{format: Deb, deb: pkg}, nil
 	case bytes.HasPrefix(data, rpmMagic):
 		probe, err := yum.Inspect(data, "")
 		if err != nil {
-			return incoming{}, fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err)
+			return fail(fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err))
 		}
 		signed, _, err := ensureRPMSigned(data, p.Key, time.Unix(probe.BuildTime, 0), p.WorkDir)
 		if err != nil {
-			return incoming{}, fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err)
+			return fail(fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err))
 		}
 		file := fmt.Sprintf("%s-%s-%s.%s.rpm", probe.Name, probe.Version, probe.Release, probe.Arch)
 		key := rpmPoolPath(probe.Name, file)
 		pkg, err := yum.Inspect(signed, "../pool/"+key[len(YumPool):])
 		if err != nil {
-			return incoming{}, fmt.Errorf("%w: %s after signing: %w", ErrBadPackage, file, err)
+			return fail(fmt.Errorf("%w: %s after signing: %w", ErrBadPackage, file, err))
 		}
-		if err := p.toPool(ctx, key, signed); err != nil {
-			return incoming{}, err
-		}
-		return incoming{format: RPM, rpm: pkg}, nil
+		return key, signed, incoming{format: RPM, rpm: pkg}, nil
 	}
-	return incoming{}, fmt.Errorf("%w: %s is neither a .deb nor an .rpm", ErrBadPackage, path.Base(ref.Key))
+	return fail(fmt.Errorf("%w: %s is neither a .deb nor an .rpm", ErrBadPackage, path.Base(ref.Key)))
 }
 
 func (p *Publisher) toPool(ctx context.Context, key string, data []byte) error {

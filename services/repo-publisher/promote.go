@@ -203,12 +203,12 @@ func (p *Publisher) Promote(ctx context.Context, req *events.RepoPromoteRequeste
 	}
 	for _, d := range sortedKeys(sel.debs) {
 		for _, pkg := range sel.debs[d] {
-			m.Debs[d] = addDeb(m.Debs[d], pkg)
+			m.addDeb(d, pkg)
 		}
 	}
 	for _, d := range sortedKeys(sel.rpms) {
 		for _, pkg := range sel.rpms[d] {
-			m.RPMs[d] = addRPM(m.RPMs[d], pkg)
+			m.addRPM(d, pkg)
 		}
 	}
 	return p.commit(ctx, m, now, "promoted from "+req.From)

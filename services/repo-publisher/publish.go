@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -28,6 +29,10 @@ type Publisher struct {
 	// URL gives the public URL of a key (the blob store's URL).
 	URL func(key string) string
 	Now func() time.Time
+
+	manifests manifestCache
+	xzBlocks  apt.BlockCache
+	once      sync.Once
 }
 
 var channelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
@@ -61,25 +66,27 @@ func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequeste
 	if err != nil {
 		return nil, err
 	}
-	for _, ref := range req.Packages {
-		in, err := p.take(ctx, ref)
-		if err != nil {
-			return nil, err
+	ins, err := p.takeAll(ctx, req.Packages, func(ref events.PackageRef, in incoming) error {
+		for _, d := range req.Distros {
+			if FormatOf(d) == in.format {
+				return nil
+			}
 		}
-		placed := false
+		return fmt.Errorf("%w: %s is a .%s package, but none of the distros %v takes .%s", ErrBadRequest, ref.Key, in.format, req.Distros, in.format)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range ins {
 		for _, d := range req.Distros {
 			if FormatOf(d) != in.format {
 				continue
 			}
-			placed = true
 			if in.format == Deb {
-				m.Debs[d] = addDeb(m.Debs[d], in.deb)
+				m.addDeb(d, in.deb)
 			} else {
-				m.RPMs[d] = addRPM(m.RPMs[d], in.rpm)
+				m.addRPM(d, in.rpm)
 			}
-		}
-		if !placed {
-			return nil, fmt.Errorf("%w: %s is a .%s package, but none of the distros %v takes .%s", ErrBadRequest, ref.Key, in.format, req.Distros, in.format)
 		}
 	}
 	return p.commit(ctx, m, now, "published")
@@ -90,7 +97,7 @@ func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequeste
 // never publish a channel twice within one second.
 func (p *Publisher) begin(ctx context.Context, channel string) (*Manifest, time.Time, error) {
 	now := p.now()
-	m, err := LoadManifest(ctx, p.Store, channel)
+	m, err := p.loadManifest(ctx, channel)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -99,6 +106,20 @@ func (p *Publisher) begin(ctx context.Context, channel string) (*Manifest, time.
 		now = p.now()
 	}
 	return m, now, nil
+}
+
+// loadManifest returns channel's manifest, owned by the caller: the one this
+// publisher saved last if the stored head is still that one (one Stat),
+// otherwise read from the store. commit caches it again once saved.
+func (p *Publisher) loadManifest(ctx context.Context, channel string) (*Manifest, error) {
+	if c, ok := p.manifests.take(channel); ok {
+		info, err := p.Store.Stat(ctx, ManifestKey(channel))
+		if err == nil && info.SHA256 == c.sha {
+			return c.m, nil
+		}
+	}
+	m, _, err := loadManifest(ctx, p.Store, channel)
+	return m, err
 }
 
 // commit makes m's packages live: it rebuilds and re-signs every index of
@@ -118,9 +139,11 @@ func (p *Publisher) commit(ctx context.Context, m *Manifest, now time.Time, what
 	m.retire(res.Live, now)
 	m.Revision++
 	m.Updated = now
-	if err := m.save(ctx, p.Store); err != nil {
+	sha, err := m.save(ctx, p.Store)
+	if err != nil {
 		return nil, err
 	}
+	p.manifests.put(m, sha)
 	p.Log.Info().Str("channel", m.Channel).Int("revision", m.Revision).Int("written", res.Written).Int("files", len(files)).Msg(what)
 	return &events.RepoPublished{Channel: m.Channel, Distros: m.distros(), URLs: p.urls(m), Hashes: hashes}, nil
 }
@@ -132,7 +155,7 @@ func (p *Publisher) indexes(m *Manifest, now time.Time) ([]repofile.File, map[st
 	for _, d := range sortedKeys(m.Debs) {
 		suite := apt.Suite{Name: Suite(d, m.Channel), Architectures: archsOf(m.Debs[d]), Origin: "Ringmaster", Label: "Ringmaster " + m.Channel,
 			Description: fmt.Sprintf("Ringmaster %s packages for %s", m.Channel, d)}
-		fs, err := apt.Build(suite, m.Debs[d], p.Key, now)
+		fs, err := apt.Build(suite, m.Debs[d], p.Key, now, apt.WithBlockCache(p.blockCache()))
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: apt index of %s: %w", ErrBadPackage, suite.Name, err)
 		}
@@ -159,6 +182,15 @@ func (p *Publisher) indexes(m *Manifest, now time.Time) ([]repofile.File, map[st
 	}
 	return files, hashes, nil
 }
+
+// blockCache keeps compressed Packages.xz blocks between publishes (see apt.WithBlockCache).
+func (p *Publisher) blockCache() apt.BlockCache {
+	p.once.Do(func() { p.xzBlocks = apt.NewBlockCache(blockCacheBytes) })
+	return p.xzBlocks
+}
+
+// blockCacheBytes bounds the compressed index blocks kept in memory.
+const blockCacheBytes = 64 << 20
 
 func (p *Publisher) urls(m *Manifest) map[string]string {
 	out := map[string]string{"key": p.url(KeyArmored), "keyring": p.url(KeyBinary)}

@@ -133,3 +133,46 @@ func TestRunCancelledSkipsTheRest(t *testing.T) {
 		t.Fatalf("outcomes %+v", out)
 	}
 }
+
+func TestPlanHonoursComponentDistros(t *testing.T) {
+	yaml := `name: two
+distros: [debian-12, debian-11]
+components:
+  - name: everywhere
+    version: "1.0"
+    summary: s
+    license: MIT
+    maintainer: T <t@example.org>
+    sources: [{dir: src}]
+    build: {image: toolchain, commands: ["true"]}
+    install: [{src: a, dst: /usr/share/a/a}]
+  - name: only12
+    distros: [debian-12]
+    version: "1.0"
+    summary: s
+    license: MIT
+    maintainer: T <t@example.org>
+    sources: [{dir: src}]
+    build: {image: toolchain, commands: ["true"]}
+    install: [{src: a, dst: /usr/share/b/a}]
+`
+	s, err := stack.Parse("two.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, err := Plan(s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cells {
+		got = append(got, c.Name())
+	}
+	if strings.Join(got, " ") != "everywhere/debian-12 everywhere/debian-11 only12/debian-12" {
+		t.Fatalf("plan %v", got)
+	}
+	bad := strings.Replace(yaml, "distros: [debian-12]\n    version", "distros: [debian-10]\n    version", 1)
+	if _, err := stack.Parse("two.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "components[1].distros[0]") {
+		t.Fatalf("a distro outside the stack's: %v", err)
+	}
+}

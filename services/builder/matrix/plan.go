@@ -79,6 +79,9 @@ func Plan(s *stack.Stack, components, distros []string) ([]Cell, error) {
 			continue
 		}
 		for _, d := range distros {
+			if len(c.Distros) > 0 && !slices.Contains(c.Distros, d) {
+				continue
+			}
 			cells = append(cells, Cell{Component: c.Name, Distro: d, Deps: append([]string(nil), c.Build.BuildDepends...)})
 		}
 	}

@@ -22,22 +22,24 @@ const DefaultRelease = "1"
 
 // Component is one package the stack builds.
 type Component struct {
-	Name        string    `yaml:"name" json:"name" jsonschema:"title=package name (Debian rules),pattern=^[a-z0-9][a-z0-9+.-]+$"`
-	Version     string    `yaml:"version" json:"version" jsonschema:"title=upstream version,pattern=^[0-9][A-Za-z0-9.+~]*$"`
-	Release     string    `yaml:"release,omitempty" json:"release,omitempty" jsonschema:"title=package release,default=1,pattern=^[A-Za-z0-9.+~]+$"`
-	Summary     string    `yaml:"summary" json:"summary" jsonschema:"title=one-line summary"`
-	Description string    `yaml:"description,omitempty" json:"description,omitempty"`
-	License     string    `yaml:"license" json:"license" jsonschema:"example=Apache-2.0"`
-	Homepage    string    `yaml:"homepage,omitempty" json:"homepage,omitempty" jsonschema:"format=uri"`
-	Maintainer  string    `yaml:"maintainer" json:"maintainer" jsonschema:"example=Ringmaster <ringmaster@example.org>"`
-	Sources     []Source  `yaml:"sources" json:"sources" jsonschema:"minItems=1"`
-	Patches     []string  `yaml:"patches,omitempty" json:"patches,omitempty" jsonschema:"title=ordered patch series,description=.patch or .diff files relative to the stack directory"`
-	Build       Build     `yaml:"build" json:"build"`
-	Install     []Install `yaml:"install" json:"install" jsonschema:"minItems=1"`
-	User        *User     `yaml:"user,omitempty" json:"user,omitempty" jsonschema:"title=system user and group created on install"`
-	Service     *Service  `yaml:"service,omitempty" json:"service,omitempty"`
-	Relations   Relations `yaml:"relations,omitempty" json:"relations,omitempty"`
-	Scripts     Scripts   `yaml:"scripts,omitempty" json:"scripts,omitempty" jsonschema:"title=maintainer scripts,description=POSIX sh files relative to the stack directory"`
+	Name        string `yaml:"name" json:"name" jsonschema:"title=package name (Debian rules),pattern=^[a-z0-9][a-z0-9+.-]+$"`
+	Version     string `yaml:"version" json:"version" jsonschema:"title=upstream version,pattern=^[0-9][A-Za-z0-9.+~]*$"`
+	Release     string `yaml:"release,omitempty" json:"release,omitempty" jsonschema:"title=package release,default=1,pattern=^[A-Za-z0-9.+~]+$"`
+	Summary     string `yaml:"summary" json:"summary" jsonschema:"title=one-line summary"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	License     string `yaml:"license" json:"license" jsonschema:"example=Apache-2.0"`
+	Homepage    string `yaml:"homepage,omitempty" json:"homepage,omitempty" jsonschema:"format=uri"`
+	Maintainer  string `yaml:"maintainer" json:"maintainer" jsonschema:"example=Ringmaster <ringmaster@example.org>"`
+	// Distros limits the component to some of the stack's distros (default: all).
+	Distros   []string  `yaml:"distros,omitempty" json:"distros,omitempty" jsonschema:"title=only these of the stack's distros"`
+	Sources   []Source  `yaml:"sources" json:"sources" jsonschema:"minItems=1"`
+	Patches   []string  `yaml:"patches,omitempty" json:"patches,omitempty" jsonschema:"title=ordered patch series,description=.patch or .diff files relative to the stack directory"`
+	Build     Build     `yaml:"build" json:"build"`
+	Install   []Install `yaml:"install" json:"install" jsonschema:"minItems=1"`
+	User      *User     `yaml:"user,omitempty" json:"user,omitempty" jsonschema:"title=system user and group created on install"`
+	Service   *Service  `yaml:"service,omitempty" json:"service,omitempty"`
+	Relations Relations `yaml:"relations,omitempty" json:"relations,omitempty"`
+	Scripts   Scripts   `yaml:"scripts,omitempty" json:"scripts,omitempty" jsonschema:"title=maintainer scripts,description=POSIX sh files relative to the stack directory"`
 
 	// Dir is the stack directory: patches, local sources, the service
 	// script and maintainer scripts are relative to it.

@@ -55,6 +55,11 @@ func (d *decoder) validate(s *Stack) {
 			d.errorAt(p, "is empty", "declare the component's fields")
 			continue
 		}
+		for j, dist := range c.Distros {
+			if !seen[dist] {
+				d.errorAt(fmt.Sprintf("%s.distros[%d]", p, j), fmt.Sprintf("%q is not one of the stack's distros %v", dist, s.Distros), "add it to the stack's distros or remove it here")
+			}
+		}
 		if first, dup := byName[c.Name]; dup && c.Name != "" {
 			d.errorAt(p+".name", fmt.Sprintf("duplicate component name %q", c.Name),
 				fmt.Sprintf("components[%d] already uses it; rename one", first))

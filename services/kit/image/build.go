@@ -94,6 +94,8 @@ func (b *Builder) importRootfs(ctx context.Context, spec Spec, cache string) err
 		"--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
 		"--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-include=/usr/share/doc/*/copyright",
 		// Reuse and refill the .deb cache; keep the debs out of the image.
+		// Without manuals, update-alternatives still needs man1 (JREs link java.1.gz there).
+		"--setup-hook=mkdir -p \"$1\"/usr/share/man/man1",
 		"--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives && find '" + cache + "' -maxdepth 1 -name '*.deb' -exec cp -t \"$1\"/var/cache/apt/archives {} +",
 		"--skip=essential/unlink",
 		"--customize-hook=sync-out /var/cache/apt/archives " + cache,

@@ -11,7 +11,7 @@ import (
 const Repository = "ringmaster/"
 
 // method names how images are made; change it when the build changes.
-const method = "mmdebstrap-minbase-v2"
+const method = "mmdebstrap-minbase-v3"
 
 // Labels on every image.
 const (

@@ -36,7 +36,11 @@ const (
 // Architecture: all packages are in every architecture's Packages. The same
 // suite, packages and now give the same index bytes whatever the order of
 // pkgs. Pool files are not returned: upload each .deb at its Filename.
-func Build(s Suite, pkgs []Package, signer Signer, now time.Time) ([]repofile.File, error) {
+func Build(s Suite, pkgs []Package, signer Signer, now time.Time, opts ...Option) ([]repofile.File, error) {
+	var o buildOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	s, err := s.normalized()
 	if err != nil {
 		return nil, err
@@ -55,7 +59,7 @@ func Build(s Suite, pkgs []Package, signer Signer, now time.Time) ([]repofile.Fi
 		}
 	}
 
-	indexes, err := buildIndexes(s, sorted)
+	indexes, err := buildIndexes(s, sorted, o.cache)
 	if err != nil {
 		return nil, err
 	}
@@ -67,8 +71,8 @@ func Build(s Suite, pkgs []Package, signer Signer, now time.Time) ([]repofile.Fi
 		hexSum := hex.EncodeToString(sum[:])
 		entries = append(entries, indexEntry{path: ix.path, size: len(ix.data), sha256: hexSum})
 		files = append(files,
-			repofile.File{Path: dists + ix.path, Data: ix.data, Stage: repofile.Index, ContentType: ix.contentType},
-			repofile.File{Path: dists + byHashPath(ix.path, hexSum), Data: ix.data, Stage: repofile.ByHash, ContentType: ix.contentType},
+			repofile.File{Path: dists + ix.path, Data: ix.data, Stage: repofile.Index, ContentType: ix.contentType, SHA256: hexSum},
+			repofile.File{Path: dists + byHashPath(ix.path, hexSum), Data: ix.data, Stage: repofile.ByHash, ContentType: ix.contentType, SHA256: hexSum},
 		)
 	}
 	slices.SortFunc(entries, func(a, b indexEntry) int { return cmp.Compare(a.path, b.path) })
@@ -118,51 +122,114 @@ type index struct {
 }
 
 // buildIndexes renders each architecture's Packages and compresses it to
-// .gz and .xz, running the compressions concurrently (up to GOMAXPROCS):
-// xz is most of Build's time.
-func buildIndexes(s Suite, sorted []sortedPackage) ([]index, error) {
-	out := make([]index, 3*len(s.Architectures))
-	errs := make([]error, len(out))
+// .gz and .xz block by block (see blocks.go), compressing the blocks not in
+// cache concurrently (up to GOMAXPROCS): xz is most of Build's time.
+func buildIndexes(s Suite, sorted []sortedPackage, cache BlockCache) ([]index, error) {
+	type compression struct {
+		name, ext, contentType string
+		compress               func([]byte) ([]byte, error)
+	}
+	comps := []compression{{"xz", ".xz", TypeXz, xzBytes}, {"gzip", ".gz", TypeGzip, gzipBytes}}
+	type job struct {
+		c     int
+		plain []byte
+		key   [32]byte
+		out   []byte
+		err   error
+	}
+	out := make([]index, 0, 3*len(s.Architectures))
+	var parts [][][]*job // [arch][compression][block]
+	var jobs []*job
+	for _, arch := range s.Architectures {
+		dir := s.Component + "/binary-" + arch + "/"
+		plain, blocks := renderPackages(sorted, arch)
+		out = append(out, index{path: dir + "Packages", data: plain, contentType: TypeText})
+		var archParts [][]*job
+		for ci, c := range comps {
+			var js []*job
+			for _, b := range blocks {
+				j := &job{c: ci, plain: b}
+				if cache != nil {
+					j.key = blockKey(c.name, b)
+					if data, ok := cache.Get(j.key); ok {
+						j.out = data
+						js = append(js, j)
+						continue
+					}
+				}
+				js = append(js, j)
+				jobs = append(jobs, j)
+			}
+			archParts = append(archParts, js)
+		}
+		parts = append(parts, archParts)
+	}
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 	var wg sync.WaitGroup
-	for i, arch := range s.Architectures {
-		dir := s.Component + "/binary-" + arch + "/"
-		plain := renderPackages(sorted, arch)
-		out[3*i] = index{path: dir + "Packages", data: plain, contentType: TypeText}
-		for j, c := range []struct {
-			ext, contentType string
-			compress         func([]byte) ([]byte, error)
-		}{{".xz", TypeXz, xzBytes}, {".gz", TypeGzip, gzipBytes}} {
-			k := 3*i + 1 + j
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				data, err := c.compress(plain)
-				out[k] = index{path: dir + "Packages" + c.ext, data: data, contentType: c.contentType}
-				if err != nil {
-					errs[k] = fmt.Errorf("compress %s%s: %w", dir+"Packages", c.ext, err)
-				}
-			})
-		}
+	for _, j := range jobs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			j.out, j.err = comps[j.c].compress(j.plain)
+			if j.err == nil && cache != nil {
+				cache.Add(j.key, j.out)
+			}
+		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	for ai, arch := range s.Architectures {
+		dir := s.Component + "/binary-" + arch + "/"
+		for ci, c := range comps {
+			n := 0
+			for _, j := range parts[ai][ci] {
+				if j.err != nil {
+					return nil, fmt.Errorf("compress %s%s: %w", dir+"Packages", c.ext, j.err)
+				}
+				n += len(j.out)
+			}
+			data := make([]byte, 0, n)
+			for _, j := range parts[ai][ci] {
+				data = append(data, j.out...)
+			}
+			if len(parts[ai][ci]) == 0 {
+				// An empty Packages: one empty stream, as before.
+				empty, err := c.compress(nil)
+				if err != nil {
+					return nil, fmt.Errorf("compress %s%s: %w", dir+"Packages", c.ext, err)
+				}
+				data = empty
+			}
+			out = append(out, index{path: dir + "Packages" + c.ext, data: data, contentType: c.contentType})
 		}
 	}
 	return out, nil
 }
 
 // renderPackages is arch's Packages file: the stanzas of arch's and
-// Architecture: all packages, in sorted order, each ended by a blank line.
-func renderPackages(sorted []sortedPackage, arch string) []byte {
+// Architecture: all packages, in sorted order, each ended by a blank line;
+// and the file cut into blocks (see cutBefore).
+func renderPackages(sorted []sortedPackage, arch string) ([]byte, [][]byte) {
 	b := make([]byte, 0, 640*len(sorted))
+	var cuts []int
+	prev := ""
 	for _, p := range sorted {
 		if p.Architecture == arch || p.Architecture == "all" {
+			if len(b) > 0 && cutBefore(p.Name, prev) {
+				cuts = append(cuts, len(b))
+			}
+			prev = p.Name
 			b = appendStanza(b, p.Package)
 			b = append(b, '\n')
 		}
 	}
-	return b
+	var blocks [][]byte
+	start := 0
+	for _, c := range cuts {
+		blocks = append(blocks, b[start:c:c])
+		start = c
+	}
+	if start < len(b) {
+		blocks = append(blocks, b[start:len(b):len(b)])
+	}
+	return b, blocks
 }

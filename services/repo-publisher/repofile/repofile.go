@@ -31,4 +31,7 @@ type File struct {
 	Data        []byte
 	Stage       Stage
 	ContentType string
+	// SHA256 is the hex sha256 of Data when the builder computed it
+	// already; empty: the writer computes it.
+	SHA256 string
 }

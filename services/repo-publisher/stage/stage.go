@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/repo-publisher/par"
 	"ringmaster.dev/repo-publisher/repofile"
 )
 
@@ -52,13 +53,16 @@ func Write(ctx context.Context, store Blobs, prefix string, files []repofile.Fil
 		var todo []repofile.File
 		for _, f := range byStage[s] {
 			key := prefix + f.Path
-			sum := hash(f.Data)
+			sum := f.SHA256
+			if sum == "" {
+				sum = hash(f.Data)
+			}
 			res.Live[key] = sum
 			if live[key] != sum {
 				todo = append(todo, f)
 			}
 		}
-		err := forEach(ctx, todo, parallel, func(ctx context.Context, f repofile.File) error {
+		err := par.ForEach(ctx, todo, parallel, func(ctx context.Context, f repofile.File) error {
 			key := prefix + f.Path
 			opts := blob.PutOptions{ContentType: f.ContentType, SHA256: res.Live[key]}
 			var err error
@@ -88,32 +92,4 @@ func Write(ctx context.Context, store Blobs, prefix string, files []repofile.Fil
 func hash(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-// forEach runs fn over items with at most parallel at once; the first error
-// cancels the rest and is returned.
-func forEach[T any](ctx context.Context, items []T, parallel int, fn func(context.Context, T) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	sem := make(chan struct{}, max(parallel, 1))
-	var wg sync.WaitGroup
-	for _, it := range items {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, it); err != nil {
-				cancel(err)
-			}
-		}()
-	}
-	wg.Wait()
-	return context.Cause(ctx)
 }

@@ -38,32 +38,8 @@ log lines and the command for its full log.`,
   ring build logs RUN ringhello/debian-12 --follow`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts := builder.OptionsFromEnv()
-			st, err := stack.Load(filepath.Join(opts.StacksDir, stackName, "stack.yaml"))
-			if err != nil {
-				return err
-			}
-			cells, err := matrix.Plan(st, components, distros)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			conn, err := g.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			run := uuid.NewString()
-			facts, stop, err := watchRun(conn, run)
-			if err != nil {
-				return err
-			}
-			defer stop()
-			if _, err := conn.Publish(ctx, &events.BuildRequested{Stack: stackName, Components: components, Distros: distros, Channel: channel}, bus.WithRunID(run)); err != nil {
-				return err
-			}
-			v := newMatrixView(cmd.OutOrStdout(), st.Name, run, cells)
-			return v.follow(ctx, facts, wait)
+			req := &events.BuildRequested{Stack: stackName, Components: components, Distros: distros, Channel: channel}
+			return runBuild(cmd.Context(), cmd.OutOrStdout(), g, req, wait)
 		},
 	}
 	cmd.Flags().StringVar(&stackName, "stack", "", "stack under infra/stacks (env RING_STACKS for another directory)")
@@ -74,6 +50,36 @@ log lines and the command for its full log.`,
 	_ = cmd.MarkFlagRequired("stack")
 	cmd.AddCommand(newBuildLogs(g))
 	return cmd
+}
+
+// runBuild checks the request against the stack here (a clear error before
+// anything is sent), sends it and shows the live matrix until the build and
+// its publications finish.
+func runBuild(ctx context.Context, out io.Writer, g *globals, req *events.BuildRequested, wait time.Duration) error {
+	opts := builder.OptionsFromEnv()
+	st, err := stack.Load(filepath.Join(opts.StacksDir, req.Stack, "stack.yaml"))
+	if err != nil {
+		return err
+	}
+	cells, err := matrix.Plan(st, req.Components, req.Distros)
+	if err != nil {
+		return err
+	}
+	conn, err := g.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	run := uuid.NewString()
+	facts, stop, err := watchRun(conn, run)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if _, err := conn.Publish(ctx, req, bus.WithRunID(run)); err != nil {
+		return err
+	}
+	return newMatrixView(out, st.Name, run, cells).follow(ctx, facts, wait)
 }
 
 // matrixView shows cells as rows = components, columns = distros.
@@ -137,7 +143,11 @@ func (v *matrixView) draw() {
 	for _, c := range v.comps {
 		fmt.Fprintf(&b, "%-24s", c)
 		for _, d := range v.distros {
-			fmt.Fprintf(&b, "%-22s", v.state[c+"/"+d])
+			st, ok := v.state[c+"/"+d]
+			if !ok {
+				st = "-" // not built for this distro
+			}
+			fmt.Fprintf(&b, "%-22s", st)
 		}
 		b.WriteString("\n")
 	}
