@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm
 
-.PHONY: all deps build run test test-unit test-integration lint docs bench bench-bus bench-repo clean help
+.PHONY: all deps build run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build clean help
 
 all: build
 
@@ -43,10 +43,13 @@ lint: ## gofmt, go vet, staticcheck (pinned)
 docs: ## regenerate docs/events.md from the event catalog
 	$(GO) run ./events/cmd/eventsdoc docs/events.md
 
-bench: bench-bus bench-repo ## every benchmark; figures go into docs/benchmarks.md
+bench: bench-bus bench-repo bench-build ## every benchmark; figures go into docs/benchmarks.md
 
 bench-bus: build ## bus throughput, latency and ring up idle memory
 	bash infra/bench/bench-bus.sh
+
+bench-build: deps ## image builds, cold demo matrix (parallel vs one by one), no-op rebuild
+	bash infra/bench/bench-build.sh demo
 
 clean:
 	rm -rf $(BIN)

@@ -188,8 +188,19 @@ func buildIndexes(s Suite, sorted []sortedPackage, cache BlockCache) ([]index, e
 				n += len(j.out)
 			}
 			data := make([]byte, 0, n)
-			for _, j := range parts[ai][ci] {
-				data = append(data, j.out...)
+			if c.name == "xz" {
+				streams := make([][]byte, len(parts[ai][ci]))
+				for k, j := range parts[ai][ci] {
+					streams[k] = j.out
+				}
+				var err error
+				if data, err = xzJoin(streams); err != nil {
+					return nil, fmt.Errorf("compress %s%s: %w", dir+"Packages", c.ext, err)
+				}
+			} else {
+				for _, j := range parts[ai][ci] {
+					data = append(data, j.out...)
+				}
 			}
 			if len(parts[ai][ci]) == 0 {
 				// An empty Packages: one empty stream, as before.
