@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,9 +29,11 @@ type Store interface {
 	PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
 }
 
-// Build outputs live under builds/<build key>/: the packages, out.tar.gz
-// (the build output tree, for dependents), build.log and result.json —
-// written last, so a result that exists means the rest does too.
+// Build outputs live under builds/<build key>/: the packages, the build
+// output tree (for dependents) and the log, each under its own sha256 so two
+// racing builds of one key never mix their bytes, and result.json — written
+// last and only if absent: the first finished build is the result, and a
+// result that exists means everything it names does too.
 func buildPrefix(key string) string { return "builds/" + key + "/" }
 
 type result struct {
@@ -37,6 +41,7 @@ type result struct {
 	Distro    string              `json:"distro"`
 	Key       string              `json:"key"`
 	Packages  []events.PackageRef `json:"packages"`
+	OutKey    string              `json:"out_key"`
 	LogKey    string              `json:"log_key"`
 }
 
@@ -60,12 +65,13 @@ func loadResult(ctx context.Context, store Store, key string) (*result, error) {
 // its result. Every object is content-keyed, so a rerun writes nothing new.
 func saveOutputs(ctx context.Context, store Store, r result, arts []packaging.Artifact, outDir, logPath string) (result, error) {
 	prefix := buildPrefix(r.Key)
-	put := func(name string, data []byte, ctype string) error {
-		_, err := store.PutIfAbsent(ctx, prefix+name, bytes.NewReader(data), int64(len(data)), blob.PutOptions{ContentType: ctype})
+	put := func(name string, data []byte, ctype string) (string, error) {
+		key := prefix + sha256hex(data)[:16] + "/" + name
+		_, err := store.PutIfAbsent(ctx, key, bytes.NewReader(data), int64(len(data)), blob.PutOptions{ContentType: ctype, SHA256: sha256hex(data)})
 		if err != nil && !errors.Is(err, blob.ErrExists) {
-			return fmt.Errorf("store %s: %w", prefix+name, err)
+			return "", fmt.Errorf("store %s: %w", key, err)
 		}
-		return nil
+		return key, nil
 	}
 	for _, a := range arts {
 		data := a.Bytes
@@ -75,26 +81,40 @@ func saveOutputs(ctx context.Context, store Store, r result, arts []packaging.Ar
 				return r, err
 			}
 		}
-		if err := put(a.Filename, data, "application/octet-stream"); err != nil {
+		key, err := put(a.Filename, data, "application/octet-stream")
+		if err != nil {
 			return r, err
 		}
-		r.Packages = append(r.Packages, events.PackageRef{Key: prefix + a.Filename, SHA256: a.SHA256, Size: a.Size})
+		r.Packages = append(r.Packages, events.PackageRef{Key: key, SHA256: sha256hex(data), Size: int64(len(data))})
 	}
 	tree, err := tarTree(outDir)
 	if err != nil {
 		return r, fmt.Errorf("pack build output: %w", err)
 	}
-	if err := put("out.tar.gz", tree, "application/gzip"); err != nil {
+	if r.OutKey, err = put("out.tar.gz", tree, "application/gzip"); err != nil {
 		return r, err
 	}
 	if logData, err := os.ReadFile(logPath); err == nil {
-		if err := put("build.log", logData, "text/plain; charset=utf-8"); err != nil {
+		if r.LogKey, err = put("build.log", logData, "text/plain; charset=utf-8"); err != nil {
 			return r, err
 		}
-		r.LogKey = prefix + "build.log"
 	}
 	b, _ := json.Marshal(r)
-	return r, put("result.json", b, "application/json")
+	_, err = store.PutIfAbsent(ctx, prefix+"result.json", bytes.NewReader(b), int64(len(b)), blob.PutOptions{ContentType: "application/json"})
+	if errors.Is(err, blob.ErrExists) {
+		// Another build of the same key finished first: its result stands.
+		won, lerr := loadResult(ctx, store, r.Key)
+		if lerr != nil || won == nil {
+			return r, fmt.Errorf("build result %s: %w", r.Key, lerr)
+		}
+		return *won, nil
+	}
+	return r, err
+}
+
+func sha256hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // tarTree packs dir (regular files, dirs, symlinks) in a fixed order.

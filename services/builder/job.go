@@ -85,7 +85,7 @@ func (j *job) runCell(ctx context.Context, c matrix.Cell) (bool, error) {
 	cached := prior != nil
 	res := prior
 	if cached {
-		if err := j.fetchOut(ctx, key, outDir); err != nil {
+		if err := j.fetchOut(ctx, prior.OutKey, outDir); err != nil {
 			return false, err
 		}
 	} else {
@@ -193,12 +193,12 @@ func (j *job) sources(ctx context.Context, comp *stack.Component, dir string, lo
 }
 
 // fetchOut restores a cached cell's build output tree for its dependents.
-func (j *job) fetchOut(ctx context.Context, key, outDir string) error {
+func (j *job) fetchOut(ctx context.Context, outKey, outDir string) error {
 	archive := outDir + ".tar.gz"
 	if err := os.MkdirAll(filepath.Dir(outDir), 0o755); err != nil {
 		return err
 	}
-	if err := download(ctx, j.b.Store, buildPrefix(key)+"out.tar.gz", archive); err != nil {
+	if err := download(ctx, j.b.Store, outKey, archive); err != nil {
 		return err
 	}
 	return unpack.Extract(ctx, archive, outDir, unpack.Options{StripComponents: unpack.StripNone})
