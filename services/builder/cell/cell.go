@@ -97,7 +97,7 @@ var (
 )
 
 // reserved env names are set by Run.
-var reserved = map[string]bool{"OUT": true, "DEPS": true, "SRC": true, "JOBS": true, "HOME": true}
+var reserved = map[string]bool{"OUT": true, "DEPS": true, "SRC": true, "JOBS": true, "HOME": true, "SOURCE_DATE_EPOCH": true}
 
 // validate checks s and returns it with defaults and absolute paths.
 func (s Spec) validate() (Spec, error) {

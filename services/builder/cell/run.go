@@ -171,6 +171,8 @@ func containerConfig(s Spec, work string) (*container.Config, *container.HostCon
 		Cmd:        []string{"/bin/sh", "-c", script(s.Commands)},
 		Env:        env(s),
 		WorkingDir: BuildPath,
+		// A fixed host name: builds that record it stay reproducible.
+		Hostname: "ringmaster-build",
 		// The caller's uid/gid: output files belong to it, and the build
 		// needs no capability to write /build and /out.
 		User:            strconv.Itoa(os.Getuid()) + ":" + strconv.Itoa(os.Getgid()),

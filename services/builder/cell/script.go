@@ -2,9 +2,11 @@ package cell
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -47,9 +49,20 @@ func env(s Spec) []string {
 		"SRC=" + SrcPath,
 		fmt.Sprintf("JOBS=%d", runtime.NumCPU()),
 		"HOME=" + BuildPath,
+		// Reproducible builds: tools that stamp dates use this instead of now.
+		"SOURCE_DATE_EPOCH=" + strconv.FormatInt(sourceDateEpoch(), 10),
 	}
 	for _, k := range sortedKeys(s.Env) {
 		out = append(out, k+"="+s.Env[k])
 	}
 	return out
+}
+
+// sourceDateEpoch is SOURCE_DATE_EPOCH from the environment, else 0.
+func sourceDateEpoch() int64 {
+	n, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
