@@ -28,6 +28,7 @@ func OptionsFromEnv() Options {
 		o.Parallel = n
 	}
 	o.DebCache = envOr("RING_DEB_CACHE", filepath.Join(ringHome(), "cache", "debs"))
+	o.StacksDir, o.ImagesDir = locate(o.StacksDir), locate(o.ImagesDir)
 	o.StacksDir, _ = filepath.Abs(o.StacksDir)
 	o.DebCache, _ = filepath.Abs(o.DebCache)
 	o.ImagesDir, _ = filepath.Abs(o.ImagesDir)
@@ -49,4 +50,26 @@ func ringHome() string {
 		return filepath.Join(home, ".local", "share", "ringmaster")
 	}
 	return "."
+}
+
+// locate finds a relative project directory (infra/stacks) from the working
+// directory or, failing that, next to the executable (bin/ring → infra/…).
+func locate(dir string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return dir
+	}
+	if exe, err := os.Executable(); err == nil {
+		if c := filepath.Join(filepath.Dir(exe), "..", dir); dirExists(c) {
+			return c
+		}
+	}
+	return dir
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

@@ -62,7 +62,14 @@ func Factory(opts Options) service.Factory {
 			b.Docker = dc
 			recipes, err := image.Load(opts.ImagesDir)
 			if err != nil {
-				return service.Definition{}, err
+				// Source fetches still work; builds say what to fix.
+				deps.Log.Warn().Err(err).Msg("no image recipes: builds will fail (run from the project directory or set RING_IMAGES)")
+				return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
+					"source.fetch.requested": fetchHandler(f),
+					"build.requested": func(*bus.Delivery) error {
+						return bus.Permanent(fmt.Errorf("the builder has no image recipes: %w (set RING_IMAGES to the project's infra/images)", err))
+					},
+				}}, nil
 			}
 			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: progressLog{deps.Log}}
 			// Containers of a killed predecessor are removed by label.
