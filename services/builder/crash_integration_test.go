@@ -140,22 +140,10 @@ func (p *platform) startBuilder(extraEnv ...string) *exec.Cmd {
 // facts lists source.fetched facts of one run.
 func (p *platform) facts(runID string) []events.SourceFetched {
 	p.t.Helper()
-	s, err := p.conn.JS.Stream(p.ctx, events.FactStream)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	info, err := s.Info(p.ctx)
-	if err != nil {
-		p.t.Fatal(err)
-	}
 	var out []events.SourceFetched
-	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(p.ctx, seq)
-		if err != nil || m.Header.Get(events.HeaderRunID) != runID || m.Header.Get(events.HeaderType) != "ringmaster.source.fetched.v1" {
-			continue
-		}
+	for _, e := range ofType(p.runFacts(runID), "source.fetched") {
 		var f events.SourceFetched
-		if err := json.Unmarshal(m.Data, &f); err != nil {
+		if err := json.Unmarshal(e.Data, &f); err != nil {
 			p.t.Fatal(err)
 		}
 		out = append(out, f)

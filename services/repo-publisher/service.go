@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/events"
@@ -81,27 +80,13 @@ func publishHandler(p *Publisher, leases jetstream.KeyValue) bus.Handler {
 		if err := Validate(req); err != nil {
 			return bus.Permanent(err)
 		}
-		l, err := lease.Acquire(d.Ctx, leases, "repo."+req.Channel, d.Service+"/"+d.Envelope.ID)
-		if errors.Is(err, lease.ErrHeld) {
-			// Another publisher writes this channel now: queue behind it.
-			return bus.Retryable(err, 2*time.Second)
-		}
-		if err != nil {
+		var out *events.RepoPublished
+		err := underLeases(d, leases, []string{req.Channel}, func(ctx context.Context) error {
+			var err error
+			out, err = p.Publish(ctx, req)
 			return err
-		}
-		held, stop := l.Hold(d.Ctx)
-		defer func() {
-			stop()
-			_ = l.Release(context.WithoutCancel(d.Ctx))
-		}()
-		out, err := p.Publish(held, req)
-		if IsPermanent(err) {
-			return bus.Permanent(err)
-		}
+		})
 		if err != nil {
-			if cause := context.Cause(held); cause != nil && !errors.Is(cause, context.Canceled) {
-				return fmt.Errorf("%w (lease: %v)", err, cause)
-			}
 			return err
 		}
 		return d.Emit(out)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/mattn/go-isatty"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
@@ -18,7 +17,6 @@ import (
 	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
-	"ringmaster.dev/kit/bus"
 )
 
 func newBuild(g *globals) *cobra.Command {
@@ -65,21 +63,15 @@ func runBuild(ctx context.Context, out io.Writer, g *globals, req *events.BuildR
 	if err != nil {
 		return err
 	}
-	conn, err := g.connect(ctx)
+	r, err := startRun(ctx, g.connect)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	run := uuid.NewString()
-	facts, stop, err := watchRun(conn, run)
-	if err != nil {
+	defer r.Close()
+	if err := r.send(ctx, req); err != nil {
 		return err
 	}
-	defer stop()
-	if _, err := conn.Publish(ctx, req, bus.WithRunID(run)); err != nil {
-		return err
-	}
-	return newMatrixView(out, st.Name, run, cells).follow(ctx, facts, wait)
+	return newMatrixView(out, st.Name, r.ID, cells).follow(ctx, r.Facts, wait)
 }
 
 // matrixView shows cells as rows = components, columns = distros.

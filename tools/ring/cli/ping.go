@@ -8,7 +8,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
@@ -33,31 +32,25 @@ consumer, worker and handler. Exits non-zero if a service does not answer.`,
 }
 
 func pingAll(ctx context.Context, out io.Writer, url string, timeout time.Duration) error {
-	conn, err := bus.Connect(ctx, url, "ring")
+	r, err := startRun(ctx, func(ctx context.Context) (*bus.Conn, error) { return bus.Connect(ctx, url, "ring") })
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	run := uuid.NewString()
-	facts, stop, err := watchRun(conn, run)
-	if err != nil {
-		return err
-	}
-	defer stop()
+	defer r.Close()
 	sent := map[string]time.Time{}
 	for _, svc := range events.Services {
 		sent[svc] = time.Now()
-		if _, err := conn.Publish(ctx, &events.ServicePingRequested{Note: "ring ping"}, bus.WithService(svc), bus.WithRunID(run)); err != nil {
+		if err := r.send(ctx, &events.ServicePingRequested{Note: "ring ping"}, bus.WithService(svc)); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "→ %-16s ringmaster.service.ping.requested.v1  run %s\n", svc, run[:8])
+		fmt.Fprintf(out, "→ %-16s ringmaster.service.ping.requested.v1  run %s\n", svc, r.ID[:8])
 	}
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	got := map[string]bool{}
 	for len(got) < len(sent) {
 		select {
-		case env := <-facts:
+		case env := <-r.Facts:
 			if env.Type != "ringmaster.service.pong.v1" {
 				continue
 			}

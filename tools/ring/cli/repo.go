@@ -16,11 +16,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
-	"ringmaster.dev/kit/bus"
 	publisher "ringmaster.dev/repo-publisher"
 	"ringmaster.dev/repo-publisher/apt"
 	"ringmaster.dev/repo-publisher/yum"
@@ -144,25 +142,19 @@ func upload(ctx context.Context, store *blob.Store, f pkgFile) (events.PackageRe
 // sendAndWait publishes a command and waits for its first fact of the run:
 // done prints a success; command.failed prints the reason and exits 1.
 func sendAndWait(ctx context.Context, out io.Writer, g *globals, cmd any, wait time.Duration, done func(io.Writer, events.Envelope)) error {
-	conn, err := g.connect(ctx)
+	r, err := startRun(ctx, g.connect)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	run := uuid.NewString()
-	facts, stop, err := watchRun(conn, run)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	if _, err := conn.Publish(ctx, cmd, bus.WithRunID(run)); err != nil {
+	defer r.Close()
+	if err := r.send(ctx, cmd); err != nil {
 		return err
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
 		select {
-		case env := <-facts:
+		case env := <-r.Facts:
 			if env.Type == "ringmaster.command.failed.v1" {
 				var f events.CommandFailed
 				_ = json.Unmarshal(env.Data, &f)
@@ -172,7 +164,7 @@ func sendAndWait(ctx context.Context, out io.Writer, g *globals, cmd any, wait t
 			done(out, env)
 			return nil
 		case <-timer.C:
-			fmt.Fprintf(out, "no answer within %s; the command stays queued (see `ring status`, `ring events tail --run %s`)\n", wait, run)
+			fmt.Fprintf(out, "no answer within %s; the command stays queued (see `ring status`, `ring events tail --run %s`)\n", wait, r.ID)
 			return exitError{code: 2}
 		case <-ctx.Done():
 			return ctx.Err()
