@@ -138,7 +138,7 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 		patches[i] = comp.Path(p)
 	}
 	spec := cell.Spec{
-		RunID: j.d.Envelope.RunID, Stack: j.st.Name, Component: c.Component, Distro: c.Distro, Image: img,
+		RunID: j.d.Envelope.RunID, Owner: j.b.Owner, Stack: j.st.Name, Component: c.Component, Distro: c.Distro, Image: img,
 		SourceDir: srcDir, PatchFiles: patches, Commands: comp.Build.Commands, Env: comp.Build.Env,
 		DepsDirs: deps, OutDir: outDir, Timeout: 30 * time.Minute,
 	}

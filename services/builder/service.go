@@ -35,7 +35,10 @@ type Builder struct {
 	Images  *image.Builder
 	Opts    Options
 	WorkDir string
-	Log     zerolog.Logger
+	// Owner identifies this builder's containers: a hash of its work
+	// directory, the same after a restart, different for another builder.
+	Owner string
+	Log   zerolog.Logger
 }
 
 // New is the builder's service.Factory with options from the environment.
@@ -52,7 +55,7 @@ func Factory(opts Options) service.Factory {
 			WorkDir: filepath.Join(deps.WorkDir, "downloads"),
 			Log:     deps.Log,
 		}
-		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, Log: deps.Log}
+		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, Owner: owner(deps.WorkDir), Log: deps.Log}
 		build := bus.Handler(func(*bus.Delivery) error {
 			return bus.Permanent(fmt.Errorf("%w: builds need a Docker daemon (check that it runs and DOCKER_HOST)", ErrDocker))
 		})
@@ -72,8 +75,8 @@ func Factory(opts Options) service.Factory {
 				}}, nil
 			}
 			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: progressLog{deps.Log}}
-			// Containers of a killed predecessor are removed by label.
-			if n, err := cell.Cleanup(ctx, dc, "ringmaster.role=build"); err != nil {
+			// Containers of a killed predecessor (same work dir) are removed by label.
+			if n, err := cell.Cleanup(ctx, dc, cell.LabelOwner+"="+b.Owner); err != nil {
 				deps.Log.Warn().Err(err).Msg("cleanup of leftover build containers failed")
 			} else if n > 0 {
 				deps.Log.Info().Int("containers", n).Msg("removed build containers left by a previous builder")
@@ -173,4 +176,12 @@ type progressLog struct{ log zerolog.Logger }
 func (p progressLog) Write(b []byte) (int, error) {
 	p.log.Info().Msg(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
+}
+
+func owner(workDir string) string {
+	abs, err := filepath.Abs(workDir)
+	if err != nil {
+		abs = workDir
+	}
+	return sha256hex([]byte(abs))[:16]
 }

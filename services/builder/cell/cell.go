@@ -37,7 +37,10 @@ const (
 	LabelComponent = "ringmaster.component"
 	LabelDistro    = "ringmaster.distro"
 	LabelRole      = "ringmaster.role"
-	RoleBuild      = "build"
+	// LabelOwner names the builder instance that started the container, so
+	// a restarted builder removes its predecessor's containers and no other's.
+	LabelOwner = "ringmaster.owner"
+	RoleBuild  = "build"
 )
 
 // Defaults for the zero values of Spec.
@@ -57,6 +60,8 @@ const (
 
 // Spec is one build cell.
 type Spec struct {
+	// Owner labels the container with the builder instance (see LabelOwner).
+	Owner                           string
 	RunID, Stack, Component, Distro string
 	// Image is the toolchain image reference; it must exist locally (builds
 	// have no network, nothing is pulled).

@@ -179,7 +179,7 @@ func containerConfig(s Spec, work string) (*container.Config, *container.HostCon
 		NetworkDisabled: true,
 		Labels: map[string]string{
 			LabelRun: s.RunID, LabelStack: s.Stack, LabelComponent: s.Component,
-			LabelDistro: s.Distro, LabelRole: RoleBuild,
+			LabelDistro: s.Distro, LabelRole: RoleBuild, LabelOwner: s.Owner,
 		},
 	}
 	host := &container.HostConfig{
