@@ -71,6 +71,17 @@ func (b *Builder) Build(ctx context.Context, name, distro string) (Result, error
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return Result{}, fmt.Errorf("deb cache: %w", err)
 	}
+	// One build per cache at a time, across processes: builds share the .deb
+	// cache, and a concurrent build of the same image would be wasted work.
+	unlock, err := lockDir(ctx, cache)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+	if _, err := b.Docker.ImageInspect(ctx, spec.Tag); err == nil {
+		b.progress("%s: built meanwhile by another builder", spec.Tag)
+		return Result{Spec: spec, Took: time.Since(start)}, b.Docker.ImageTag(ctx, spec.Tag, spec.Current)
+	}
 	b.progress("%s: building %s for %s from %s (%d packages)", spec.Tag, name, distro, spec.Source.Mirror, len(spec.Recipe.packages(distro)))
 	if err := b.importRootfs(ctx, spec, cache); err != nil {
 		return Result{}, err
