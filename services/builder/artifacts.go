@@ -1,9 +1,7 @@
 package builder
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,10 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 
 	"ringmaster.dev/builder/packaging"
 	"ringmaster.dev/events"
@@ -29,8 +24,7 @@ type Store interface {
 	PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
 }
 
-// Build outputs live under builds/<build key>/: the packages, the build
-// output tree (for dependents) and the log, each under its own sha256 so two
+// Build outputs live under builds/<build key>/: the packages and the log, each under its own sha256 so two
 // racing builds of one key never mix their bytes, and result.json — written
 // last and only if absent: the first finished build is the result, and a
 // result that exists means everything it names does too.
@@ -41,7 +35,6 @@ type result struct {
 	Distro    string              `json:"distro"`
 	Key       string              `json:"key"`
 	Packages  []events.PackageRef `json:"packages"`
-	OutKey    string              `json:"out_key"`
 	LogKey    string              `json:"log_key"`
 }
 
@@ -63,7 +56,7 @@ func loadResult(ctx context.Context, store Store, key string) (*result, error) {
 
 // saveOutputs stores a successful cell's packages, output tree and log, then
 // its result. Every object is content-keyed, so a rerun writes nothing new.
-func saveOutputs(ctx context.Context, store Store, r result, arts []packaging.Artifact, outDir, logPath string) (result, error) {
+func saveOutputs(ctx context.Context, store Store, r result, arts []packaging.Artifact, logPath string) (result, error) {
 	prefix := buildPrefix(r.Key)
 	put := func(name string, data []byte, ctype string) (string, error) {
 		key := prefix + sha256hex(data)[:16] + "/" + name
@@ -87,20 +80,13 @@ func saveOutputs(ctx context.Context, store Store, r result, arts []packaging.Ar
 		}
 		r.Packages = append(r.Packages, events.PackageRef{Key: key, SHA256: sha256hex(data), Size: int64(len(data))})
 	}
-	tree, err := tarTree(outDir)
-	if err != nil {
-		return r, fmt.Errorf("pack build output: %w", err)
-	}
-	if r.OutKey, err = put("out.tar.gz", tree, "application/gzip"); err != nil {
-		return r, err
-	}
 	if logData, err := os.ReadFile(logPath); err == nil {
 		if r.LogKey, err = put("build.log", logData, "text/plain; charset=utf-8"); err != nil {
 			return r, err
 		}
 	}
 	b, _ := json.Marshal(r)
-	_, err = store.PutIfAbsent(ctx, prefix+"result.json", bytes.NewReader(b), int64(len(b)), blob.PutOptions{ContentType: "application/json"})
+	_, err := store.PutIfAbsent(ctx, prefix+"result.json", bytes.NewReader(b), int64(len(b)), blob.PutOptions{ContentType: "application/json"})
 	if errors.Is(err, blob.ErrExists) {
 		// Another build of the same key finished first: its result stands.
 		won, lerr := loadResult(ctx, store, r.Key)
@@ -115,62 +101,4 @@ func saveOutputs(ctx context.Context, store Store, r result, arts []packaging.Ar
 func sha256hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-// tarTree packs dir (regular files, dirs, symlinks) in a fixed order.
-func tarTree(dir string) ([]byte, error) {
-	var paths []string
-	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
-		if err == nil && p != dir {
-			paths = append(paths, p)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(paths)
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, p := range paths {
-		info, err := os.Lstat(p)
-		if err != nil {
-			return nil, err
-		}
-		link := ""
-		if info.Mode()&fs.ModeSymlink != 0 {
-			if link, err = os.Readlink(p); err != nil {
-				return nil, err
-			}
-		}
-		hdr, err := tar.FileInfoHeader(info, link)
-		if err != nil {
-			return nil, err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		hdr.Name = filepath.ToSlash(rel)
-		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if info.Mode().IsRegular() {
-			f, err := os.Open(p)
-			if err != nil {
-				return nil, err
-			}
-			_, err = io.Copy(tw, f)
-			f.Close()
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := gz.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // keyMethod changes whenever the way cells are built changes.
-const keyMethod = "ringmaster-build-v3"
+const keyMethod = "ringmaster-build-v4"
 
 // BuildKey is the content hash of everything a cell's output depends on: the
 // component's recipe, its sources (URL checksums, or the bytes of local

@@ -134,6 +134,7 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
+	pault.ag/go/debian v0.19.0 // indirect
 )
 
 replace (

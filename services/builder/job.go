@@ -30,7 +30,6 @@ type job struct {
 	images  map[string]string // distro → toolchain image per Build.Image, see imageFor
 	mu      sync.Mutex
 	keys    map[string]string // cell → build key
-	outDirs map[string]string // cell → local build output dir
 	results map[string]*result
 }
 
@@ -65,11 +64,9 @@ func (j *job) runCell(ctx context.Context, c matrix.Cell) (bool, error) {
 	comp := j.comp(c.Component)
 	img := j.images[comp.Build.Image+"@"+c.Distro]
 	depKeys := map[string]string{}
-	deps := map[string]string{}
 	j.mu.Lock()
 	for _, d := range c.Deps {
 		depKeys[d] = j.keys[d+"/"+c.Distro]
-		deps[d] = j.outDirs[d+"/"+c.Distro]
 	}
 	j.mu.Unlock()
 	key, err := BuildKey(comp, c.Distro, img, depKeys)
@@ -77,33 +74,28 @@ func (j *job) runCell(ctx context.Context, c matrix.Cell) (bool, error) {
 		return false, err
 	}
 	name := c.Name()
-	outDir := filepath.Join(j.work, "out", c.Component+"_"+c.Distro)
 	prior, err := loadResult(ctx, j.b.Store, key)
 	if err != nil {
 		return false, err
 	}
 	cached := prior != nil
 	res := prior
-	if cached {
-		if err := j.fetchOut(ctx, prior.OutKey, outDir); err != nil {
-			return false, err
-		}
-	} else {
-		if res, err = j.build(ctx, c, comp, key, img, deps, outDir); err != nil {
+	if !cached {
+		if res, err = j.build(ctx, c, comp, key, img); err != nil {
 			return false, err
 		}
 	}
 	j.mu.Lock()
-	j.keys[name], j.outDirs[name], j.results[name] = key, outDir, res
+	j.keys[name], j.results[name] = key, res
 	j.mu.Unlock()
 	return cached, j.d.EmitAs(name, &events.BuildSucceeded{Stack: j.st.Name, Component: c.Component, Distro: c.Distro,
 		BuildKey: key, Cached: cached, Packages: res.Packages, LogKey: res.LogKey})
 }
 
-func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, key, img string, deps map[string]string, outDir string) (*result, error) {
+func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, key, img string) (*result, error) {
 	name := c.Name()
 	base := filepath.Join(j.work, c.Component+"_"+c.Distro)
-	srcDir, pkgDir := filepath.Join(base, "src"), filepath.Join(base, "pkg")
+	srcDir, pkgDir, outDir := filepath.Join(base, "src"), filepath.Join(base, "pkg"), filepath.Join(base, "out")
 	for _, d := range []string{base, outDir, pkgDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -133,6 +125,10 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 	if err := j.sources(ctx, comp, srcDir, logs); err != nil {
 		return fail(err)
 	}
+	deps, err := j.installDeps(ctx, c.Distro, c.Deps, filepath.Join(base, "deps"))
+	if err != nil {
+		return fail(err)
+	}
 	patches := make([]string, len(comp.Patches))
 	for i, p := range comp.Patches {
 		patches[i] = comp.Path(p)
@@ -151,7 +147,7 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 	}
 	fmt.Fprintf(logs, "ringmaster: packaged %s (%d bytes, sha256 %s)\n", art.Filename, art.Size, art.SHA256)
 	logs.Close()
-	r, err := saveOutputs(ctx, j.b.Store, result{Component: c.Component, Distro: c.Distro, Key: key}, []packaging.Artifact{art}, outDir, logPath)
+	r, err := saveOutputs(ctx, j.b.Store, result{Component: c.Component, Distro: c.Distro, Key: key}, []packaging.Artifact{art}, logPath)
 	if err != nil {
 		return nil, err
 	}
@@ -190,18 +186,6 @@ func (j *job) sources(ctx context.Context, comp *stack.Component, dir string, lo
 		}
 	}
 	return nil
-}
-
-// fetchOut restores a cached cell's build output tree for its dependents.
-func (j *job) fetchOut(ctx context.Context, outKey, outDir string) error {
-	archive := outDir + ".tar.gz"
-	if err := os.MkdirAll(filepath.Dir(outDir), 0o755); err != nil {
-		return err
-	}
-	if err := download(ctx, j.b.Store, outKey, archive); err != nil {
-		return err
-	}
-	return unpack.Extract(ctx, archive, outDir, unpack.Options{StripComponents: unpack.StripNone})
 }
 
 // ErrDocker means builds cannot run on this host.

@@ -131,7 +131,7 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 	}
 	defer os.RemoveAll(work)
 	j := &job{d: d, req: req, st: st, b: b, work: work, images: map[string]string{},
-		keys: map[string]string{}, outDirs: map[string]string{}, results: map[string]*result{}}
+		keys: map[string]string{}, results: map[string]*result{}}
 	if err := j.ensureImages(d.Ctx, cells); err != nil {
 		return err
 	}

@@ -133,9 +133,28 @@ func TestBuildFixture(t *testing.T) {
 		}
 	}
 
+	// Dependents see the library as its package installs it (the builder
+	// unpacks the dependency's .debs): lay out that root from out1.
+	root := filepath.Join(t.TempDir(), "ringhello-lib-root")
+	for src, dst := range map[string]string{
+		"lib/libringhello.so.1": "usr/lib/ringhello-lib/libringhello.so.1",
+		"include/ringhello.h":   "usr/include/ringhello/ringhello.h",
+	} {
+		data, err := os.ReadFile(filepath.Join(out1, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, dst)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, dst), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	out2 := filepath.Join(t.TempDir(), "ringhello")
 	var log2 bytes.Buffer
-	res, err = Run(ctx, c, specFor("ringhello", out2, map[string]string{"ringhello-lib": out1}), &log2)
+	res, err = Run(ctx, c, specFor("ringhello", out2, map[string]string{"ringhello-lib": root}), &log2)
 	t.Logf("ringhello: %+v\n%s", res, log2.String())
 	if err != nil {
 		t.Fatal(err)
@@ -146,9 +165,9 @@ func TestBuildFixture(t *testing.T) {
 	}
 
 	// Run the daemon in a cell of the same image: its sources are out2.
-	run := specFor("ringhello", filepath.Join(t.TempDir(), "out"), map[string]string{"ringhello-lib": out1})
+	run := specFor("ringhello", filepath.Join(t.TempDir(), "out"), map[string]string{"ringhello-lib": root})
 	run.SourceDir, run.PatchFiles, run.Env = out2, nil, nil
-	run.Commands = []string{`LD_LIBRARY_PATH="$DEPS/ringhello-lib/lib" ./bin/ringhellod conf/ringhello.conf`}
+	run.Commands = []string{`LD_LIBRARY_PATH="$DEPS/ringhello-lib/usr/lib/ringhello-lib" ./bin/ringhellod conf/ringhello.conf`}
 	var log3 bytes.Buffer
 	if _, err := Run(ctx, c, run, &log3); err != nil {
 		t.Fatalf("%v\n%s", err, log3.String())

@@ -34,7 +34,7 @@ func buildFixture(t *testing.T) (libDir, daemonDir string) {
 		run(t, filepath.Join(work, "lib"), "patch", "-p1", "-i", lib.Path(p))
 	}
 	run(t, filepath.Join(work, "lib"), "make", "install", "DESTDIR="+libDir)
-	run(t, filepath.Join(work, "daemon"), "make", "install", "RINGHELLO_LIB="+libDir, "DESTDIR="+daemonDir)
+	run(t, filepath.Join(work, "daemon"), "make", "install", "RINGHELLO_INC="+filepath.Join(libDir, "include"), "RINGHELLO_LIBDIR="+filepath.Join(libDir, "lib"), "DESTDIR="+daemonDir)
 	return libDir, daemonDir
 }
 
