@@ -23,11 +23,10 @@ import (
 // job is one build.requested being handled.
 type job struct {
 	d       *bus.Delivery
-	req     *events.BuildRequested
 	st      *stack.Stack
 	b       *Builder
 	work    string
-	images  map[string]string // distro → toolchain image per Build.Image, see imageFor
+	images  map[string]string // "<recipe>@<distro>" → image tag
 	mu      sync.Mutex
 	keys    map[string]string // cell → build key
 	results map[string]*result

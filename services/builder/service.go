@@ -130,9 +130,12 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	j := &job{d: d, req: req, st: st, b: b, work: work, images: map[string]string{},
+	j := &job{d: d, st: st, b: b, work: work, images: map[string]string{},
 		keys: map[string]string{}, results: map[string]*result{}}
 	if err := j.ensureImages(d.Ctx, cells); err != nil {
+		if errors.Is(err, image.ErrRecipe) {
+			return bus.Permanent(err) // e.g. a build.image no recipe provides
+		}
 		return err
 	}
 	outcomes := matrix.Run(d.Ctx, cells, b.Opts.Parallel, j.runCell, func(o matrix.Outcome) {
