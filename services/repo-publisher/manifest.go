@@ -351,25 +351,7 @@ func (m *Manifest) addDeb(d string, pkg apt.Package) {
 	if m.debIdx == nil {
 		m.debIdx = map[string]map[string]int{}
 	}
-	idx := m.debIdx[d]
-	if idx == nil {
-		idx = make(map[string]int, len(m.Debs[d]))
-		for i, e := range m.Debs[d] {
-			if _, ok := idx[e.Filename]; !ok {
-				idx[e.Filename] = i
-			}
-		}
-		m.debIdx[d] = idx
-	}
-	i, ok := idx[pkg.Filename]
-	if ok {
-		m.Debs[d][i] = pkg
-	} else {
-		i = len(m.Debs[d])
-		idx[pkg.Filename] = i
-		m.Debs[d] = append(m.Debs[d], pkg)
-	}
-	m.markDirty("deb:"+d, i)
+	m.markDirty("deb:"+d, upsert(m.debIdx, m.Debs, d, pkg, func(p apt.Package) string { return p.Filename }))
 }
 
 // addRPM is addDeb for RPMs, by Href.
@@ -377,25 +359,30 @@ func (m *Manifest) addRPM(d string, pkg yum.Package) {
 	if m.rpmIdx == nil {
 		m.rpmIdx = map[string]map[string]int{}
 	}
-	idx := m.rpmIdx[d]
-	if idx == nil {
-		idx = make(map[string]int, len(m.RPMs[d]))
-		for i, e := range m.RPMs[d] {
-			if _, ok := idx[e.Href]; !ok {
-				idx[e.Href] = i
+	m.markDirty("rpm:"+d, upsert(m.rpmIdx, m.RPMs, d, pkg, func(p yum.Package) string { return p.Href }))
+}
+
+// upsert puts pkg into lists[d], replacing the entry with the same key, and
+// returns its position; idx[d] (key → position) is built on first use.
+func upsert[T any](idx map[string]map[string]int, lists map[string][]T, d string, pkg T, key func(T) string) int {
+	pos := idx[d]
+	if pos == nil {
+		pos = make(map[string]int, len(lists[d]))
+		for i, e := range lists[d] {
+			if _, ok := pos[key(e)]; !ok {
+				pos[key(e)] = i
 			}
 		}
-		m.rpmIdx[d] = idx
+		idx[d] = pos
 	}
-	i, ok := idx[pkg.Href]
-	if ok {
-		m.RPMs[d][i] = pkg
-	} else {
-		i = len(m.RPMs[d])
-		idx[pkg.Href] = i
-		m.RPMs[d] = append(m.RPMs[d], pkg)
+	if i, ok := pos[key(pkg)]; ok {
+		lists[d][i] = pkg
+		return i
 	}
-	m.markDirty("rpm:"+d, i)
+	i := len(lists[d])
+	pos[key(pkg)] = i
+	lists[d] = append(lists[d], pkg)
+	return i
 }
 
 // retire records objects that were live and are not any more.

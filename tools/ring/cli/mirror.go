@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dustin/go-humanize"
 	"io"
 	"path/filepath"
 	"strings"
@@ -145,7 +146,7 @@ func printMirrored(out io.Writer, res mirror.Result, suites []string) {
 		what += " " + strings.Join(suites, ", ")
 	}
 	fmt.Fprintf(out, "mirrored %s from %s to %s in %s\n", what, res.Source, res.Dest, res.Duration.Round(time.Millisecond))
-	fmt.Fprintf(out, "  %d files verified: %d fetched (%s), %d already there\n", res.Files, res.Fetched, humanBytes(res.Bytes), res.Skipped)
+	fmt.Fprintf(out, "  %d files verified: %d fetched (%s), %d already there\n", res.Files, res.Fetched, humanize.IBytes(uint64(res.Bytes)), res.Skipped)
 	if len(res.Absent) > 0 {
 		fmt.Fprintf(out, "  not on the source (no reader needs them): %s\n", strings.Join(res.Absent, ", "))
 	}
@@ -240,17 +241,4 @@ func followMirror(ctx context.Context, out, stderr io.Writer, g *globals, opt mi
 			return nil
 		}
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"fmt"
+	"github.com/dustin/go-humanize"
 	"io"
 	"os"
 	"sync"
@@ -85,7 +86,7 @@ func (p *progress) line() string {
 	if n := p.files.Load(); n > 0 {
 		files = fmt.Sprint(n)
 	}
-	return fmt.Sprintf("mirror: %d/%s files, %s/%s downloaded", p.done.Load(), files, human(p.bytes.Load()), human(p.totalBytes.Load()))
+	return fmt.Sprintf("mirror: %d/%s files, %s/%s downloaded", p.done.Load(), files, humanize.IBytes(uint64(p.bytes.Load())), humanize.IBytes(uint64(p.totalBytes.Load())))
 }
 
 func (p *progress) print() {
@@ -99,17 +100,4 @@ func (p *progress) print() {
 		return
 	}
 	fmt.Fprintln(p.w, l)
-}
-
-func human(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
