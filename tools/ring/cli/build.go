@@ -111,15 +111,22 @@ func newMatrixView(out io.Writer, stackName, run string, cells []matrix.Cell) *m
 }
 
 func (v *matrixView) set(cell, state string) {
-	if _, ok := v.state[cell]; !ok || v.state[cell] == state {
+	old, ok := v.state[cell]
+	if !ok || old == state {
 		return
 	}
 	v.state[cell] = state
 	if v.tty {
 		v.draw()
-	} else {
+	} else if word(old) != word(state) || strings.Contains(state, "cached") != strings.Contains(old, "cached") {
+		// Without a terminal, one line per real change (not for the time added to "ok").
 		fmt.Fprintf(v.out, "%-32s %s\n", cell, state)
 	}
+}
+
+func word(s string) string {
+	w, _, _ := strings.Cut(s, " ")
+	return w
 }
 
 func (v *matrixView) draw() {
@@ -216,6 +223,9 @@ func (v *matrixView) follow(ctx context.Context, facts <-chan events.Envelope, w
 				return exitError{code: 1}
 			}
 			if finished != nil && len(pending) == 0 {
+				if !v.tty {
+					v.draw() // the final matrix, with times
+				}
 				for _, f := range v.failures {
 					fmt.Fprintln(v.out, f)
 				}
