@@ -11,6 +11,7 @@ require (
 	ringmaster.dev/events v0.0.0
 	ringmaster.dev/kerberos-realm v0.0.0
 	ringmaster.dev/kit v0.0.0
+	ringmaster.dev/policies v0.0.0
 	ringmaster.dev/provisioner v0.0.0
 	ringmaster.dev/repo-publisher v0.0.0
 	ringmaster.dev/tester v0.0.0
@@ -110,6 +111,7 @@ replace (
 	ringmaster.dev/events => ../../events
 	ringmaster.dev/kerberos-realm => ../../services/kerberos-realm
 	ringmaster.dev/kit => ../../services/kit
+	ringmaster.dev/policies => ../../policies
 	ringmaster.dev/provisioner => ../../services/provisioner
 	ringmaster.dev/repo-publisher => ../../services/repo-publisher
 	ringmaster.dev/tester => ../../services/tester

@@ -1,0 +1,144 @@
+package policies
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// dataPath is the real compatibility facts, from this module's directory.
+var dataPath = filepath.Join("..", filepath.FromSlash(DefaultDataPath))
+
+func newChecker(tb testing.TB) *Checker {
+	tb.Helper()
+	data, err := LoadData(dataPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := New(context.Background(), data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func demo() Input {
+	return Input{
+		Stack:      "fixture",
+		Components: map[string]string{"zookeeper": "3.8.0", "redis": "7.0.15"},
+		Distro:     "debian-12",
+		Roles:      map[string]int{"zookeeper": 3, "redis": 1},
+		Nodes:      3,
+		Kerberos:   true,
+		MemoryMB:   1024,
+	}
+}
+
+func TestCheck(t *testing.T) {
+	c := newChecker(t)
+	tests := []struct {
+		name   string
+		change func(*Input)
+		rules  []string // empty: allowed
+		want   string   // a fragment of the first message
+	}{
+		{"allowed demo cluster", func(*Input) {}, nil, ""},
+		{"even ensemble", func(in *Input) { in.Roles["zookeeper"] = 2; in.Nodes = 2 },
+			[]string{"zk-odd-ensemble"}, "ZooKeeper needs an odd ensemble of at least 3 nodes; 2 were requested"},
+		{"unknown version", func(in *Input) { in.Components["zookeeper"] = "3.10.1" },
+			[]string{"version-range"}, "zookeeper 3.10.1 is newer than the newest supported version 3.9.99"},
+		{"unparseable version", func(in *Input) { in.Components["redis"] = "latest" },
+			[]string{"version-invalid"}, `redis version "latest"`},
+		{"unknown component", func(in *Input) { in.Components["hbase"] = "2.5.0" },
+			[]string{"version-unknown-component"}, "hbase is not a known component"},
+		{"too much memory", func(in *Input) { in.MemoryMB = 16384 },
+			[]string{"memory-total"}, "3 nodes × 16384 MB = 49152 MB is more than the machine's 24576 MB"},
+		{"too little memory per node", func(in *Input) { in.MemoryMB = 200 },
+			[]string{"memory-per-node"}, "zookeeper needs at least 256 MB per node; 200 MB were requested"},
+		{"wrong distro", func(in *Input) { in.Distro = "debian-11" },
+			[]string{"distro"}, "zookeeper is not available on debian-11; it is packaged for debian-12"},
+		{"known-bad pair", func(in *Input) { in.Components["zookeeper"] = "3.5.0"; in.Components["redis"] = "7.0.0" },
+			[]string{"known-bad-pair"}, "redis 7.0.0 loses its ZooKeeper session"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := demo()
+			tt.change(&in)
+			d, err := c.Check(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range d.Deny {
+				got = append(got, r.Rule)
+				if r.Message == "" {
+					t.Errorf("rule %s has no message", r.Rule)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.rules) {
+				t.Fatalf("rules = %v, want %v (%+v)", got, tt.rules, d.Deny)
+			}
+			if d.Allow != (len(tt.rules) == 0) {
+				t.Fatalf("allow = %v with deny %v", d.Allow, d.Deny)
+			}
+			if tt.want != "" && !strings.Contains(d.Deny[0].Message, tt.want) {
+				t.Fatalf("message %q does not contain %q", d.Deny[0].Message, tt.want)
+			}
+		})
+	}
+}
+
+func TestExamples(t *testing.T) {
+	c := newChecker(t)
+	for file, allow := range map[string]bool{"zk3.json": true, "zk2.json": false} {
+		in, err := LoadInput(filepath.Join("..", "infra", "compat", "examples", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := c.Check(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Allow != allow {
+			t.Errorf("%s: allow = %v, want %v (%v)", file, d.Allow, allow, d.Deny)
+		}
+	}
+}
+
+func TestParseInputYAML(t *testing.T) {
+	in, err := ParseInput([]byte("stack: fixture\ncomponents:\n  zookeeper: \"3.8.0\"\ndistro: debian-12\nroles: {zookeeper: 3}\nnodes: 3\nkerberos: true\nmemory_mb_per_node: 512\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Components["zookeeper"] != "3.8.0" || in.Roles["zookeeper"] != 3 || !in.Kerberos || in.MemoryMB != 512 {
+		t.Fatalf("parsed %+v", in)
+	}
+	if _, err := ParseInput([]byte(`{"nodez": 3}`)); err == nil {
+		t.Fatal("unknown field accepted")
+	}
+}
+
+func TestBadData(t *testing.T) {
+	for _, data := range []string{`{}`, `{"version": 2}`, `not json`, `{"version": 1, "versions": []}`} {
+		if _, err := New(context.Background(), []byte(data)); err == nil {
+			t.Errorf("New accepted %s", data)
+		}
+	}
+}
+
+func BenchmarkCheck(b *testing.B) {
+	c := newChecker(b)
+	ctx := context.Background()
+	in := demo()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		d, err := c.Check(ctx, in)
+		if err != nil || !d.Allow {
+			b.Fatal(err, d)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+}
