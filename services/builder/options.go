@@ -3,6 +3,7 @@ package builder
 import (
 	"os"
 	"path/filepath"
+	"ringmaster.dev/kit/config"
 	"runtime"
 	"strconv"
 )
@@ -23,33 +24,20 @@ type Options struct {
 // OptionsFromEnv reads the RING_* variables, with paths made absolute now:
 // code that runs later may run in another working directory.
 func OptionsFromEnv() Options {
-	o := Options{StacksDir: envOr("RING_STACKS", "infra/stacks"), ImagesDir: envOr("RING_IMAGES", "infra/images"), Parallel: runtime.NumCPU()}
+	o := Options{StacksDir: config.Env("RING_STACKS", "infra/stacks"), ImagesDir: config.Env("RING_IMAGES", "infra/images"), Parallel: runtime.NumCPU()}
 	if n, err := strconv.Atoi(os.Getenv("RING_BUILD_PARALLEL")); err == nil && n > 0 {
 		o.Parallel = n
 	}
-	o.DebCache = envOr("RING_DEB_CACHE", filepath.Join(ringHome(), "cache", "debs"))
+	home, err := config.Home()
+	if err != nil {
+		home = "."
+	}
+	o.DebCache = config.Env("RING_DEB_CACHE", filepath.Join(home, "cache", "debs"))
 	o.StacksDir, o.ImagesDir = locate(o.StacksDir), locate(o.ImagesDir)
 	o.StacksDir, _ = filepath.Abs(o.StacksDir)
 	o.DebCache, _ = filepath.Abs(o.DebCache)
 	o.ImagesDir, _ = filepath.Abs(o.ImagesDir)
 	return o
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-func ringHome() string {
-	if h := os.Getenv("RING_HOME"); h != "" {
-		return h
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "share", "ringmaster")
-	}
-	return "."
 }
 
 // locate finds a relative project directory (infra/stacks) from the working

@@ -14,6 +14,7 @@ import (
 
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/logging"
 )
 
@@ -42,14 +43,14 @@ type Flags struct {
 func Main(name string, factory Factory) {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
 	f := Flags{S3: blob.ConfigFromEnv()}
-	fs.StringVar(&f.NATS, "nats", envOr(EnvNATS, DefaultNATS), "NATS URL with JetStream (env "+EnvNATS+")")
+	fs.StringVar(&f.NATS, "nats", config.Env(EnvNATS, DefaultNATS), "NATS URL with JetStream (env "+EnvNATS+")")
 	fs.StringVar(&f.S3.Endpoint, "s3", f.S3.Endpoint, "S3 endpoint URL (env "+blob.EnvURL+"; credentials from "+blob.EnvAccessKey+" and "+blob.EnvSecretKey+")")
 	fs.StringVar(&f.S3.Bucket, "bucket", f.S3.Bucket, "S3 bucket (env "+blob.EnvBucket+")")
-	fs.StringVar(&f.LogLevel, "log-level", envOr(EnvLogLevel, "info"), "log level: "+logging.Levels+" (env "+EnvLogLevel+")")
+	fs.StringVar(&f.LogLevel, "log-level", config.Env(EnvLogLevel, "info"), "log level: "+logging.Levels+" (env "+EnvLogLevel+")")
 	fs.IntVar(&f.Concurrency, "concurrency", envInt(EnvConcurrency, runtime.NumCPU()), "commands handled at once (env "+EnvConcurrency+")")
 	fs.DurationVar(&f.AckWait, "ack-wait", envDuration(EnvAckWait, 30*time.Second), "redeliver a command when its handler sends no heartbeat for this long (env "+EnvAckWait+")")
-	fs.StringVar(&f.WorkDir, "work-dir", envOr(EnvWorkDir, filepath.Join(os.TempDir(), "ringmaster-"+name)), "scratch directory (env "+EnvWorkDir+")")
-	fs.StringVar(&f.KeyDir, "key-dir", envOr(EnvKeyDir, defaultKeyDir()), "directory of secrets such as the signing key, files 0400 (env "+EnvKeyDir+")")
+	fs.StringVar(&f.WorkDir, "work-dir", config.Env(EnvWorkDir, filepath.Join(os.TempDir(), "ringmaster-"+name)), "scratch directory (env "+EnvWorkDir+")")
+	fs.StringVar(&f.KeyDir, "key-dir", config.Env(EnvKeyDir, defaultKeyDir()), "directory of secrets such as the signing key, files 0400 (env "+EnvKeyDir+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s — the Ringmaster %s service, alone against external NATS and S3.\n\nUsage:\n  %s [flags]\n\nExample:\n  RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… %s --nats nats://127.0.0.1:4222 --s3 http://127.0.0.1:9000\n\nFlags:\n", name, name, name, name)
 		fs.PrintDefaults()
@@ -92,13 +93,6 @@ func RunAlone(ctx context.Context, name string, factory Factory, f Flags) error 
 	return Run(ctx, deps, def, Options{Concurrency: f.Concurrency, AckWait: f.AckWait})
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
 func envInt(k string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(k)); err == nil && n > 0 {
 		return n
@@ -113,15 +107,11 @@ func envDuration(k string, def time.Duration) time.Duration {
 	return def
 }
 
-// defaultKeyDir is where `ring up` keeps keys: $RING_HOME/keys, else
-// ~/.local/share/ringmaster/keys.
+// defaultKeyDir is where `ring up` keeps keys: $RING_HOME/keys.
 func defaultKeyDir() string {
-	if h := os.Getenv("RING_HOME"); h != "" {
-		return filepath.Join(h, "keys")
-	}
-	home, err := os.UserHomeDir()
+	home, err := config.Home()
 	if err != nil {
 		return "keys"
 	}
-	return filepath.Join(home, ".local", "share", "ringmaster", "keys")
+	return filepath.Join(home, "keys")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/ring/platform"
 )
@@ -26,7 +27,7 @@ downloaded .debs are cached under $RING_HOME/cache/debs.`,
   ring image list
   ring image prune --dry-run`,
 	}
-	cmd.PersistentFlags().StringVar(&recipes, "recipes", envOr("RING_IMAGES", "infra/images"), "recipe directory (env RING_IMAGES)")
+	cmd.PersistentFlags().StringVar(&recipes, "recipes", config.Env("RING_IMAGES", "infra/images"), "recipe directory (env RING_IMAGES)")
 	builder := func(cmd *cobra.Command) (*image.Builder, func(), error) {
 		rec, err := image.Load(recipes)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/logging"
 	"ringmaster.dev/kit/service"
 	"ringmaster.dev/ring/platform"
@@ -59,7 +60,7 @@ event-driven services on NATS JetStream and S3.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.nats, "nats", os.Getenv(service.EnvNATS), "NATS URL (env "+service.EnvNATS+"; default: the one ring up runs)")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr(service.EnvLogLevel, "info"), "log level: "+logging.Levels)
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", config.Env(service.EnvLogLevel, "info"), "log level: "+logging.Levels)
 	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newVersion())
 	return root
 }
@@ -86,10 +87,3 @@ func (g *globals) connect(ctx context.Context) (*bus.Conn, error) {
 }
 
 func (g *globals) logger() (zerolog.Logger, error) { return logging.New(os.Stderr, g.logLevel) }
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}

@@ -11,23 +11,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"ringmaster.dev/kit/config"
 )
 
 // EnvHome overrides where `ring up` keeps its state.
-const EnvHome = "RING_HOME"
+const EnvHome = config.EnvHome
 
 // Home returns $RING_HOME or ~/.local/share/ringmaster, absolute.
-func Home() (string, error) {
-	h := os.Getenv(EnvHome)
-	if h == "" {
-		base, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("no home directory: set %s: %w", EnvHome, err)
-		}
-		h = filepath.Join(base, ".local", "share", "ringmaster")
-	}
-	return filepath.Abs(h)
-}
+func Home() (string, error) { return config.Home() }
 
 // Endpoints is what `ring up` tells other `ring` commands: where to connect.
 // It holds no secrets.

@@ -1,0 +1,33 @@
+// Package config holds the settings every Ringmaster program reads the same
+// way: RING_* environment variables and where Ringmaster keeps its state.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// EnvHome overrides where Ringmaster keeps its state.
+const EnvHome = "RING_HOME"
+
+// Home returns $RING_HOME or ~/.local/share/ringmaster, absolute.
+func Home() (string, error) {
+	h := os.Getenv(EnvHome)
+	if h == "" {
+		base, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no home directory: set %s: %w", EnvHome, err)
+		}
+		h = filepath.Join(base, ".local", "share", "ringmaster")
+	}
+	return filepath.Abs(h)
+}
+
+// Env returns the environment variable k, or def when it is unset or empty.
+func Env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
