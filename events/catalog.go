@@ -52,6 +52,8 @@ var catalog = []Spec{
 		Doc: "A mirror was verified and made current."},
 	{Name: "cluster.ready", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterReady{},
 		Doc: "A cluster's services answered their readiness probes."},
+	{Name: "cluster.progress", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterProgress{},
+		Doc: "One step of creating a cluster (`ring cluster create` shows them live)."},
 	{Name: "cluster.rejected", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterRejected{},
 		Doc: "The compatibility policy denied a cluster spec; nothing was created."},
 	{Name: "cluster.failed", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterFailed{},

@@ -10,6 +10,19 @@ type ClusterCreateRequested struct {
 	Roles    map[string]int `json:"roles,omitempty" doc:"role → node count"`
 	Kerberos string         `json:"kerberos,omitempty" doc:"realm to kerberize the cluster with"`
 	From     string         `json:"from,omitempty" doc:"snapshot tag to start from"`
+	MemoryMB int            `json:"memory_mb,omitempty" doc:"memory limit per node (default 768)"`
+	// KeepFailed leaves a cluster that failed to come up for inspection
+	// instead of removing it.
+	KeepFailed bool `json:"keep_failed,omitempty" doc:"keep a cluster that failed to come up, for inspection"`
+}
+
+// ClusterProgress reports one step of creating a cluster, live.
+type ClusterProgress struct {
+	Name string `json:"name"`
+	Node string `json:"node,omitempty"`
+	Step string `json:"step" doc:"policy, network, node, install, configure, start, probe"`
+	// Detail says what happened in a sentence.
+	Detail string `json:"detail"`
 }
 
 // ClusterDestroyRequested asks the provisioner to remove a cluster, whatever its state.
@@ -21,7 +34,10 @@ type ClusterDestroyRequested struct {
 type ClusterReady struct {
 	Name      string            `json:"name"`
 	Nodes     []string          `json:"nodes"`
-	Endpoints map[string]string `json:"endpoints"`
+	Endpoints map[string]string `json:"endpoints" doc:"<node>/<component> → host:port on the cluster network"`
+	// Seconds is how long creation took, from the command to the last probe.
+	Seconds float64 `json:"seconds"`
+	From    string  `json:"from,omitempty" doc:"the snapshot it started from"`
 }
 
 // ClusterRejected reports a cluster spec the compatibility policy denied; nothing was created.
@@ -40,6 +56,8 @@ type DenyReason struct {
 type ClusterFailed struct {
 	Name   string `json:"name"`
 	Reason string `json:"reason"`
+	// Kept is true when the half-made cluster was left for inspection.
+	Kept bool `json:"kept"`
 }
 
 // ClusterDestroyed reports a cluster that is gone.

@@ -13,6 +13,18 @@ type TestFinished struct {
 	Failed   int    `json:"failed"`
 	Skipped  int    `json:"skipped"`
 	JUnitKey string `json:"junit_key"`
+	// Cases lists every test case with its outcome.
+	Cases   []TestCase `json:"cases"`
+	Seconds float64    `json:"seconds"`
+}
+
+// TestCase is one test case's outcome.
+type TestCase struct {
+	Suite   string  `json:"suite"`
+	Name    string  `json:"name"`
+	Outcome string  `json:"outcome" doc:"passed, failed, skipped or error (an infrastructure fault)"`
+	Message string  `json:"message,omitempty"`
+	Seconds float64 `json:"seconds"`
 }
 
 // SweepRunRequested asks for a compatibility sweep over version combinations.

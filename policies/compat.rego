@@ -6,6 +6,13 @@
 #
 # decision: {allow, deny: [{rule, message}]} — every deny reason carries a
 # rule id and a sentence a person understands.
+#
+# Speed (the Go Checker): what a decision would otherwise recompute is
+# computed once or outside the rules, and the rules fall back to computing it
+# themselves when it is absent (opa eval, the Rego tests):
+# - data.compat_index is `index` below, evaluated once over data.compat;
+# - input.version_keys {name: vkey} and input.invalid_versions [name] are
+#   what _key and _invalid compute, worked out in Go (policy.go, versions.go).
 package ringmaster.compat
 
 facts := data.compat
@@ -36,16 +43,33 @@ version_lt(a, b) if vkey(a) < vkey(b)
 
 version_gt(a, b) if vkey(a) > vkey(b)
 
-# _key and _bounds are computed once per decision.
-_key[name] := vkey(v) if {
-	some name, v in input.components
-	valid_version(v)
+# _key: the vkey of every valid input version; _invalid: the names of the
+# input versions that are not valid.
+_key := k if k := input.version_keys
+else := {name: vkey(v) | some name, v in input.components; valid_version(v)}
+
+_invalid := xs if xs := input.invalid_versions
+else := {name | some name, v in input.components; not valid_version(v)}
+
+# index is what the rules need from the facts, keyed for lookups:
+# bounds {name: {min, max}} as vkeys, distros {name: [distro]},
+# bad_pairs {component: {version: [i]}} (known_bad[i] by its first member)
+# and bad_other [i] (known_bad entries without a usable first member).
+index := {
+	"bounds": {name: {"min": vkey(r.min), "max": vkey(r.max)} | some name, r in facts.versions},
+	"distros": {name: object.get(facts.distros, name, []) | some name, _ in facts.versions},
+	"bad_pairs": {c: _bad_by_version(c) | some bad in facts.known_bad; c := bad.pair[0].component},
+	"bad_other": [i | some i, bad in facts.known_bad; not bad.pair[0].component],
 }
 
-_bounds[name] := {"min": vkey(r.min), "max": vkey(r.max)} if {
-	some name, _ in input.components
-	r := facts.versions[name]
+_bad_by_version(c) := {v: [i | some i, bad in facts.known_bad; bad.pair[0].component == c; bad.pair[0].version == v] |
+	some bad in facts.known_bad
+	bad.pair[0].component == c
+	v := bad.pair[0].version
 }
+
+_idx := x if x := data.compat_index
+else := index
 
 deny contains {"rule": "version-unknown-component", "message": msg} if {
 	some name, _ in input.components
@@ -56,15 +80,15 @@ deny contains {"rule": "version-unknown-component", "message": msg} if {
 _known_components := concat(", ", sort([n | some n, _ in facts.versions]))
 
 deny contains {"rule": "version-invalid", "message": msg} if {
-	some name, v in input.components
+	some name in _invalid
 	facts.versions[name]
-	not valid_version(v)
+	v := input.components[name]
 	msg := sprintf("%s version %q is not a dotted version number like 3.8.0", [name, v])
 }
 
 deny contains {"rule": "version-range", "message": msg} if {
 	some name, k in _key
-	_bounds[name].min > k
+	_idx.bounds[name].min > k
 	v := input.components[name]
 	r := facts.versions[name]
 	msg := sprintf("%s %s is older than the oldest supported version %s (supported: %s to %s)", [name, v, r.min, r.min, r.max])
@@ -72,7 +96,7 @@ deny contains {"rule": "version-range", "message": msg} if {
 
 deny contains {"rule": "version-range", "message": msg} if {
 	some name, k in _key
-	k > _bounds[name].max
+	k > _idx.bounds[name].max
 	v := input.components[name]
 	r := facts.versions[name]
 	msg := sprintf("%s %s is newer than the newest supported version %s (supported: %s to %s)", [name, v, r.max, r.min, r.max])
@@ -81,13 +105,22 @@ deny contains {"rule": "version-range", "message": msg} if {
 # --- known-bad pairs --------------------------------------------------------
 
 deny contains {"rule": "known-bad-pair", "message": msg} if {
-	some bad in facts.known_bad
+	some bad in _bad_candidates
 	every m in bad.pair {
 		input.components[m.component] == m.version
 	}
 	names := [sprintf("%s %s", [m.component, m.version]) | some m in bad.pair]
 	msg := sprintf("%s are known not to work together: %s", [concat(" and ", names), bad.reason])
 }
+
+# _bad_candidates are the known_bad entries whose first member is requested,
+# and those without a first member to look up.
+_bad_candidates contains facts.known_bad[i] if {
+	some name, v in input.components
+	some i in _idx.bad_pairs[name][v]
+}
+
+_bad_candidates contains facts.known_bad[i] if some i in _idx.bad_other
 
 # --- role counts ------------------------------------------------------------
 
@@ -139,8 +172,7 @@ _has_nodes if input.nodes >= 1
 
 deny contains {"rule": "distro", "message": msg} if {
 	some name, _ in input.components
-	facts.versions[name]
-	ds := object.get(facts.distros, name, [])
+	ds := _idx.distros[name]
 	not input.distro in ds
 	msg := sprintf("%s is not available on %s; it is packaged for %s", [name, _distro_name, _list(ds)])
 }

@@ -24,7 +24,7 @@ type Options struct {
 // OptionsFromEnv reads the RING_* variables, with paths made absolute now:
 // code that runs later may run in another working directory.
 func OptionsFromEnv() Options {
-	o := Options{StacksDir: config.Env("RING_STACKS", "infra/stacks"), ImagesDir: config.Env("RING_IMAGES", "infra/images"), Parallel: runtime.NumCPU()}
+	o := Options{StacksDir: config.ProjectDir("RING_STACKS", "infra/stacks"), ImagesDir: config.ProjectDir("RING_IMAGES", "infra/images"), Parallel: runtime.NumCPU()}
 	if n, err := strconv.Atoi(os.Getenv("RING_BUILD_PARALLEL")); err == nil && n > 0 {
 		o.Parallel = n
 	}
@@ -33,31 +33,7 @@ func OptionsFromEnv() Options {
 		home = "."
 	}
 	o.DebCache = config.Env("RING_DEB_CACHE", filepath.Join(home, "cache", "debs"))
-	o.StacksDir, o.ImagesDir = locate(o.StacksDir), locate(o.ImagesDir)
-	o.StacksDir, _ = filepath.Abs(o.StacksDir)
 	o.DebCache, _ = filepath.Abs(o.DebCache)
-	o.ImagesDir, _ = filepath.Abs(o.ImagesDir)
 	return o
 }
 
-// locate finds a relative project directory (infra/stacks) from the working
-// directory or, failing that, next to the executable (bin/ring → infra/…).
-func locate(dir string) string {
-	if filepath.IsAbs(dir) {
-		return dir
-	}
-	if _, err := os.Stat(dir); err == nil {
-		return dir
-	}
-	if exe, err := os.Executable(); err == nil {
-		if c := filepath.Join(filepath.Dir(exe), "..", dir); dirExists(c) {
-			return c
-		}
-	}
-	return dir
-}
-
-func dirExists(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
-}

@@ -1,23 +1,166 @@
-// Package provisioner is the provisioner service: it checks cluster specs against the compatibility policy and creates clusters in Docker (issue #6).
-//
-// Until then it runs a real worker on its command stream that answers pings
-// and fails its commands with a clear "not implemented yet": no fake success.
+// Package provisioner is the provisioner service: it checks a requested
+// cluster against the compatibility policy and, when allowed, creates it in
+// Docker — a network per cluster, unprivileged node containers, packages
+// installed with apt-get from the signed channel repository, configuration
+// rendered from infra/roles, services started and probed — then reports
+// cluster.ready with endpoints. It destroys clusters in any state by label.
 package provisioner
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
+	"github.com/rs/zerolog"
+	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
+	"ringmaster.dev/policies"
+	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/provisioner/role"
 )
 
 // Name is the service name.
 const Name = "provisioner"
 
-// New is the service's service.Factory.
-func New(_ context.Context, _ service.Deps) (service.Definition, error) {
-	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-		"cluster.create.requested":  bus.NotImplemented("clusters arrive with issue #6 (OPA gate, provisioner)"),
-		"cluster.destroy.requested": bus.NotImplemented("clusters arrive with issue #6 (OPA gate, provisioner)"),
-	}}, nil
+// Provisioner holds what cluster operations share.
+type Provisioner struct {
+	Docker *cluster.Provider
+	Store  Store
+	Policy Checker
+	Roles  map[string]*role.Role
+	Images Images
+	Opts   Options
+	Log    zerolog.Logger
+}
+
+// New is the service's service.Factory with options from the environment.
+func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
+	return Factory(OptionsFromEnv())(ctx, deps)
+}
+
+// Factory makes the provisioner's service.Factory for opts. Without Docker,
+// roles or policy data the service still runs and fails its commands with
+// what to fix.
+func Factory(opts Options) service.Factory {
+	return func(ctx context.Context, deps service.Deps) (service.Definition, error) {
+		p, err := Open(ctx, opts, deps.Blob, deps.Log)
+		if err != nil {
+			deps.Log.Warn().Err(err).Msg("provisioner cannot create clusters")
+			fail := func(*bus.Delivery) error { return bus.Permanent(fmt.Errorf("the provisioner cannot work: %w", err)) }
+			return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
+				"cluster.create.requested": fail, "cluster.destroy.requested": fail}}, nil
+		}
+		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
+			"cluster.create.requested":  p.handleCreate,
+			"cluster.destroy.requested": p.handleDestroy,
+		}}, nil
+	}
+}
+
+// Open connects to Docker and loads roles, policy and image recipes.
+func Open(ctx context.Context, opts Options, store Store, log zerolog.Logger) (*Provisioner, error) {
+	dc, err := image.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := role.Load(opts.RolesDir)
+	if err != nil {
+		return nil, err
+	}
+	data, err := policies.LoadData(opts.CompatFile)
+	if err != nil {
+		return nil, fmt.Errorf("compatibility data: %w (set RING_COMPAT)", err)
+	}
+	checker, err := policies.New(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	recipes, err := image.Load(opts.ImagesDir)
+	if err != nil {
+		return nil, fmt.Errorf("image recipes: %w (set RING_IMAGES)", err)
+	}
+	return &Provisioner{Docker: cluster.New(dc), Store: store, Policy: checker, Roles: roles,
+		Images: &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: logWriter{log}},
+		Opts:   opts, Log: log}, nil
+}
+
+type logWriter struct{ log zerolog.Logger }
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w.log.Info().Msg(string(b))
+	return len(b), nil
+}
+
+func (p *Provisioner) handleCreate(d *bus.Delivery) error {
+	req := *d.Payload.(*events.ClusterCreateRequested)
+	progress := func(e events.ClusterProgress) {
+		d.Log.Info().Str("cluster", e.Name).Str("node", e.Node).Str("step", e.Step).Msg(e.Detail)
+		if err := d.EmitAs(e.Step+"/"+e.Node, &e); err != nil {
+			d.Log.Warn().Err(err).Msg("progress event")
+		}
+	}
+	ready, err := p.Create(d.Ctx, req, d.Envelope.RunID, progress)
+	var rej *RejectedError
+	switch {
+	case err == nil:
+		if !d.Envelope.Time.IsZero() && req.From == "" {
+			ready.Seconds = time.Since(d.Envelope.Time).Seconds()
+		}
+		return d.Emit(&ready)
+	case errors.As(err, &rej):
+		reasons := make([]events.DenyReason, len(rej.Reasons))
+		for i, r := range rej.Reasons {
+			reasons[i] = events.DenyReason{Rule: r.Rule, Message: r.Message}
+		}
+		return d.Emit(&events.ClusterRejected{Name: req.Name, Reasons: reasons})
+	case d.Ctx.Err() != nil:
+		return err // shutting down: handed back, the next provisioner completes it
+	case transient(err) && d.Attempt < 3:
+		return bus.Retryable(err, 5*time.Second)
+	}
+	kept := req.KeepFailed
+	if !kept && !errors.Is(err, cluster.ErrExists) {
+		p.cleanupRun(d.Ctx, req.Name, d.Envelope.RunID)
+	}
+	return d.Emit(&events.ClusterFailed{Name: req.Name, Reason: err.Error(), Kept: kept})
+}
+
+// transient errors may go away on a retry (Docker or the store hiccuped);
+// the rest are the request's or the software's and would fail again.
+func transient(err error) bool {
+	for _, final := range []error{ErrSpec, cluster.ErrExists, cluster.ErrInvalid, cluster.ErrNotFound, errRepo, errInstall, ErrNotReady, role.ErrInvalid} {
+		if errors.Is(err, final) {
+			return false
+		}
+	}
+	var ee *cluster.ExecError
+	return !errors.As(err, &ee)
+}
+
+// cleanupRun removes what a failed create of this run made — never a
+// cluster of the same name made by another run.
+func (p *Provisioner) cleanupRun(ctx context.Context, name, runID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	c, err := p.Docker.Get(ctx, name)
+	if err != nil || (c.Spec.RunID != "" && c.Spec.RunID != runID) {
+		return
+	}
+	if err := p.Docker.Destroy(ctx, name); err != nil {
+		p.Log.Warn().Err(err).Str("cluster", name).Msg("cleanup of a failed cluster")
+	}
+}
+
+func (p *Provisioner) handleDestroy(d *bus.Delivery) error {
+	req := d.Payload.(*events.ClusterDestroyRequested)
+	if err := cluster.ValidateName("cluster", req.Name); err != nil {
+		return bus.Permanent(err)
+	}
+	if err := p.Docker.Destroy(d.Ctx, req.Name); err != nil && !errors.Is(err, cluster.ErrNotFound) {
+		return err
+	}
+	return d.Emit(&events.ClusterDestroyed{Name: req.Name})
 }

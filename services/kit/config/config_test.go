@@ -26,3 +26,14 @@ func TestHomeAndEnv(t *testing.T) {
 		t.Fatal("set variable ignored")
 	}
 }
+
+func TestProjectDir(t *testing.T) {
+	t.Setenv("RING_TEST_DIR", "")
+	if d := ProjectDir("RING_TEST_DIR", "."); !filepath.IsAbs(d) {
+		t.Fatalf("ProjectDir = %q, want absolute", d)
+	}
+	t.Setenv("RING_TEST_DIR", "/x/y")
+	if d := ProjectDir("RING_TEST_DIR", "infra/stacks"); d != "/x/y" {
+		t.Fatalf("ProjectDir with env = %q", d)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/image"
+	provisioner "ringmaster.dev/provisioner"
 	"ringmaster.dev/ring/platform"
 )
 
@@ -47,7 +48,7 @@ Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 				return err
 			}
 			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log,
-				Builder: builder.OptionsFromEnv()}
+				Builder: builder.OptionsFromEnv(), Provisioner: provisioner.OptionsFromEnv()}
 			if s3URL != "" {
 				cfg.S3 = blob.ConfigFromEnv()
 				cfg.S3.Endpoint = s3URL

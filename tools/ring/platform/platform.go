@@ -14,6 +14,7 @@ import (
 	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/s3server"
 	"ringmaster.dev/kit/service"
+	provisioner "ringmaster.dev/provisioner"
 )
 
 // Config says what to run. An empty NATSURL or S3.Endpoint means: run the
@@ -28,6 +29,8 @@ type Config struct {
 	Log         zerolog.Logger
 	// Builder locates stacks and image recipes (absolute paths).
 	Builder builder.Options
+	// Provisioner locates stacks, roles, policy data and recipes (absolute paths).
+	Provisioner provisioner.Options
 }
 
 // Platform is a running `ring up`.

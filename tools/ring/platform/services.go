@@ -18,7 +18,7 @@ func factories(cfg Config) map[string]service.Factory {
 	return map[string]service.Factory{
 		builder.Name:     builder.Factory(cfg.Builder),
 		publisher.Name:   publisher.New,
-		provisioner.Name: provisioner.New,
+		provisioner.Name: provisioner.Factory(cfg.Provisioner),
 		tester.Name:      tester.New,
 		realm.Name:       realm.New,
 	}

@@ -1,0 +1,80 @@
+package cluster
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"time"
+
+	errdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+)
+
+// File is a file to put into a node.
+type File struct {
+	Path     string // absolute
+	Data     []byte
+	Mode     fs.FileMode
+	UID, GID int
+}
+
+// WriteFiles copies files into a node in one tar stream; parent
+// directories must exist. Ownership and mode are set as given.
+func (p *Provider) WriteFiles(ctx context.Context, n Node, files ...File) error {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		if !path.IsAbs(f.Path) {
+			return fmt.Errorf("%w: file path %q is not absolute", ErrInvalid, f.Path)
+		}
+		hdr := &tar.Header{Name: f.Path[1:], Mode: int64(f.Mode.Perm()), Size: int64(len(f.Data)),
+			Uid: f.UID, Gid: f.GID, ModTime: time.Now(), Typeflag: tar.TypeReg}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := tw.Write(f.Data); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	if err := p.c.CopyToContainer(ctx, n.ID, "/", &buf, container.CopyToContainerOptions{}); err != nil {
+		return fmt.Errorf("%s: copy files in: %w", n.Name, err)
+	}
+	return nil
+}
+
+// ReadFile reads one regular file from a node; a missing file is
+// ErrNotFound.
+func (p *Provider) ReadFile(ctx context.Context, n Node, file string) ([]byte, error) {
+	rc, _, err := p.c.CopyFromContainer(ctx, n.ID, file)
+	if errdefs.IsNotFound(err) {
+		return nil, fmt.Errorf("%s:%s: %w", n.Name, file, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s:%s: %w", n.Name, file, err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	hdr, err := tr.Next()
+	if err != nil {
+		return nil, fmt.Errorf("%s:%s: %w", n.Name, file, err)
+	}
+	if hdr.Typeflag != tar.TypeReg {
+		return nil, fmt.Errorf("%s:%s: not a regular file: %w", n.Name, file, ErrInvalid)
+	}
+	b, err := io.ReadAll(io.LimitReader(tr, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s:%s: %w", n.Name, file, err)
+	}
+	return b, nil
+}
+
+// IsNotFound reports a missing cluster, node, file or snapshot.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,246 @@
+package provisioner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/image"
+	"ringmaster.dev/policies"
+	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/provisioner/relay"
+	publisher "ringmaster.dev/repo-publisher"
+)
+
+// Store is the part of the blob store the provisioner reads: the published
+// repositories (through the relay) and their key.
+type Store interface {
+	Get(ctx context.Context, key string) (io.ReadCloser, blob.Info, error)
+	Stat(ctx context.Context, key string) (blob.Info, error)
+}
+
+// Images builds (or finds) the node image of a distro.
+type Images interface {
+	Build(ctx context.Context, name, distro string) (image.Result, error)
+}
+
+// Checker is the compatibility policy.
+type Checker interface {
+	Check(ctx context.Context, in policies.Input) (policies.Decision, error)
+}
+
+// RejectedError is a spec the compatibility policy denied.
+type RejectedError struct{ Reasons []policies.Reason }
+
+func (e *RejectedError) Error() string {
+	msgs := make([]string, len(e.Reasons))
+	for i, r := range e.Reasons {
+		msgs[i] = r.String()
+	}
+	return "denied by the compatibility policy: " + strings.Join(msgs, "; ")
+}
+
+// Progress receives the steps of a create.
+type Progress func(events.ClusterProgress)
+
+// Create makes the cluster req describes, or completes it when a cluster
+// of the same run exists (a redelivered command after a crash): every step
+// is idempotent. On success every node's services answered their probes.
+func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateRequested, runID string, progress Progress) (events.ClusterReady, error) {
+	start := time.Now()
+	step := func(node, name, format string, args ...any) {
+		if progress != nil {
+			progress(events.ClusterProgress{Name: req.Name, Node: node, Step: name, Detail: fmt.Sprintf(format, args...)})
+		}
+	}
+	var snap cluster.Snapshot
+	if req.From != "" {
+		var err error
+		if snap, err = p.Docker.GetSnapshot(ctx, req.From); err != nil {
+			return events.ClusterReady{}, fmt.Errorf("%w: %w", ErrSpec, err)
+		}
+		if req, err = fromSnapshot(req, snap.Spec); err != nil {
+			return events.ClusterReady{}, err
+		}
+	}
+	pl, err := p.Plan(req, runID)
+	if err != nil {
+		return events.ClusterReady{}, err
+	}
+	dec, err := p.Policy.Check(ctx, pl.PolicyInput())
+	if err != nil {
+		return events.ClusterReady{}, fmt.Errorf("policy: %w", err)
+	}
+	if !dec.Allow {
+		return events.ClusterReady{}, &RejectedError{Reasons: dec.Deny}
+	}
+	step("", "policy", "allowed: %s on %s, %d nodes, roles %v", versionList(pl.Versions), pl.Spec.Distro, pl.Spec.Nodes, pl.Spec.Roles)
+	images := map[string]string{}
+	if req.From != "" {
+		images = snap.Images
+	} else {
+		res, err := p.Images.Build(ctx, "node", pl.Spec.Distro)
+		if err != nil {
+			return events.ClusterReady{}, fmt.Errorf("node image for %s: %w", pl.Spec.Distro, err)
+		}
+		for i := 1; i <= pl.Spec.Nodes; i++ {
+			images[cluster.NodeName(i)] = res.Spec.Tag
+		}
+	}
+	c, err := p.Docker.EnsureNetwork(ctx, pl.Spec)
+	if err != nil {
+		return events.ClusterReady{}, err
+	}
+	step("", "network", "network %s (gateway %s)", cluster.NetworkName(pl.Spec.Name), c.Gateway)
+	nodes := make([]cluster.Node, pl.Spec.Nodes)
+	g, gctx := errgroup.WithContext(ctx)
+	for i := 1; i <= pl.Spec.Nodes; i++ {
+		g.Go(func() error {
+			name := cluster.NodeName(i)
+			n, err := p.Docker.EnsureNode(gctx, c, i, cluster.NodeOptions{Image: images[name]})
+			if err != nil {
+				return err
+			}
+			nodes[i-1] = n
+			step(name, "node", "container %s from %s at %s", n.Container, images[name], n.IP)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return events.ClusterReady{}, err
+	}
+	src := p.repoSource(c, pl)
+	defer src.close()
+	g, gctx = errgroup.WithContext(ctx)
+	for _, n := range nodes {
+		g.Go(func() error {
+			a, err := p.Apply(gctx, c, n, pl, src.get)
+			if err != nil {
+				return fmt.Errorf("%s: %w", n.Name, err)
+			}
+			if len(a.Installed) > 0 {
+				step(n.Name, "install", "installed %s with apt-get from the signed %s repository", strings.Join(a.Installed, ", "), pl.Spec.Channel)
+			}
+			step(n.Name, "configure", "%d files written, services started: %v", len(a.Changed), a.Started)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return events.ClusterReady{}, err
+	}
+	src.close()
+	endpoints, err := p.waitReady(ctx, pl, nodes, func(node, detail string) { step(node, "probe", "%s", detail) })
+	if err != nil {
+		return events.ClusterReady{}, err
+	}
+	marker := []byte(pl.Spec.RunID + "\n")
+	for _, n := range nodes {
+		if err := p.Docker.WriteFiles(ctx, n, cluster.File{Path: readyPath, Data: marker, Mode: 0o644}); err != nil {
+			return events.ClusterReady{}, err
+		}
+	}
+	names := make([]string, len(nodes))
+	for i, n := range nodes {
+		names[i] = n.Name
+	}
+	return events.ClusterReady{Name: pl.Spec.Name, Nodes: names, Endpoints: endpoints,
+		Seconds: time.Since(start).Seconds(), From: req.From}, nil
+}
+
+// fromSnapshot fills a request from the snapshot's spec; what the request
+// names must agree with it.
+func fromSnapshot(req events.ClusterCreateRequested, s cluster.Spec) (events.ClusterCreateRequested, error) {
+	var errs []string
+	if req.Stack != "" && req.Stack != s.Stack {
+		errs = append(errs, fmt.Sprintf("stack %s (the snapshot is of %s)", req.Stack, s.Stack))
+	}
+	if req.Nodes != 0 && req.Nodes != s.Nodes {
+		errs = append(errs, fmt.Sprintf("%d nodes (the snapshot has %d)", req.Nodes, s.Nodes))
+	}
+	if req.Distro != "" && req.Distro != s.Distro {
+		errs = append(errs, fmt.Sprintf("distro %s (the snapshot is %s)", req.Distro, s.Distro))
+	}
+	if len(errs) > 0 {
+		return req, fmt.Errorf("%w: --from %s: %s; leave them out to take the snapshot's", ErrSpec, req.From, strings.Join(errs, ", "))
+	}
+	req.Stack, req.Nodes, req.Distro, req.Roles = s.Stack, s.Nodes, s.Distro, s.Roles
+	if req.Channel == "" {
+		req.Channel = s.Channel
+	}
+	if req.MemoryMB == 0 {
+		req.MemoryMB = s.MemoryMB
+	}
+	return req, nil
+}
+
+func versionList(v map[string]string) string {
+	out := make([]string, 0, len(v))
+	for _, k := range keys(v) {
+		out = append(out, k+" "+v[k])
+	}
+	return strings.Join(out, ", ")
+}
+
+// lazySource starts the relay and reads the key the first time a node
+// needs to install something.
+type lazySource struct {
+	p    *Provisioner
+	c    cluster.Cluster
+	pl   plan
+	once sync.Once
+	rs   repoSource
+	r    *relay.Relay
+	err  error
+}
+
+func (p *Provisioner) repoSource(c cluster.Cluster, pl plan) *lazySource {
+	return &lazySource{p: p, c: c, pl: pl}
+}
+
+func (l *lazySource) get(ctx context.Context) (repoSource, error) {
+	l.once.Do(func() {
+		suite := publisher.Suite(l.pl.Spec.Distro, l.pl.Spec.Channel)
+		if _, err := l.p.Store.Stat(ctx, publisher.AptRoot+"dists/"+suite+"/InRelease"); err != nil {
+			if errors.Is(err, blob.ErrNotFound) {
+				err = fmt.Errorf("%w: channel %s has nothing for %s yet (ring build --stack %s --distro %s publishes it)",
+					errRepo, l.pl.Spec.Channel, l.pl.Spec.Distro, l.pl.Spec.Stack, l.pl.Spec.Distro)
+			}
+			l.err = err
+			return
+		}
+		rc, _, err := l.p.Store.Get(ctx, publisher.KeyBinary)
+		if err != nil {
+			l.err = fmt.Errorf("repository key: %w", err)
+			return
+		}
+		key, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			l.err = fmt.Errorf("repository key: %w", err)
+			return
+		}
+		if l.c.Gateway == "" {
+			l.err = fmt.Errorf("cluster network %s has no IPv4 gateway", cluster.NetworkName(l.pl.Spec.Name))
+			return
+		}
+		l.r, l.err = relay.Start(l.c.Gateway, publisher.Root, l.p.Store, l.p.Log)
+		if l.err == nil {
+			l.rs = repoSource{URL: l.r.URL, Keyring: key, Suite: suite}
+		}
+	})
+	return l.rs, l.err
+}
+
+func (l *lazySource) close() {
+	if l.r != nil {
+		_ = l.r.Close()
+		l.r = nil
+	}
+}

@@ -1,0 +1,127 @@
+package provisioner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/events"
+	"ringmaster.dev/policies"
+	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/provisioner/role"
+)
+
+// ErrSpec is a cluster request that can never succeed as written.
+var ErrSpec = errors.New("invalid cluster request")
+
+// DefaultDistro is the distro of a cluster that names none.
+const DefaultDistro = "debian-12"
+
+// plan is a resolved request: the cluster spec, the component versions from
+// the stack, and the roles that configure it.
+type plan struct {
+	Spec     cluster.Spec
+	Versions map[string]string
+	Roles    map[string]*role.Role
+}
+
+// Plan resolves a create request against the stack and the roles: defaults
+// filled in, every component of the stack that has a role on every node
+// unless roles say otherwise.
+func (p *Provisioner) Plan(req events.ClusterCreateRequested, runID string) (plan, error) {
+	st, err := p.loadStack(req.Stack)
+	if err != nil {
+		return plan{}, err
+	}
+	s := cluster.Spec{Name: req.Name, RunID: runID, Stack: st.Name, Channel: req.Channel, Distro: req.Distro,
+		Nodes: req.Nodes, Roles: map[string]int{}, MemoryMB: req.MemoryMB, Kerberos: req.Kerberos, From: req.From}
+	if s.Channel == "" {
+		s.Channel = st.Channel
+	}
+	if s.Channel == "" {
+		s.Channel = "nightly"
+	}
+	if s.Distro == "" {
+		s.Distro = DefaultDistro
+	}
+	if s.MemoryMB == 0 {
+		s.MemoryMB = p.Opts.MemoryMB
+	}
+	versions := map[string]string{}
+	for _, c := range st.Components {
+		versions[c.Name] = c.Version
+	}
+	if len(req.Roles) > 0 {
+		for r, n := range req.Roles {
+			if _, ok := versions[r]; !ok {
+				return plan{}, fmt.Errorf("%w: role %q: stack %s has no such component (it has %s)", ErrSpec, r, st.Name, keys(versions))
+			}
+			s.Roles[r] = n
+		}
+	} else {
+		for name := range versions {
+			if p.Roles[name] != nil {
+				s.Roles[name] = s.Nodes
+			}
+		}
+	}
+	roles := map[string]*role.Role{}
+	used := map[string]string{}
+	for r := range s.Roles {
+		if p.Roles[r] == nil {
+			return plan{}, fmt.Errorf("%w: component %s has no role definition in %s (add %s/role.yaml)", ErrSpec, r, p.Opts.RolesDir, filepath.Join(p.Opts.RolesDir, r))
+		}
+		roles[r] = p.Roles[r]
+		used[r] = versions[r]
+	}
+	if len(roles) == 0 {
+		return plan{}, fmt.Errorf("%w: stack %s has no component with a role in %s", ErrSpec, st.Name, p.Opts.RolesDir)
+	}
+	if err := s.Validate(); err != nil {
+		return plan{}, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	return plan{Spec: s, Versions: used, Roles: roles}, nil
+}
+
+func (p *Provisioner) loadStack(name string) (*stack.Stack, error) {
+	if err := cluster.ValidateName("stack", name); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	file := filepath.Join(p.Opts.StacksDir, name, "stack.yaml")
+	if _, err := os.Stat(file); err != nil {
+		return nil, fmt.Errorf("%w: stack %q: no %s (stacks live in %s; set RING_STACKS)", ErrSpec, name, file, p.Opts.StacksDir)
+	}
+	st, err := stack.Load(file)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	return st, nil
+}
+
+// PolicyInput is the compatibility policy's view of the plan.
+func (pl plan) PolicyInput() policies.Input {
+	roles := map[string]int{}
+	for r, n := range pl.Spec.Roles {
+		roles[r] = n
+	}
+	return policies.Input{Stack: pl.Spec.Stack, Components: pl.Versions, Distro: pl.Spec.Distro, Roles: roles,
+		Nodes: pl.Spec.Nodes, Kerberos: pl.Spec.Kerberos != "", MemoryMB: pl.Spec.MemoryMB}
+}
+
+// check runs the compatibility policy.
+func (p *Provisioner) check(ctx context.Context, pl plan) (policies.Decision, error) {
+	return p.Policy.Check(ctx, pl.PolicyInput())
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
