@@ -60,6 +60,8 @@ var catalog = []Spec{
 		Doc: "A cluster could not be created."},
 	{Name: "cluster.destroyed", Version: 1, Kind: Fact, Service: "provisioner", payload: ClusterDestroyed{},
 		Doc: "A cluster and everything labelled with it are gone."},
+	{Name: "test.case.finished", Version: 1, Kind: Fact, Service: "tester", payload: TestCase{},
+		Doc: "One test case ended (`ring test run` shows them live)."},
 	{Name: "test.finished", Version: 1, Kind: Fact, Service: "tester", payload: TestFinished{},
 		Doc: "A test run finished; JUnit XML is in the blob store."},
 	{Name: "sweep.finished", Version: 1, Kind: Fact, Service: "tester", payload: SweepFinished{},

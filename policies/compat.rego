@@ -7,12 +7,12 @@
 # decision: {allow, deny: [{rule, message}]} — every deny reason carries a
 # rule id and a sentence a person understands.
 #
-# Speed (the Go Checker): what a decision would otherwise recompute is
-# computed once or outside the rules, and the rules fall back to computing it
-# themselves when it is absent (opa eval, the Rego tests):
-# - data.compat_index is `index` below, evaluated once over data.compat;
-# - input.version_keys {name: vkey} and input.invalid_versions [name] are
-#   what _key and _invalid compute, worked out in Go (policy.go, versions.go).
+# For speed the rules (_deny) read two things made in advance: the index of
+# the facts (data.compat_index, `index` below) and the parsed input versions
+# (input.version_keys {name: vkey} and input.invalid_versions [name], what
+# vkey and valid_version give). The Go Checker stores the index once and
+# parses the versions in Go (versions.go); without them (opa eval, the Rego
+# tests) deny computes both here and supplies them with `with`.
 package ringmaster.compat
 
 facts := data.compat
@@ -22,6 +22,45 @@ default allow := false
 allow if count(deny) == 0
 
 decision := {"allow": allow, "deny": deny}
+
+deny := _deny if _prepared
+
+deny := d if {
+	not _prepared
+	d := _deny with data.compat_index as index with input as _prepared_input
+}
+
+_prepared if {
+	data.compat_index
+	input.version_keys
+	input.invalid_versions
+}
+
+_prepared_input := object.union(input, {
+	"version_keys": {name: vkey(v) | some name, v in input.components; valid_version(v)},
+	"invalid_versions": [name | some name, v in input.components; not valid_version(v)],
+})
+
+# index is what the rules look up in the facts, keyed the way they look:
+# - bounds {name: {min, max}}: the supported versions as vkeys;
+# - on_distro {distro: {name: true}}: the components packaged for a distro;
+# - bad_pairs {component: {version: [i]}}: known_bad[i] by its first member;
+# - bad_other [i]: the known_bad entries without a first member.
+index := {
+	"bounds": {name: {"min": vkey(r.min), "max": vkey(r.max)} | some name, r in facts.versions},
+	"on_distro": {d: _packaged_for(d) | some name, _ in facts.versions; some d in object.get(facts.distros, name, [])},
+	"bad_pairs": {c: _bad_by_version(c) | some bad in facts.known_bad; c := bad.pair[0].component},
+	"bad_other": [i | some i, bad in facts.known_bad; not bad.pair[0].component],
+}
+
+_packaged_for(d) := {name: true | some name, _ in facts.versions; d in object.get(facts.distros, name, [])}
+
+_bad_by_version(c) := {v: [i | some i, bad in facts.known_bad; bad.pair[0] == m] |
+	some bad in facts.known_bad
+	m := bad.pair[0]
+	m.component == c
+	v := m.version
+}
 
 # --- versions ---------------------------------------------------------------
 
@@ -43,60 +82,32 @@ version_lt(a, b) if vkey(a) < vkey(b)
 
 version_gt(a, b) if vkey(a) > vkey(b)
 
-# _key: the vkey of every valid input version; _invalid: the names of the
-# input versions that are not valid.
-_key := k if k := input.version_keys
-else := {name: vkey(v) | some name, v in input.components; valid_version(v)}
-
-_invalid := xs if xs := input.invalid_versions
-else := {name | some name, v in input.components; not valid_version(v)}
-
-# index is what the rules need from the facts, keyed for lookups:
-# bounds {name: {min, max}} as vkeys, distros {name: [distro]},
-# bad_pairs {component: {version: [i]}} (known_bad[i] by its first member)
-# and bad_other [i] (known_bad entries without a usable first member).
-index := {
-	"bounds": {name: {"min": vkey(r.min), "max": vkey(r.max)} | some name, r in facts.versions},
-	"distros": {name: object.get(facts.distros, name, []) | some name, _ in facts.versions},
-	"bad_pairs": {c: _bad_by_version(c) | some bad in facts.known_bad; c := bad.pair[0].component},
-	"bad_other": [i | some i, bad in facts.known_bad; not bad.pair[0].component],
-}
-
-_bad_by_version(c) := {v: [i | some i, bad in facts.known_bad; bad.pair[0].component == c; bad.pair[0].version == v] |
-	some bad in facts.known_bad
-	bad.pair[0].component == c
-	v := bad.pair[0].version
-}
-
-_idx := x if x := data.compat_index
-else := index
-
-deny contains {"rule": "version-unknown-component", "message": msg} if {
+_deny contains {"rule": "version-unknown-component", "message": msg} if {
 	some name, _ in input.components
-	not facts.versions[name]
+	not data.compat.versions[name]
 	msg := sprintf("%s is not a known component; known components are %s", [name, _known_components])
 }
 
 _known_components := concat(", ", sort([n | some n, _ in facts.versions]))
 
-deny contains {"rule": "version-invalid", "message": msg} if {
-	some name in _invalid
-	facts.versions[name]
+_deny contains {"rule": "version-invalid", "message": msg} if {
+	some name in input.invalid_versions
+	data.compat.versions[name]
 	v := input.components[name]
 	msg := sprintf("%s version %q is not a dotted version number like 3.8.0", [name, v])
 }
 
-deny contains {"rule": "version-range", "message": msg} if {
-	some name, k in _key
-	_idx.bounds[name].min > k
+_deny contains {"rule": "version-range", "message": msg} if {
+	some name, k in input.version_keys
+	data.compat_index.bounds[name].min > k
 	v := input.components[name]
 	r := facts.versions[name]
 	msg := sprintf("%s %s is older than the oldest supported version %s (supported: %s to %s)", [name, v, r.min, r.min, r.max])
 }
 
-deny contains {"rule": "version-range", "message": msg} if {
-	some name, k in _key
-	k > _idx.bounds[name].max
+_deny contains {"rule": "version-range", "message": msg} if {
+	some name, k in input.version_keys
+	k > data.compat_index.bounds[name].max
 	v := input.components[name]
 	r := facts.versions[name]
 	msg := sprintf("%s %s is newer than the newest supported version %s (supported: %s to %s)", [name, v, r.max, r.min, r.max])
@@ -104,44 +115,59 @@ deny contains {"rule": "version-range", "message": msg} if {
 
 # --- known-bad pairs --------------------------------------------------------
 
-deny contains {"rule": "known-bad-pair", "message": msg} if {
-	some bad in _bad_candidates
+# Candidates: the entries whose first member is requested, and those without
+# a first member.
+_deny contains {"rule": "known-bad-pair", "message": _bad_message(bad)} if {
+	some name, v in input.components
+	some i in data.compat_index.bad_pairs[name][v]
+	bad := data.compat.known_bad[i]
 	every m in bad.pair {
 		input.components[m.component] == m.version
 	}
+}
+
+_deny contains {"rule": "known-bad-pair", "message": _bad_message(bad)} if {
+	some i in data.compat_index.bad_other
+	bad := data.compat.known_bad[i]
+	every m in bad.pair {
+		input.components[m.component] == m.version
+	}
+}
+
+_bad_message(bad) := sprintf("%s are known not to work together: %s", [concat(" and ", names), bad.reason]) if {
 	names := [sprintf("%s %s", [m.component, m.version]) | some m in bad.pair]
-	msg := sprintf("%s are known not to work together: %s", [concat(" and ", names), bad.reason])
 }
-
-# _bad_candidates are the known_bad entries whose first member is requested,
-# and those without a first member to look up.
-_bad_candidates contains facts.known_bad[i] if {
-	some name, v in input.components
-	some i in _idx.bad_pairs[name][v]
-}
-
-_bad_candidates contains facts.known_bad[i] if some i in _idx.bad_other
 
 # --- role counts ------------------------------------------------------------
 
-deny contains {"rule": "zk-odd-ensemble", "message": msg} if {
+# A role's node count is bad when it is below the role's minimum (default 1)
+# or even where the role needs an odd count: one rule for each.
+_deny contains {"rule": "zk-odd-ensemble", "message": _zk_message(r, n)} if {
 	n := input.roles.zookeeper
-	r := facts.roles.zookeeper
-	_bad_count(n, r)
-	msg := sprintf("ZooKeeper needs an odd ensemble of at least %d nodes; %d were requested", [object.get(r, "min", 1), n])
+	r := data.compat.roles.zookeeper
+	n < object.get(r, "min", 1)
 }
 
-deny contains {"rule": "zk-odd-ensemble", "message": msg} if {
+_deny contains {"rule": "zk-odd-ensemble", "message": _zk_message(r, n)} if {
+	n := input.roles.zookeeper
+	r := data.compat.roles.zookeeper
+	r.odd == true
+	n % 2 == 0
+}
+
+_zk_message(r, n) := sprintf("ZooKeeper needs an odd ensemble of at least %d nodes; %d were requested", [object.get(r, "min", 1), n])
+
+_deny contains {"rule": "zk-odd-ensemble", "message": msg} if {
 	input.components.zookeeper
 	not input.roles.zookeeper
-	r := facts.roles.zookeeper
+	r := data.compat.roles.zookeeper
 	msg := sprintf("ZooKeeper needs an odd ensemble of at least %d nodes; none were requested in roles", [object.get(r, "min", 1)])
 }
 
-deny contains {"rule": "role-count", "message": msg} if {
+_deny contains {"rule": "role-count", "message": msg} if {
 	some role, n in input.roles
 	role != "zookeeper"
-	r := facts.roles[role]
+	r := data.compat.roles[role]
 	_bad_count(n, r)
 	msg := sprintf("%s needs %sat least %d nodes; %d were requested", [role, _odd_word(r), object.get(r, "min", 1), n])
 }
@@ -156,13 +182,13 @@ _bad_count(n, r) if {
 _odd_word(r) := "an odd number of, " if r.odd == true
 else := ""
 
-deny contains {"rule": "role-nodes", "message": msg} if {
+_deny contains {"rule": "role-nodes", "message": msg} if {
 	some role, n in input.roles
 	n > input.nodes
 	msg := sprintf("%s asks for %d nodes but the cluster has only %d", [role, n, input.nodes])
 }
 
-deny contains {"rule": "nodes", "message": "A cluster needs at least one node; nodes is 0 or missing"} if {
+_deny contains {"rule": "nodes", "message": "A cluster needs at least one node; nodes is 0 or missing"} if {
 	not _has_nodes
 }
 
@@ -170,10 +196,11 @@ _has_nodes if input.nodes >= 1
 
 # --- distros ----------------------------------------------------------------
 
-deny contains {"rule": "distro", "message": msg} if {
+_deny contains {"rule": "distro", "message": msg} if {
 	some name, _ in input.components
-	ds := _idx.distros[name]
-	not input.distro in ds
+	data.compat.versions[name]
+	not data.compat_index.on_distro[input.distro][name]
+	ds := object.get(facts.distros, name, [])
 	msg := sprintf("%s is not available on %s; it is packaged for %s", [name, _distro_name, _list(ds)])
 }
 
@@ -185,24 +212,24 @@ else := "no distro yet"
 
 # --- memory -----------------------------------------------------------------
 
-deny contains {"rule": "memory-total", "message": msg} if {
+_deny contains {"rule": "memory-total", "message": msg} if {
 	total := input.nodes * input.memory_mb_per_node
-	total > facts.memory.machine_mb
+	total > data.compat.memory.machine_mb
 	msg := sprintf("%d nodes × %d MB = %d MB is more than the machine's %d MB", [input.nodes, input.memory_mb_per_node, total, facts.memory.machine_mb])
 }
 
-deny contains {"rule": "memory-per-node", "message": msg} if {
+_deny contains {"rule": "memory-per-node", "message": msg} if {
 	some role, _ in input.roles
-	need := facts.memory.per_node_min_mb[role]
+	need := data.compat.memory.per_node_min_mb[role]
 	input.memory_mb_per_node < need
 	msg := sprintf("%s needs at least %d MB per node; %d MB were requested", [role, need, input.memory_mb_per_node])
 }
 
 # --- kerberos (example rule) ------------------------------------------------
 
-deny contains {"rule": "kerberos-zk-version", "message": msg} if {
+_deny contains {"rule": "kerberos-zk-version", "message": msg} if {
 	input.kerberos == true
-	_key.zookeeper < [3, 5, 0, 0]
+	input.version_keys.zookeeper < [3, 5, 0, 0]
 	v := input.components.zookeeper
 	msg := sprintf("Kerberos needs ZooKeeper 3.5 or later (SASL in the ensemble); %s was requested", [v])
 }

@@ -36,4 +36,3 @@ func OptionsFromEnv() Options {
 	o.DebCache, _ = filepath.Abs(o.DebCache)
 	return o
 }
-

@@ -15,7 +15,8 @@ import (
 
 // Paths on nodes.
 const (
-	keyringPath  = "/usr/share/keyrings/ringmaster.gpg"
+	// KeyringPath is where nodes keep the repository key (apt Signed-By).
+	KeyringPath  = "/usr/share/keyrings/ringmaster.gpg"
 	sourcesPath  = "/etc/apt/sources.list.d/ringmaster.sources"
 	servicesPath = "/etc/ringmaster/services"
 	readyPath    = "/etc/ringmaster/ready"
@@ -27,7 +28,8 @@ var aptEnv = []string{"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"}
 
 // aptOnlyOurs makes apt read only the Ringmaster sources: nodes install
 // what the signed channel repository holds and nothing from elsewhere.
-var aptOnlyOurs = []string{"-o", "Dir::Etc::SourceList=/dev/null", "-o", "APT::Get::List-Cleanup=0"}
+// A killed provisioner's apt-get may still hold the lock: wait for it.
+var aptOnlyOurs = []string{"-o", "Dir::Etc::SourceList=/dev/null", "-o", "APT::Get::List-Cleanup=0", "-o", "DPkg::Lock::Timeout=120"}
 
 // Applied reports what one apply changed on one node.
 type Applied struct {
@@ -40,19 +42,26 @@ type Applied struct {
 // Changes counts every change.
 func (a Applied) Changes() int { return len(a.Installed) + len(a.Changed) + len(a.Started) }
 
-// repoSource is where a node's apt finds the channel: the relay's URL and
+// RepoSource is where a node's apt finds the channel: the relay's URL and
 // the binary keyring.
-type repoSource struct {
+type RepoSource struct {
 	URL     string // base URL of repos/ (…/apt is the APT root)
 	Keyring []byte
 	Suite   string
+}
+
+// Sources is the deb822 apt sources file for the channel, Signed-By the
+// keyring installed at KeyringPath.
+func (rs RepoSource) Sources() []byte {
+	return []byte(fmt.Sprintf("# Written by Ringmaster: the %s suite of the signed Ringmaster repository.\nTypes: deb\nURIs: %s/apt\nSuites: %s\nComponents: main\nSigned-By: %s\n",
+		rs.Suite, strings.TrimSuffix(rs.URL, "/"), rs.Suite, KeyringPath))
 }
 
 // Apply brings one node to its roles: packages installed from the signed
 // repository (only when missing), configuration rendered from the role
 // templates (written only when different), services started or, when their
 // configuration changed, restarted. A second Apply changes nothing.
-func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.Node, pl plan, src func(context.Context) (repoSource, error)) (Applied, error) {
+func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.Node, pl plan, src func(context.Context) (RepoSource, error)) (Applied, error) {
 	a := Applied{Node: n.Name}
 	idx := nodeIndex(n.Name)
 	comps := pl.Spec.NodeRoles(idx)
@@ -158,16 +167,18 @@ func (p *Provisioner) missingPackages(ctx context.Context, n cluster.Node, pkgs 
 
 // install points apt at the channel (Signed-By the repository key) and
 // installs pkgs with apt-get.
-func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs repoSource, pkgs []string) error {
-	sources := fmt.Sprintf("# Written by Ringmaster: the %s suite of the signed Ringmaster repository.\nTypes: deb\nURIs: %s/apt\nSuites: %s\nComponents: main\nSigned-By: %s\n",
-		rs.Suite, strings.TrimSuffix(rs.URL, "/"), rs.Suite, keyringPath)
+func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs RepoSource, pkgs []string) error {
 	err := p.Docker.WriteFiles(ctx, n,
-		cluster.File{Path: keyringPath, Data: rs.Keyring, Mode: 0o644},
-		cluster.File{Path: sourcesPath, Data: []byte(sources), Mode: 0o644},
+		cluster.File{Path: KeyringPath, Data: rs.Keyring, Mode: 0o644},
+		cluster.File{Path: sourcesPath, Data: rs.Sources(), Mode: 0o644},
 		// Packages never start services on install: the provisioner starts
 		// them once their configuration is in place.
 		cluster.File{Path: policyRCPath, Data: []byte("#!/bin/sh\nexit 101\n"), Mode: 0o755})
 	if err != nil {
+		return err
+	}
+	// An install interrupted by a crash is finished first.
+	if _, err := p.Docker.Run(ctx, n, "dpkg", "--configure", "-a"); err != nil {
 		return err
 	}
 	update := append(append([]string{"apt-get"}, aptOnlyOurs...), "update")

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
@@ -116,7 +117,7 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if err := g.Wait(); err != nil {
 		return events.ClusterReady{}, err
 	}
-	src := p.repoSource(c, pl)
+	src := p.lazyRepo(c, pl)
 	defer src.close()
 	g, gctx = errgroup.WithContext(ctx)
 	for _, n := range nodes {
@@ -195,47 +196,53 @@ type lazySource struct {
 	c    cluster.Cluster
 	pl   plan
 	once sync.Once
-	rs   repoSource
+	rs   RepoSource
 	r    *relay.Relay
 	err  error
 }
 
-func (p *Provisioner) repoSource(c cluster.Cluster, pl plan) *lazySource {
+func (p *Provisioner) lazyRepo(c cluster.Cluster, pl plan) *lazySource {
 	return &lazySource{p: p, c: c, pl: pl}
 }
 
-func (l *lazySource) get(ctx context.Context) (repoSource, error) {
+func (l *lazySource) get(ctx context.Context) (RepoSource, error) {
 	l.once.Do(func() {
-		suite := publisher.Suite(l.pl.Spec.Distro, l.pl.Spec.Channel)
-		if _, err := l.p.Store.Stat(ctx, publisher.AptRoot+"dists/"+suite+"/InRelease"); err != nil {
-			if errors.Is(err, blob.ErrNotFound) {
-				err = fmt.Errorf("%w: channel %s has nothing for %s yet (ring build --stack %s --distro %s publishes it)",
-					errRepo, l.pl.Spec.Channel, l.pl.Spec.Distro, l.pl.Spec.Stack, l.pl.Spec.Distro)
-			}
-			l.err = err
-			return
-		}
-		rc, _, err := l.p.Store.Get(ctx, publisher.KeyBinary)
-		if err != nil {
-			l.err = fmt.Errorf("repository key: %w", err)
-			return
-		}
-		key, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			l.err = fmt.Errorf("repository key: %w", err)
-			return
-		}
-		if l.c.Gateway == "" {
-			l.err = fmt.Errorf("cluster network %s has no IPv4 gateway", cluster.NetworkName(l.pl.Spec.Name))
-			return
-		}
-		l.r, l.err = relay.Start(l.c.Gateway, publisher.Root, l.p.Store, l.p.Log)
-		if l.err == nil {
-			l.rs = repoSource{URL: l.r.URL, Keyring: key, Suite: suite}
-		}
+		l.rs, l.r, l.err = OpenRepo(ctx, l.p.Store, l.p.Log, l.c)
 	})
 	return l.rs, l.err
+}
+
+// OpenRepo makes the channel repository of cluster c reachable from its
+// network: it checks that the channel has an APT suite for the cluster's
+// distro, reads the repository key and starts a relay on the network's
+// gateway. Close the relay when done.
+func OpenRepo(ctx context.Context, store Store, log zerolog.Logger, c cluster.Cluster) (RepoSource, *relay.Relay, error) {
+	s := c.Spec
+	suite := publisher.Suite(s.Distro, s.Channel)
+	if _, err := store.Stat(ctx, publisher.AptRoot+"dists/"+suite+"/InRelease"); err != nil {
+		if errors.Is(err, blob.ErrNotFound) {
+			err = fmt.Errorf("%w: channel %s has nothing for %s yet (ring build --stack %s --distro %s publishes it)",
+				errRepo, s.Channel, s.Distro, s.Stack, s.Distro)
+		}
+		return RepoSource{}, nil, err
+	}
+	rc, _, err := store.Get(ctx, publisher.KeyBinary)
+	if err != nil {
+		return RepoSource{}, nil, fmt.Errorf("repository key: %w", err)
+	}
+	key, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return RepoSource{}, nil, fmt.Errorf("repository key: %w", err)
+	}
+	if c.Gateway == "" {
+		return RepoSource{}, nil, fmt.Errorf("cluster network %s has no IPv4 gateway", cluster.NetworkName(s.Name))
+	}
+	r, err := relay.Start(c.Gateway, publisher.Root, store, log)
+	if err != nil {
+		return RepoSource{}, nil, err
+	}
+	return RepoSource{URL: r.URL, Keyring: key, Suite: suite}, r, nil
 }
 
 func (l *lazySource) close() {

@@ -1,23 +1,142 @@
-// Package tester is the tester service: it runs smoke and integration suites against clusters (issue #6).
-//
-// Until then it runs a real worker on its command stream that answers pings
-// and fails its commands with a clear "not implemented yet": no fake success.
+// Package tester is the tester service: on test.run.requested it runs the
+// suites that apply to a cluster (or the named ones) against its nodes,
+// stores JUnit XML in the blob store and reports test.finished with every
+// case's outcome.
 package tester
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"time"
 
+	"github.com/rs/zerolog"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
+	provisioner "ringmaster.dev/provisioner"
+	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/tester/suite"
 )
 
 // Name is the service name.
 const Name = "tester"
 
+// Store is the part of the blob store the tester uses.
+type Store interface {
+	provisioner.Store
+	Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
+}
+
+// Tester runs suites.
+type Tester struct {
+	Docker *cluster.Provider
+	Store  Store
+	Log    zerolog.Logger
+}
+
 // New is the service's service.Factory.
-func New(_ context.Context, _ service.Deps) (service.Definition, error) {
+func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
+	dc, err := image.Connect(ctx)
+	if err != nil {
+		deps.Log.Warn().Err(err).Msg("no Docker: test runs will fail")
+		fail := func(*bus.Delivery) error { return bus.Permanent(fmt.Errorf("the tester needs Docker: %w", err)) }
+		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
+			"test.run.requested": fail, "sweep.run.requested": fail}}, nil
+	}
+	t := &Tester{Docker: cluster.New(dc), Store: deps.Blob, Log: deps.Log}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-		"test.run.requested":  bus.NotImplemented("test suites arrive with issue #6"),
-		"sweep.run.requested": bus.NotImplemented("compatibility sweeps arrive after issue #6"),
+		"test.run.requested":  t.handleRun,
+		"sweep.run.requested": bus.NotImplemented("compatibility sweeps are not built yet (they will write measured results into infra/compat)"),
 	}}, nil
+}
+
+// JUnitKey is where a run's JUnit XML is stored.
+func JUnitKey(clusterName, runID string) string {
+	return path.Join("tests", clusterName, runID, "junit.xml")
+}
+
+func (t *Tester) handleRun(d *bus.Delivery) error {
+	req := d.Payload.(*events.TestRunRequested)
+	fin, err := t.Run(d.Ctx, *req, d.Envelope.RunID, d.Log, func(c events.TestCase) {
+		if err := d.EmitAs(c.Suite+"/"+c.Name, &c); err != nil {
+			d.Log.Warn().Err(err).Msg("test case event")
+		}
+	})
+	if err != nil {
+		if errors.Is(err, cluster.ErrNotFound) || errors.Is(err, errSelect) {
+			return bus.Permanent(err)
+		}
+		return err
+	}
+	return d.Emit(&fin)
+}
+
+var errSelect = errors.New("no such suite")
+
+// Run runs the suites of one request and stores the JUnit XML.
+func (t *Tester) Run(ctx context.Context, req events.TestRunRequested, runID string, log zerolog.Logger, each func(events.TestCase)) (events.TestFinished, error) {
+	c, err := t.Docker.Get(ctx, req.Cluster)
+	if err != nil {
+		return events.TestFinished{}, err
+	}
+	suites, err := suite.Select(c, req.Suites)
+	if err != nil {
+		return events.TestFinished{}, fmt.Errorf("%w: %w", errSelect, err)
+	}
+	start := time.Now()
+	env := &suite.Env{Cluster: c, Docker: t.Docker, Repo: repo{t}, RunID: shortRun(runID), Log: log}
+	fin := events.TestFinished{Cluster: req.Cluster}
+	results := suite.Run(ctx, env, suites, func(r suite.Result) {
+		tc := events.TestCase{Suite: r.Suite, Name: r.Case, Outcome: r.Outcome, Message: r.Message, Seconds: r.Took.Seconds()}
+		log.Info().Str("suite", r.Suite).Str("case", r.Case).Str("outcome", r.Outcome).Str("message", r.Message).Msg("test case")
+		fin.Cases = append(fin.Cases, tc)
+		switch r.Outcome {
+		case suite.Passed:
+			fin.Passed++
+		case suite.Skipped:
+			fin.Skipped++
+		default:
+			fin.Failed++
+		}
+		if each != nil {
+			each(tc)
+		}
+	})
+	if ctx.Err() != nil {
+		return events.TestFinished{}, ctx.Err()
+	}
+	xml, err := suite.JUnit(req.Cluster, start, results)
+	if err != nil {
+		return events.TestFinished{}, err
+	}
+	fin.JUnitKey = JUnitKey(req.Cluster, runID)
+	if _, err := t.Store.Put(ctx, fin.JUnitKey, bytes.NewReader(xml), int64(len(xml)), blob.PutOptions{ContentType: "application/xml"}); err != nil {
+		return events.TestFinished{}, fmt.Errorf("store JUnit XML: %w", err)
+	}
+	fin.Seconds = time.Since(start).Seconds()
+	return fin, nil
+}
+
+func shortRun(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// repo opens the cluster's channel repository through a relay.
+type repo struct{ t *Tester }
+
+func (r repo) Open(ctx context.Context, c cluster.Cluster) ([]byte, []byte, func(), error) {
+	rs, rl, err := provisioner.OpenRepo(ctx, r.t.Store, r.t.Log, c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return rs.Sources(), rs.Keyring, func() { _ = rl.Close() }, nil
 }

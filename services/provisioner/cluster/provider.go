@@ -48,6 +48,8 @@ type Cluster struct {
 	Gateway   string // the host's address on the cluster network
 	Created   time.Time
 	Nodes     []Node
+	// Scratch are throwaway containers on the cluster's network (tests).
+	Scratch []Node
 }
 
 // Node returns the node named name.
@@ -267,6 +269,10 @@ func (p *Provider) list(ctx context.Context, selector string) ([]Cluster, error)
 		if c.Created.IsZero() || time.Unix(ct.Created, 0).Before(c.Created) {
 			c.Created = time.Unix(ct.Created, 0)
 		}
+		if ct.Labels["ringmaster.scratch"] != "" {
+			c.Scratch = append(c.Scratch, n)
+			continue
+		}
 		c.Nodes = append(c.Nodes, n)
 	}
 	out := make([]Cluster, 0, len(byName))
@@ -291,7 +297,7 @@ func (p *Provider) Destroy(ctx context.Context, name string) error {
 		return err
 	}
 	var errs []error
-	for _, n := range c.Nodes {
+	for _, n := range append(c.Nodes, c.Scratch...) {
 		if err := p.c.ContainerRemove(ctx, n.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove %s: %w", n.Container, err))
 		}
@@ -354,6 +360,45 @@ func (p *Provider) Kill(ctx context.Context, n Node) error {
 func (p *Provider) StartNode(ctx context.Context, n Node) error {
 	if err := p.c.ContainerStart(ctx, n.ID, container.StartOptions{}); err != nil {
 		return fmt.Errorf("start %s: %w", n.Container, err)
+	}
+	return nil
+}
+
+// Scratch starts a throwaway container of img on the cluster's network,
+// labelled with the cluster so that destroying the cluster removes it if
+// its user does not. It is not one of the cluster's nodes: Remove it.
+func (p *Provider) Scratch(ctx context.Context, c Cluster, name, img string) (Node, error) {
+	if err := ValidateName("scratch node", name); err != nil {
+		return Node{}, err
+	}
+	cname := ContainerName(c.Spec.Name, name)
+	pids := int64(1024)
+	mem := int64(512 << 20)
+	created, err := p.c.ContainerCreate(ctx, &container.Config{
+		Image: img, Hostname: name, Entrypoint: []string{"/usr/bin/tini", "-g", "--"},
+		Cmd:    []string{"sleep", "infinity"},
+		Labels: map[string]string{LabelCluster: c.Spec.Name, LabelNode: name, LabelRun: c.Spec.RunID, LabelRole: RoleNode, "ringmaster.scratch": "true"},
+	}, &container.HostConfig{
+		NetworkMode: container.NetworkMode(NetworkName(c.Spec.Name)),
+		Resources:   container.Resources{Memory: mem, MemorySwap: mem, PidsLimit: &pids},
+		CapDrop:     []string{"NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_CHROOT"},
+		SecurityOpt: []string{"no-new-privileges"},
+	}, nil, nil, cname)
+	if err != nil {
+		return Node{}, fmt.Errorf("create %s: %w", cname, err)
+	}
+	n := Node{Name: name, Container: cname, ID: created.ID}
+	if err := p.c.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		_ = p.Remove(ctx, n)
+		return Node{}, fmt.Errorf("start %s: %w", cname, err)
+	}
+	return p.inspectNode(ctx, cname)
+}
+
+// Remove force-removes one container.
+func (p *Provider) Remove(ctx context.Context, n Node) error {
+	if err := p.c.ContainerRemove(ctx, n.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("remove %s: %w", n.Container, err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,31 +62,7 @@ unless --role says otherwise.`,
 					return fmt.Errorf("cluster %s already exists (%s, %d nodes): pick another name or `ring cluster destroy %s`", req.Name, clusterState(ctx, p, c), len(c.Nodes), req.Name)
 				}
 			}
-			r, err := startRun(ctx, g.connect)
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			if err := r.send(ctx, &req); err != nil {
-				return err
-			}
-			start := time.Now()
-			fmt.Fprintf(out, "creating %s (run %s)\n", req.Name, r.ID)
-			timer := time.NewTimer(wait)
-			defer timer.Stop()
-			for {
-				select {
-				case env := <-r.Facts:
-					if done, err := clusterFact(out, env, start); done {
-						return err
-					}
-				case <-timer.C:
-					fmt.Fprintf(out, "not ready within %s; it goes on (ring events tail --run %s, ring cluster list)\n", wait, r.ID)
-					return exitError{code: 2}
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
+			return runCreate(ctx, out, g, &req, wait)
 		},
 	}
 	f := cmd.Flags()
@@ -229,4 +206,34 @@ func newClusterDestroy(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&all, "all", false, "destroy every cluster")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait")
 	return cmd
+}
+
+// runCreate sends a create command and prints its progress until the
+// cluster is ready (nil), rejected or failed (exit 1) or wait passes (exit 2).
+func runCreate(ctx context.Context, out io.Writer, g *globals, req *events.ClusterCreateRequested, wait time.Duration) error {
+	r, err := startRun(ctx, g.connect)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := r.send(ctx, req); err != nil {
+		return err
+	}
+	start := time.Now()
+	fmt.Fprintf(out, "creating %s (run %s)\n", req.Name, r.ID)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case env := <-r.Facts:
+			if done, err := clusterFact(out, env, start); done {
+				return err
+			}
+		case <-timer.C:
+			fmt.Fprintf(out, "not ready within %s; it goes on (ring events tail --run %s, ring cluster list)\n", wait, r.ID)
+			return exitError{code: 2}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }

@@ -1,0 +1,329 @@
+//go:build integration
+
+package main_test
+
+import (
+	"context"
+	"encoding/xml"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/client"
+	"github.com/rs/zerolog"
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/image"
+	provisioner "ringmaster.dev/provisioner"
+	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/ring/platform"
+)
+
+// ringLong runs a ring command with a longer deadline.
+func ringLong(t *testing.T, home string, timeout time.Duration, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ringBin, args...)
+	cmd.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// projectEnv points ring at the repository's stacks, roles, recipes and
+// policy data, and shares the .deb cache with the other image tests.
+func projectEnv(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RING_STACKS", filepath.Join(root, "infra/stacks"))
+	t.Setenv("RING_IMAGES", filepath.Join(root, "infra/images"))
+	t.Setenv("RING_ROLES", filepath.Join(root, "infra/roles"))
+	t.Setenv("RING_COMPAT", filepath.Join(root, "infra/compat/compat.json"))
+	t.Setenv("RING_DEB_CACHE", filepath.Join(os.TempDir(), "ringmaster-test-debs"))
+	t.Setenv("RING_ACK_WAIT", "5s")
+}
+
+// cleanupClusters removes the test's clusters and snapshots by label, even
+// when the test failed half way.
+func cleanupClusters(t *testing.T, p *cluster.Provider, prefix string) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		list, _ := p.List(ctx)
+		for _, c := range list {
+			if strings.HasPrefix(c.Spec.Name, prefix) {
+				if err := p.Destroy(ctx, c.Spec.Name); err != nil {
+					t.Errorf("cleanup %s: %v", c.Spec.Name, err)
+				}
+			}
+		}
+		snaps, _ := p.Snapshots(ctx)
+		for _, s := range snaps {
+			if strings.HasPrefix(s.Tag, prefix) {
+				_ = p.RemoveSnapshot(ctx, s.Tag)
+			}
+		}
+	})
+}
+
+func mustRing(t *testing.T, home string, timeout time.Duration, args ...string) string {
+	t.Helper()
+	out, err := ringLong(t, home, timeout, args...)
+	if err != nil {
+		t.Fatalf("ring %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// TestClusterLifecycle is the chain end to end: the demo stack built and
+// published, a denied spec, a 3-node cluster installed with apt-get from
+// the signed repository, the smoke suites, idempotent re-apply, sample
+// data, a snapshot and a cluster from it, stop/start, a provisioner killed
+// mid-create, destroy.
+func TestClusterLifecycle(t *testing.T) {
+	projectEnv(t)
+	ctx := context.Background()
+	dc, err := image.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cluster.New(dc)
+	cleanupClusters(t, p, "it-")
+	home := t.TempDir()
+	natsAddr, s3Addr := freeAddr(t), freeAddr(t)
+	upCmd, upOut, _ := up(t, home, "--nats-listen", natsAddr, "--s3-listen", s3Addr)
+	_ = upCmd
+
+	out := mustRing(t, home, 30*time.Minute, "build", "--stack", "demo", "--distro", "debian-12")
+	if !strings.Contains(out, "published debian-12 to nightly") {
+		t.Fatalf("build did not publish:\n%s", out)
+	}
+
+	// A denied spec: every reason, non-zero exit, nothing created.
+	out, err = ringLong(t, home, time.Minute, "cluster", "create", "it-even", "-n", "2")
+	if err == nil || !strings.Contains(out, "zk-odd-ensemble") || !strings.Contains(out, "nothing was created") {
+		t.Fatalf("even ensemble: %v\n%s", err, out)
+	}
+	if _, err := p.Get(ctx, "it-even"); !cluster.IsNotFound(err) {
+		t.Fatalf("a denied cluster left something behind: %v", err)
+	}
+
+	out = mustRing(t, home, 10*time.Minute, "cluster", "create", "it-zk", "-n", "3")
+	for _, want := range []string{"installed redis, zookeeper with apt-get from the signed nightly repository", "leader", "Redis replica", "ready: it-zk, 3 nodes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("create output lacks %q:\n%s", want, out)
+		}
+	}
+	c, err := p.Get(ctx, "it-zk")
+	if err != nil || len(c.Nodes) != 3 {
+		t.Fatalf("cluster: %+v %v", c, err)
+	}
+	assertLockedDown(t, dc, c)
+
+	// The name is taken: a clear message, non-zero exit.
+	if out, err := ringLong(t, home, time.Minute, "cluster", "create", "it-zk", "-n", "3"); err == nil || !strings.Contains(out, "already exists") {
+		t.Fatalf("second create of it-zk: %v\n%s", err, out)
+	}
+
+	// A second apply changes nothing.
+	t.Run("reapply changes nothing", func(t *testing.T) {
+		store, err := blob.Open(ctx, blobConfig(t, home))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prov, err := provisioner.Open(ctx, provisioner.OptionsFromEnv(), store, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		applied, err := prov.Reapply(ctx, "it-zk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range applied {
+			if a.Changes() != 0 {
+				t.Errorf("%s: second apply changed %+v", a.Node, a)
+			}
+		}
+	})
+
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	out = mustRing(t, home, 10*time.Minute, "test", "run", "it-zk", "--junit", junit)
+	if !strings.Contains(out, "0 failed") || !strings.Contains(out, "leader-killed-new-leader-elected") {
+		t.Fatalf("test run:\n%s", out)
+	}
+	checkJUnit(t, junit)
+
+	// A suite that cannot apply, an unknown cluster: clear errors.
+	if out, err := ringLong(t, home, time.Minute, "test", "run", "it-zk", "--suite", "nope"); err == nil || !strings.Contains(out, `no suite "nope"`) {
+		t.Fatalf("unknown suite: %v\n%s", err, out)
+	}
+	if out, err := ringLong(t, home, time.Minute, "cluster", "exec", "it-none", "--", "true"); err == nil || !strings.Contains(out, "not found") {
+		t.Fatalf("unknown cluster: %v\n%s", err, out)
+	}
+
+	// Sample data, a snapshot, a cluster from it that holds the data.
+	sample := t.TempDir()
+	writeFile(t, filepath.Join(sample, "zookeeper", "app", "config"), "mode=demo")
+	writeFile(t, filepath.Join(sample, "redis", "greeting"), "hello from the snapshot")
+	mustRing(t, home, time.Minute, "cluster", "load", "it-zk", sample)
+	mustRing(t, home, 5*time.Minute, "cluster", "snapshot", "it-zk", "--as", "it-snap")
+	out = mustRing(t, home, 5*time.Minute, "cluster", "create", "it-copy", "--from", "it-snap")
+	if !strings.Contains(out, "ready: it-copy") || strings.Contains(out, "installed") {
+		t.Fatalf("create from snapshot (nothing to install):\n%s", out)
+	}
+	if got := mustRing(t, home, time.Minute, "cluster", "exec", "it-copy", "node3", "--", "redis-cli", "get", "greeting"); strings.TrimSpace(got) != "hello from the snapshot" {
+		t.Fatalf("snapshot data on node3: %q", got)
+	}
+
+	// Stop and start: each node's boot script brings its services back.
+	mustRing(t, home, 2*time.Minute, "cluster", "stop", "it-copy")
+	if got := mustRing(t, home, time.Minute, "cluster", "list"); !strings.Contains(got, "stopped") {
+		t.Fatalf("list after stop:\n%s", got)
+	}
+	mustRing(t, home, time.Minute, "cluster", "start", "it-copy")
+	mustRing(t, home, 5*time.Minute, "test", "run", "it-copy", "--suite", "zookeeper", "--suite", "redis")
+
+	// The provisioner (in ring up) is killed mid-create; the restarted one
+	// completes the cluster from the redelivered command.
+	parent := t
+	t.Run("provisioner killed mid-create", func(t *testing.T) {
+		create := exec.Command(ringBin, "cluster", "create", "it-crash", "-n", "3")
+		create.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
+		if err := create.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = create.Process.Kill(); _ = create.Wait() }()
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			if c, err := p.Get(ctx, "it-crash"); err == nil && len(c.Nodes) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("it-crash never started:\n%s", upOut.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = upCmd.Process.Signal(syscall.SIGKILL)
+		_ = upCmd.Wait()
+		_ = os.Remove(filepath.Join(home, "endpoints.json"))
+		up(parent, home, "--nats-listen", natsAddr, "--s3-listen", s3Addr) // lives on for the rest of the test
+		deadline = time.Now().Add(5 * time.Minute)
+		for {
+			got, _ := ringLong(t, home, time.Minute, "cluster", "list")
+			if line := lineWith(got, "it-crash"); strings.Contains(line, " ready ") {
+				if !strings.Contains(line, "3/3") {
+					t.Fatalf("after recovery: %s", line)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("it-crash not ready after the restart:\n%s", got)
+			}
+			time.Sleep(time.Second)
+		}
+	})
+
+	out = mustRing(t, home, 5*time.Minute, "cluster", "destroy", "--all")
+	for _, name := range []string{"it-zk", "it-copy", "it-crash"} {
+		if !strings.Contains(out, "destroyed "+name) {
+			t.Errorf("destroy --all did not destroy %s:\n%s", name, out)
+		}
+		if _, err := p.Get(ctx, name); !cluster.IsNotFound(err) {
+			t.Errorf("%s still exists: %v", name, err)
+		}
+	}
+}
+
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, sub+" ") {
+			return l
+		}
+	}
+	return ""
+}
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func checkJUnit(t *testing.T, file string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("JUnit XML: %v\n%s", err, b)
+	}
+	if doc.Tests < 7 || doc.Failures != 0 || len(doc.Suites) != 3 {
+		t.Fatalf("JUnit: %+v\n%s", doc, b)
+	}
+}
+
+func blobConfig(t *testing.T, home string) blob.Config {
+	t.Helper()
+	e, err := platform.ReadEndpoints(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := platform.LoadCredentials(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blob.Config{Endpoint: e.S3, Bucket: e.Bucket, AccessKey: k.AccessKey, SecretKey: k.SecretKey}
+}
+
+// assertLockedDown checks that nodes are unprivileged containers with an
+// init as PID 1, limits and labels.
+func assertLockedDown(t *testing.T, dc *client.Client, c cluster.Cluster) {
+	t.Helper()
+	for _, n := range c.Nodes {
+		in, err := dc.ContainerInspect(context.Background(), n.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := in.HostConfig
+		if h.Privileged || h.Memory == 0 || h.PidsLimit == nil || *h.PidsLimit == 0 || !slices.Contains(h.SecurityOpt, "no-new-privileges") {
+			t.Errorf("%s: privileged=%v memory=%d pids=%v secopt=%v", n.Name, h.Privileged, h.Memory, h.PidsLimit, h.SecurityOpt)
+		}
+		if in.Config.Entrypoint[0] != "/usr/bin/tini" || in.Config.Hostname != n.Name {
+			t.Errorf("%s: entrypoint %v hostname %s", n.Name, in.Config.Entrypoint, in.Config.Hostname)
+		}
+		for _, l := range []string{cluster.LabelCluster, cluster.LabelNode, cluster.LabelRun, cluster.LabelRole} {
+			if in.Config.Labels[l] == "" {
+				t.Errorf("%s: no label %s", n.Name, l)
+			}
+		}
+	}
+}
