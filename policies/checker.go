@@ -27,6 +27,7 @@ const IndexQuery = "data.ringmaster.compat.index"
 type Checker struct {
 	compiler *ast.Compiler
 	store    storage.Store
+	data     dataCache // what the store holds, for reads without it
 	deny     ast.Body       // compiled `x = data.ringmaster.compat.deny`
 	never    topdown.Cancel // for contexts that cannot be cancelled
 }
@@ -73,6 +74,15 @@ func New(ctx context.Context, data []byte) (*Checker, error) {
 	if c.deny, err = c.compile(DenyQuery); err != nil {
 		return nil, err
 	}
+	root, err := storage.ReadOne(ctx, c.store, storage.RootPath)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := root.(ast.Value)
+	if !ok {
+		return nil, fmt.Errorf("policy data is %T, not an AST value", root)
+	}
+	c.data = dataCache{v}
 	return c, nil
 }
 
@@ -116,6 +126,7 @@ func (c *Checker) run(ctx context.Context, body ast.Body, input *ast.Term) (*ast
 		WithInput(input).
 		WithCancel(cancel).
 		WithMetrics(noMetrics).
+		WithBaseCache(c.data).
 		Iter(ctx, func(qr topdown.QueryResult) error {
 			out = qr[resultVar]
 			return nil
@@ -211,3 +222,22 @@ func (in Input) value() ast.Value {
 		ast.Item(ast.InternedTerm("invalid_versions"), invalid),
 	)
 }
+
+// dataCache serves reads of base documents from the store's data as AST
+// values read once in New (the data does not change after New): it is the
+// cache OPA would otherwise fill per evaluation. A nil data (while New
+// reads the store) serves nothing.
+type dataCache struct{ data ast.Value }
+
+func (c dataCache) Get(ref ast.Ref) ast.Value {
+	if c.data == nil {
+		return nil
+	}
+	v, err := c.data.Find(ref[1:])
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+func (dataCache) Put(ast.Ref, ast.Value) {}

@@ -30,6 +30,8 @@ func checkerFromSrc(tb testing.TB, src string) *Checker {
 	}
 	storage.WriteOne(ctx, c.store, storage.AddOp, storage.MustParsePath("/compat_index"), idx.Value)
 	c.deny, _ = c.compile(DenyQuery)
+	root, _ := storage.ReadOne(ctx, c.store, storage.RootPath)
+	c.data = dataCache{root.(ast.Value)}
 	return c
 }
 
@@ -57,7 +59,7 @@ func BenchmarkAblate(b *testing.B) {
 	run("all", src)
 	nodeny := []string{}
 	for _, bl := range blocks {
-		if !strings.HasPrefix(bl, "_deny contains") {
+		if !isDeny(bl) {
 			nodeny = append(nodeny, bl)
 		}
 	}
@@ -66,7 +68,7 @@ func BenchmarkAblate(b *testing.B) {
 		return
 	}
 	for i, bl := range blocks {
-		if !strings.HasPrefix(bl, "_deny contains") {
+		if !isDeny(bl) {
 			continue
 		}
 		m := re.FindStringSubmatch(bl)
@@ -76,6 +78,11 @@ func BenchmarkAblate(b *testing.B) {
 				keep = append(keep, x)
 			}
 		}
-		run(m[1]+"-"+string(rune('a'+i%26)), strings.Join(keep, "\n\n"))
+		name := strings.SplitN(strings.SplitN(bl, "_deny contains", 2)[1], "\n", 3)[1]
+		run(strings.TrimSpace(m[1]+" "+name), strings.Join(keep, "\n\n"))
 	}
+}
+
+func isDeny(bl string) bool {
+	return strings.HasPrefix(bl, "_deny contains") || strings.Contains(bl, "\n_deny contains")
 }

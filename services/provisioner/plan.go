@@ -1,7 +1,6 @@
 package provisioner
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -110,11 +109,6 @@ func (pl plan) PolicyInput() policies.Input {
 	}
 	return policies.Input{Stack: pl.Spec.Stack, Components: pl.Versions, Distro: pl.Spec.Distro, Roles: roles,
 		Nodes: pl.Spec.Nodes, Kerberos: pl.Spec.Kerberos != "", MemoryMB: pl.Spec.MemoryMB}
-}
-
-// check runs the compatibility policy.
-func (p *Provisioner) check(ctx context.Context, pl plan) (policies.Decision, error) {
-	return p.Policy.Check(ctx, pl.PolicyInput())
 }
 
 func keys[V any](m map[string]V) []string {
