@@ -47,6 +47,13 @@ func NetworkName(cluster string) string { return "ring-" + cluster }
 // ContainerName is the Docker container of a cluster node.
 func ContainerName(cluster, node string) string { return "ring-" + cluster + "-" + node }
 
+// Domain is the DNS domain of a cluster's nodes (Kerberos maps it to the
+// cluster's realm).
+func Domain(cluster string) string { return cluster + ".ring" }
+
+// FQDN is a node's fully qualified name, resolvable on the cluster network.
+func FQDN(cluster, node string) string { return node + "." + Domain(cluster) }
+
 // NodeName is the name (and hostname) of the i-th node, counting from 1.
 func NodeName(i int) string { return fmt.Sprintf("node%d", i) }
 

@@ -48,8 +48,9 @@ type Cluster struct {
 	Gateway   string // the host's address on the cluster network
 	Created   time.Time
 	Nodes     []Node
-	// Scratch are throwaway containers on the cluster's network (tests).
-	Scratch []Node
+	// Extra are the cluster's other containers: its KDC, scratch
+	// containers of tests. Destroy removes them with the nodes.
+	Extra []Node
 }
 
 // Node returns the node named name.
@@ -145,7 +146,7 @@ func (p *Provider) EnsureNode(ctx context.Context, c Cluster, i int, o NodeOptio
 	}
 	mem := int64(s.MemoryMB) << 20
 	cfg := &container.Config{
-		Image: o.Image, Hostname: name, Labels: labels, Env: o.Env,
+		Image: o.Image, Hostname: name, Domainname: Domain(s.Name), Labels: labels, Env: o.Env,
 		Entrypoint: []string{"/usr/bin/tini", "-g", "--"},
 		Cmd:        []string{"/bin/sh", "-c", bootScript},
 		StopSignal: "SIGTERM",
@@ -159,7 +160,7 @@ func (p *Provider) EnsureNode(ctx context.Context, c Cluster, i int, o NodeOptio
 		Tmpfs:       map[string]string{"/tmp": "rw,nosuid,nodev,size=256m"},
 	}
 	netcfg := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-		NetworkName(s.Name): {Aliases: []string{name}},
+		NetworkName(s.Name): {Aliases: []string{name, FQDN(s.Name, name)}},
 	}}
 	created, err := p.c.ContainerCreate(ctx, cfg, host, netcfg, nil, cname)
 	if err != nil {
@@ -246,7 +247,7 @@ func (p *Provider) list(ctx context.Context, selector string) ([]Cluster, error)
 			}
 		}
 	}
-	ctrs, err := p.c.ContainerList(ctx, container.ListOptions{All: true, Filters: labelFilter(selector, LabelRole+"="+RoleNode)})
+	ctrs, err := p.c.ContainerList(ctx, container.ListOptions{All: true, Filters: labelFilter(selector)})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
@@ -269,8 +270,8 @@ func (p *Provider) list(ctx context.Context, selector string) ([]Cluster, error)
 		if c.Created.IsZero() || time.Unix(ct.Created, 0).Before(c.Created) {
 			c.Created = time.Unix(ct.Created, 0)
 		}
-		if ct.Labels["ringmaster.scratch"] != "" {
-			c.Scratch = append(c.Scratch, n)
+		if ct.Labels["ringmaster.scratch"] != "" || ct.Labels[LabelRole] != RoleNode {
+			c.Extra = append(c.Extra, n)
 			continue
 		}
 		c.Nodes = append(c.Nodes, n)
@@ -297,7 +298,7 @@ func (p *Provider) Destroy(ctx context.Context, name string) error {
 		return err
 	}
 	var errs []error
-	for _, n := range append(c.Nodes, c.Scratch...) {
+	for _, n := range append(c.Nodes, c.Extra...) {
 		if err := p.c.ContainerRemove(ctx, n.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove %s: %w", n.Container, err))
 		}
@@ -321,7 +322,7 @@ func (p *Provider) Stop(ctx context.Context, name string) error {
 	}
 	timeout := 30
 	var errs []error
-	for _, n := range c.Nodes {
+	for _, n := range append(c.Nodes, c.Extra...) {
 		if err := p.c.ContainerStop(ctx, n.ID, container.StopOptions{Timeout: &timeout}); err != nil {
 			errs = append(errs, fmt.Errorf("stop %s: %w", n.Container, err))
 		}
@@ -337,7 +338,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 		return err
 	}
 	var errs []error
-	for _, n := range c.Nodes {
+	for _, n := range append(c.Nodes, c.Extra...) {
 		if n.Running() {
 			continue
 		}

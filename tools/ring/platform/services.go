@@ -20,6 +20,6 @@ func factories(cfg Config) map[string]service.Factory {
 		publisher.Name:   publisher.New,
 		provisioner.Name: provisioner.Factory(cfg.Provisioner),
 		tester.Name:      tester.New,
-		realm.Name:       realm.New,
+		realm.Name:       realm.Factory(cfg.Provisioner.ImagesDir),
 	}
 }

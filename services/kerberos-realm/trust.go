@@ -1,0 +1,151 @@
+package realm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	errdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/network"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kerberos-realm/krb"
+	"ringmaster.dev/provisioner/cluster"
+)
+
+// Trust sets up (or, with remove, removes) two-way trust between realms
+// in a mesh or a chain: krbtgt/B@A and krbtgt/A@B in both KDCs, each with
+// one random password given to both (so both hold the same AES keys). KDCs
+// join the networks of every cluster they serve so that clients reach
+// them, and krb5.conf with [capaths] is rendered on every node again.
+func (s *Service) Trust(ctx context.Context, realms []string, topology string, remove bool) (events.RealmTrusted, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if topology == "" {
+		topology = "mesh"
+	}
+	pairs, err := krb.Topology(realms, topology)
+	if err != nil {
+		return events.RealmTrusted{}, err
+	}
+	kdcs, err := s.KDCs(ctx)
+	if err != nil {
+		return events.RealmTrusted{}, err
+	}
+	byRealm := map[string]KDC{}
+	for _, k := range kdcs {
+		byRealm[k.Realm] = k
+	}
+	var known []string
+	for r := range byRealm {
+		known = append(known, r)
+	}
+	for _, r := range realms {
+		if _, ok := byRealm[r]; !ok {
+			return events.RealmTrusted{}, fmt.Errorf("%w: realm %s: %w (realms: %s; ring realm create makes one)", krb.ErrInvalid, r, cluster.ErrNotFound, strings.Join(known, ", "))
+		}
+	}
+	for _, p := range pairs {
+		a, b := byRealm[p.A], byRealm[p.B]
+		for _, princ := range []string{"krbtgt/" + p.B + "@" + p.A, "krbtgt/" + p.A + "@" + p.B} {
+			for _, k := range []KDC{a, b} {
+				if _, err := s.kadmin(ctx, k, "delprinc -force "+princ, "", "does not exist"); err != nil {
+					return events.RealmTrusted{}, err
+				}
+			}
+			if remove {
+				continue
+			}
+			pw := randomSecret()
+			for _, k := range []KDC{a, b} {
+				q := fmt.Sprintf("addprinc -e %s %s", krb.KeySalts(), princ)
+				if _, err := s.kadmin(ctx, k, q, pw+"\n"+pw+"\n"); err != nil {
+					return events.RealmTrusted{}, err
+				}
+			}
+		}
+		if !remove {
+			if err := s.connect(ctx, a, b); err != nil {
+				return events.RealmTrusted{}, err
+			}
+		}
+	}
+	if err := s.render(ctx); err != nil {
+		return events.RealmTrusted{}, err
+	}
+	s.Log.Info().Strs("realms", realms).Str("topology", topology).Bool("removed", remove).Msg("trust changed")
+	return events.RealmTrusted{Realms: realms, Topology: topology, Removed: remove}, nil
+}
+
+// connect puts each KDC on the other's cluster network under its
+// kdc.<cluster>.ring name.
+func (s *Service) connect(ctx context.Context, a, b KDC) error {
+	for _, x := range [][2]KDC{{a, b}, {b, a}} {
+		kdc, other := x[0], x[1]
+		err := s.Docker.Client().NetworkConnect(ctx, cluster.NetworkName(other.Cluster), kdc.Node.ID,
+			&network.EndpointSettings{Aliases: []string{krb.KDCHost(kdc.Cluster)}})
+		if err != nil && !errdefs.IsConflict(err) && !strings.Contains(err.Error(), "already exists") {
+			return fmt.Errorf("connect KDC of %s to %s: %w", kdc.Realm, cluster.NetworkName(other.Cluster), err)
+		}
+	}
+	return nil
+}
+
+// Graph reads the trust graph from the KDCs' databases: realm A trusts B
+// when A's KDC holds krbtgt/B@A.
+func (s *Service) Graph(ctx context.Context) (krb.Graph, map[string]string, []KDC, error) {
+	kdcs, err := s.KDCs(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g := krb.Graph{}
+	realms := map[string]string{}
+	for _, k := range kdcs {
+		realms[k.Realm] = k.Cluster
+	}
+	for _, k := range kdcs {
+		if !k.Node.Running() {
+			continue
+		}
+		princs, err := s.principals(ctx, k)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, p := range princs {
+			other, ok := strings.CutPrefix(p, "krbtgt/")
+			if !ok {
+				continue
+			}
+			other = strings.TrimSuffix(other, "@"+k.Realm)
+			if other != k.Realm && realms[other] != "" {
+				g.Add(krb.NewPair(k.Realm, other))
+			}
+		}
+	}
+	return g, realms, kdcs, nil
+}
+
+// render writes krb5.conf on every node and KDC of every realm, from the
+// trust graph as the KDCs hold it.
+func (s *Service) render(ctx context.Context) error {
+	g, realms, kdcs, err := s.Graph(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range kdcs {
+		conf := []byte(krb.Krb5Conf(k.Realm, realms, g))
+		c, err := s.Docker.Get(ctx, k.Cluster)
+		if err != nil {
+			return err
+		}
+		targets := append([]cluster.Node{k.Node}, c.Nodes...)
+		for _, n := range targets {
+			if !n.Running() {
+				continue
+			}
+			if err := s.Docker.WriteFiles(ctx, n, cluster.File{Path: "/etc/krb5.conf", Data: conf, Mode: 0o644}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
