@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm
 
-.PHONY: all deps build run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster clean help
+.PHONY: all deps build run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm clean help
 
 all: build
 
@@ -43,7 +43,7 @@ lint: ## gofmt, go vet, staticcheck (pinned)
 docs: ## regenerate docs/events.md from the event catalog
 	$(GO) run ./events/cmd/eventsdoc docs/events.md
 
-bench: bench-bus bench-repo bench-build bench-policy bench-cluster ## every benchmark; figures go into docs/benchmarks.md
+bench: bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm ## every benchmark; figures go into docs/benchmarks.md
 
 bench-bus: build ## bus throughput, latency and ring up idle memory
 	bash infra/bench/bench-bus.sh
@@ -56,6 +56,9 @@ bench-policy: ## compatibility decisions per second and p99, against the opa CLI
 
 bench-cluster: deps ## fresh 3-node cluster vs the same from a snapshot
 	bash infra/bench/bench-cluster.sh
+
+bench-realm: deps ## four clusters, four realms, mesh trust
+	bash infra/bench/bench-realm.sh
 
 clean:
 	rm -rf $(BIN)

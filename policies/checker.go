@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -14,8 +15,9 @@ import (
 )
 
 // DenyQuery is what Check evaluates: the policy's deny reasons. The policy
-// allows exactly when there are none (allow if count(deny) == 0), and asking
-// for deny alone saves building the decision object on every call.
+// allows exactly when there are none (allow if count(deny) == 0), so Check
+// sets Decision.Allow from them; asking for deny alone saves evaluating allow
+// and building the decision object on every call.
 const DenyQuery = "data.ringmaster.compat.deny"
 
 // IndexQuery is the part of the policy New evaluates once over the facts and
@@ -27,9 +29,10 @@ const IndexQuery = "data.ringmaster.compat.index"
 type Checker struct {
 	compiler *ast.Compiler
 	store    storage.Store
-	data     dataCache // what the store holds, for reads without it
-	deny     ast.Body       // compiled `x = data.ringmaster.compat.deny`
-	never    topdown.Cancel // for contexts that cannot be cancelled
+	data     dataCache            // what the store holds, for reads without it
+	names    map[string]*ast.Term // see factNames; read only
+	deny     ast.Body             // compiled `x = data.ringmaster.compat.deny`
+	never    topdown.Cancel       // for contexts that cannot be cancelled
 }
 
 var (
@@ -60,6 +63,7 @@ func New(ctx context.Context, data []byte) (*Checker, error) {
 		store: inmem.NewFromObjectWithOpts(map[string]any{"compat": facts},
 			inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)),
 		never: topdown.NewCancel(),
+		names: factNames(facts),
 	}
 	if c.compiler.Compile(mods); c.compiler.Failed() {
 		return nil, fmt.Errorf("compile policy: %w", c.compiler.Errors)
@@ -107,6 +111,9 @@ func (c *Checker) eval(ctx context.Context, query string, input *ast.Term) (*ast
 // rego.PreparedEvalQuery.Eval does, without the per-call options, metrics,
 // cancellation goroutine and conversion of the result to Go values.
 func (c *Checker) run(ctx context.Context, body ast.Body, input *ast.Term) (*ast.Term, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cancel := c.never
 	if ctx.Done() != nil {
 		cc := topdown.NewCancel()
@@ -142,11 +149,31 @@ func (c *Checker) run(ctx context.Context, body ast.Body, input *ast.Term) (*ast
 
 // Check evaluates the policy for one requested cluster.
 func (c *Checker) Check(ctx context.Context, in Input) (Decision, error) {
-	deny, err := c.run(ctx, c.deny, ast.NewTerm(in.value()))
+	deny, err := c.run(ctx, c.deny, c.input(in))
 	if err != nil {
 		return Decision{}, err
 	}
 	return decodeDeny(deny)
+}
+
+// Documents returns, as JSON, the data and the input the Checker evaluates
+// for in: {"compat": facts, "compat_index": index} and the input with its
+// versions parsed. Given them, opa eval and opa bench evaluate the policy the
+// way the Checker does.
+func (c *Checker) Documents(in Input) (data, input []byte, err error) {
+	for _, x := range []struct {
+		v   ast.Value
+		out *[]byte
+	}{{c.data.data, &data}, {c.input(in).Value, &input}} {
+		v, err := ast.JSON(x.v)
+		if err != nil {
+			return nil, nil, err
+		}
+		if *x.out, err = json.Marshal(v); err != nil {
+			return nil, nil, err
+		}
+	}
+	return data, input, nil
 }
 
 var (
@@ -176,13 +203,18 @@ func decodeDeny(t *ast.Term) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	sort.Slice(d.Deny, func(i, j int) bool {
-		if d.Deny[i].Rule != d.Deny[j].Rule {
-			return d.Deny[i].Rule < d.Deny[j].Rule
-		}
-		return d.Deny[i].Message < d.Deny[j].Message
-	})
+	sortReasons(d.Deny)
 	return d, nil
+}
+
+// sortReasons sorts by rule, then message.
+func sortReasons(rs []Reason) {
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].Rule != rs[j].Rule {
+			return rs[i].Rule < rs[j].Rule
+		}
+		return rs[i].Message < rs[j].Message
+	})
 }
 
 // valueOf is o[k]'s value, nil when o has no k.
@@ -198,29 +230,62 @@ func init() {
 		"memory_mb_per_node", "version_keys", "invalid_versions")
 }
 
-// value builds the input as an AST value directly (no JSON round trip), with
-// the versions parsed (version_keys, invalid_versions; see compat.rego).
-func (in Input) value() ast.Value {
+// input builds the input as an AST value directly (no JSON round trip),
+// with the versions parsed (version_keys, invalid_versions; see
+// compat.rego).
+func (c *Checker) input(in Input) *ast.Term {
 	comps := make([][2]*ast.Term, 0, len(in.Components))
 	for k, v := range in.Components {
-		comps = append(comps, ast.Item(ast.InternedTerm(k), ast.InternedTerm(v)))
+		comps = append(comps, ast.Item(c.term(k), ast.InternedTerm(v)))
 	}
 	roles := make([][2]*ast.Term, 0, len(in.Roles))
 	for k, v := range in.Roles {
-		roles = append(roles, ast.Item(ast.InternedTerm(k), ast.InternedTerm(v)))
+		roles = append(roles, ast.Item(c.term(k), ast.InternedTerm(v)))
 	}
-	keys, invalid := versionTerms(in.Components)
-	return ast.NewObject(
+	keys, invalid := versionTerms(comps)
+	return ast.NewTerm(ast.NewObject(
 		ast.Item(ast.InternedTerm("stack"), ast.InternedTerm(in.Stack)),
 		ast.Item(ast.InternedTerm("components"), ast.NewTerm(ast.NewObject(comps...))),
-		ast.Item(ast.InternedTerm("distro"), ast.InternedTerm(in.Distro)),
+		ast.Item(ast.InternedTerm("distro"), c.term(in.Distro)),
 		ast.Item(ast.InternedTerm("roles"), ast.NewTerm(ast.NewObject(roles...))),
 		ast.Item(ast.InternedTerm("nodes"), ast.InternedTerm(in.Nodes)),
 		ast.Item(ast.InternedTerm("kerberos"), ast.InternedTerm(in.Kerberos)),
 		ast.Item(ast.InternedTerm("memory_mb_per_node"), ast.InternedTerm(in.MemoryMB)),
 		ast.Item(ast.InternedTerm("version_keys"), keys),
 		ast.Item(ast.InternedTerm("invalid_versions"), invalid),
-	)
+	))
+}
+
+// term is s as a term, shared when s is a name in the facts.
+func (c *Checker) term(s string) *ast.Term {
+	if t, ok := c.names[s]; ok {
+		return t
+	}
+	return ast.InternedTerm(s)
+}
+
+// factNames collects the strings of the facts an input names: components,
+// roles and distros, as terms to share between inputs.
+func factNames(facts map[string]any) map[string]*ast.Term {
+	names := map[string]*ast.Term{}
+	add := func(s any) {
+		if s, ok := s.(string); ok {
+			names[s] = ast.StringTerm(s)
+		}
+	}
+	for _, k := range []string{"versions", "roles", "distros"} {
+		m, _ := facts[k].(map[string]any)
+		for name, v := range m {
+			add(name)
+			if k == "distros" {
+				ds, _ := v.([]any)
+				for _, d := range ds {
+					add(d)
+				}
+			}
+		}
+	}
+	return names
 }
 
 // dataCache serves reads of base documents from the store's data as AST

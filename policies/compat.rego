@@ -23,6 +23,7 @@ allow if count(deny) == 0
 
 decision := {"allow": allow, "deny": deny}
 
+# _deny below holds the reasons; deny gives it what it reads.
 deny := _deny if _prepared
 
 deny := d if {
@@ -36,10 +37,16 @@ _prepared if {
 	input.invalid_versions
 }
 
-_prepared_input := object.union(input, {
+# The rules only read named fields of input, so an input that is not an
+# object reads like an empty one.
+_prepared_input := object.union(_input_object, {
 	"version_keys": {name: vkey(v) | some name, v in input.components; valid_version(v)},
 	"invalid_versions": [name | some name, v in input.components; not valid_version(v)],
 })
+
+_input_object := input if is_object(input)
+
+else := {}
 
 # index is what the rules look up in the facts, keyed the way they look:
 # - bounds {name: {min, max}}: the supported versions as vkeys;
@@ -55,12 +62,17 @@ index := {
 
 _packaged_for(d) := {name: true | some name, _ in facts.versions; d in object.get(facts.distros, name, [])}
 
-_bad_by_version(c) := {v: [i | some i, bad in facts.known_bad; bad.pair[0] == m] |
+_bad_by_version(c) := {v: _bad_with_first(c, v) |
 	some bad in facts.known_bad
-	m := bad.pair[0]
-	m.component == c
-	v := m.version
+	bad.pair[0].component == c
+	v := bad.pair[0].version
 }
+
+_bad_with_first(c, v) := [i |
+	some i, bad in facts.known_bad
+	bad.pair[0].component == c
+	bad.pair[0].version == v
+]
 
 # --- versions ---------------------------------------------------------------
 
@@ -75,7 +87,9 @@ vkey(v) := array.slice(array.concat([to_number(p) | some p in split(regex.replac
 
 # version_cmp(a, b) is -1, 0 or 1 comparing a and b part by part, numerically.
 version_cmp(a, b) := -1 if vkey(a) < vkey(b)
+
 else := 1 if vkey(a) > vkey(b)
+
 else := 0
 
 version_lt(a, b) if vkey(a) < vkey(b)
@@ -115,8 +129,9 @@ _deny contains {"rule": "version-range", "message": msg} if {
 
 # --- known-bad pairs --------------------------------------------------------
 
-# Candidates: the entries whose first member is requested, and those without
-# a first member.
+# An entry applies when every member of its pair is requested. The index
+# finds the entries by their first member, so a decision only looks at the
+# ones that can apply (and at any without a first member).
 _deny contains {"rule": "known-bad-pair", "message": _bad_message(bad)} if {
 	some name, v in input.components
 	some i in data.compat_index.bad_pairs[name][v]
@@ -180,6 +195,7 @@ _bad_count(n, r) if {
 }
 
 _odd_word(r) := "an odd number of, " if r.odd == true
+
 else := ""
 
 _deny contains {"rule": "role-nodes", "message": msg} if {
@@ -188,33 +204,39 @@ _deny contains {"rule": "role-nodes", "message": msg} if {
 	msg := sprintf("%s asks for %d nodes but the cluster has only %d", [role, n, input.nodes])
 }
 
+# nodes is below 1 or missing (not input.nodes >= 1), one rule for each.
 _deny contains {"rule": "nodes", "message": "A cluster needs at least one node; nodes is 0 or missing"} if {
-	not _has_nodes
+	input.nodes < 1
 }
 
-_has_nodes if input.nodes >= 1
+_deny contains {"rule": "nodes", "message": "A cluster needs at least one node; nodes is 0 or missing"} if {
+	not input.nodes
+}
 
 # --- distros ----------------------------------------------------------------
 
+# The known components that on_distro does not list for the requested distro
+# (none are listed for an unknown one). Without input.distro: no reason.
 _deny contains {"rule": "distro", "message": msg} if {
-	some name, _ in input.components
+	some name, _ in object.remove(input.components, object.get(data.compat_index.on_distro, input.distro, {}))
 	data.compat.versions[name]
-	not data.compat_index.on_distro[input.distro][name]
 	ds := object.get(facts.distros, name, [])
 	msg := sprintf("%s is not available on %s; it is packaged for %s", [name, _distro_name, _list(ds)])
 }
 
 _distro_name := input.distro if input.distro != ""
+
 else := "an unnamed distro"
 
 _list(xs) := concat(", ", xs) if count(xs) > 0
+
 else := "no distro yet"
 
 # --- memory -----------------------------------------------------------------
 
 _deny contains {"rule": "memory-total", "message": msg} if {
+	input.nodes * input.memory_mb_per_node > data.compat.memory.machine_mb
 	total := input.nodes * input.memory_mb_per_node
-	total > data.compat.memory.machine_mb
 	msg := sprintf("%d nodes × %d MB = %d MB is more than the machine's %d MB", [input.nodes, input.memory_mb_per_node, total, facts.memory.machine_mb])
 }
 

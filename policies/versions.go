@@ -42,43 +42,47 @@ func validVersion(v string) bool {
 
 var zeroTerm = ast.InternedTerm(0)
 
-// versionKey is the policy's vkey(v) for a valid version v: the first four
-// numeric parts, padded with 0. ok is false where vkey is undefined (a part
-// too large for to_number).
-func versionKey(v string) (key *ast.Term, ok bool) {
+// versionKey is the policy's vkey(v) for a valid version v: its numeric
+// parts, padded with 0 and cut to four. Like vkey's comprehension over
+// to_number, it skips a part to_number cannot take (one too large for a
+// float64).
+func versionKey(v string) *ast.Term {
 	if i := strings.IndexAny(v, "-+~"); i >= 0 {
 		v = v[:i]
 	}
-	parts := [4]*ast.Term{zeroTerm, zeroTerm, zeroTerm, zeroTerm}
-	for i, p := range strings.Split(v, ".") {
+	parts := make([]*ast.Term, 0, 4)
+	for p := range strings.SplitSeq(v, ".") {
+		if len(parts) == 4 {
+			break
+		}
 		t := ast.InternedIntNumberTermFromString(p)
 		if t == nil {
-			// to_number: any string strconv.ParseFloat accepts.
 			if _, err := strconv.ParseFloat(p, 64); err != nil {
-				return nil, false
+				continue
 			}
 			t = ast.NewTerm(ast.Number(p))
 		}
-		if i < len(parts) {
-			parts[i] = t
-		}
+		parts = append(parts, t)
 	}
-	return ast.ArrayTerm(parts[:]...), true
+	for len(parts) < 4 {
+		parts = append(parts, zeroTerm)
+	}
+	return ast.ArrayTerm(parts...)
 }
 
-// versionTerms computes input.version_keys ({name: vkey} of the valid
-// versions) and input.invalid_versions ([name], sorted) for components.
-func versionTerms(components map[string]string) (keys, invalid *ast.Term) {
+// versionTerms adds what the policy reads as input.version_keys ({name:
+// vkey} of the valid versions) and input.invalid_versions ([name], sorted) to
+// the components' terms.
+func versionTerms(components [][2]*ast.Term) (keys, invalid *ast.Term) {
 	items := make([][2]*ast.Term, 0, len(components))
 	var bad []*ast.Term
-	for name, v := range components {
+	for _, c := range components {
+		v := string(c[1].Value.(ast.String))
 		if !validVersion(v) {
-			bad = append(bad, ast.StringTerm(name))
+			bad = append(bad, c[0])
 			continue
 		}
-		if k, ok := versionKey(v); ok {
-			items = append(items, ast.Item(ast.StringTerm(name), k))
-		}
+		items = append(items, ast.Item(c[0], versionKey(v)))
 	}
 	sort.Slice(bad, func(i, j int) bool { return bad[i].Value.Compare(bad[j].Value) < 0 })
 	return ast.ObjectTerm(items...), ast.ArrayTerm(bad...)

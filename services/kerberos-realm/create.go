@@ -103,8 +103,10 @@ func (s *Service) installNode(ctx context.Context, k KDC, c cluster.Cluster, n c
 	if _, err := s.Docker.Run(ctx, n, "mkdir", "-p", "/etc/ringmaster"); err != nil {
 		return err
 	}
-	files := []cluster.File{{Path: HostKeytab, Data: hostKT, Mode: 0o400}, {Path: TesterKeytab, Data: tester, Mode: 0o400}}
-	if err := s.Docker.WriteFiles(ctx, n, files...); err != nil {
+	if err := s.installKeytab(ctx, n, HostKeytab, hostKT, "root"); err != nil {
+		return err
+	}
+	if err := s.installKeytab(ctx, n, TesterKeytab, tester, "root"); err != nil {
 		return err
 	}
 	for _, comp := range n.Roles {
@@ -119,21 +121,27 @@ func (s *Service) installNode(ctx context.Context, k KDC, c cluster.Cluster, n c
 		if err != nil {
 			return err
 		}
-		path := ServiceKeytab(comp)
-		if err := s.Docker.WriteFiles(ctx, n, cluster.File{Path: path, Data: kt, Mode: 0o400}); err != nil {
-			return err
-		}
 		// Owned by the service user, readable by it alone.
-		if _, err := s.Docker.Run(ctx, n, "chown", comp+":"+comp, path); err != nil {
-			return err
-		}
-	}
-	for _, f := range files {
-		if _, err := s.Docker.Run(ctx, n, "chown", "root:root", f.Path); err != nil {
+		if err := s.installKeytab(ctx, n, ServiceKeytab(comp), kt, comp); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// installKeytab puts a keytab in place atomically: written beside its path,
+// mode 0400, owned by owner, then renamed — a service never sees it half
+// written or with the wrong owner.
+func (s *Service) installKeytab(ctx context.Context, n cluster.Node, path string, kt []byte, owner string) error {
+	tmp := path + ".new"
+	if err := s.Docker.WriteFiles(ctx, n, cluster.File{Path: tmp, Data: kt, Mode: 0o400}); err != nil {
+		return err
+	}
+	if _, err := s.Docker.Run(ctx, n, "chown", owner+":"+owner, tmp); err != nil {
+		return err
+	}
+	_, err := s.Docker.Run(ctx, n, "mv", "-f", tmp, path)
+	return err
 }
 
 // masterPassword returns the realm's master password, made once and kept

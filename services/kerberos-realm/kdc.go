@@ -212,13 +212,14 @@ func (s *Service) addPrincipal(ctx context.Context, k KDC, princ string) error {
 	return err
 }
 
-// keytab exports principals' keys into a keytab (new random keys) and
+// keytab exports principals' current keys into a keytab (-norandkey: a
+// running service's keys stay valid when a realm is applied again) and
 // returns its bytes; the file, in a root-only directory of the KDC, is
 // removed. (Docker cannot copy out of a tmpfs, so it is not one.)
 func (s *Service) keytab(ctx context.Context, k KDC, princs ...string) ([]byte, error) {
 	path := "/var/lib/krb5kdc/export.keytab"
 	_, _ = s.Docker.Exec(ctx, k.Node, []string{"rm", "-f", path}, cluster.ExecOptions{})
-	if _, err := s.kadmin(ctx, k, fmt.Sprintf("ktadd -k %s -e %s %s", path, krb.KeySalts(), strings.Join(princs, " ")), ""); err != nil {
+	if _, err := s.kadmin(ctx, k, fmt.Sprintf("ktadd -norandkey -k %s %s", path, strings.Join(princs, " ")), ""); err != nil {
 		return nil, err
 	}
 	b, err := s.Docker.ReadFile(ctx, k.Node, path)

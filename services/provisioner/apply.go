@@ -65,25 +65,11 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 	a := Applied{Node: n.Name}
 	idx := nodeIndex(n.Name)
 	comps := pl.Spec.NodeRoles(idx)
-	var pkgs []string
-	for _, comp := range comps {
-		pkgs = append(pkgs, pl.Roles[comp].Packages...)
-	}
-	sort.Strings(pkgs)
-	missing, err := p.missingPackages(ctx, n, pkgs)
+	installed, err := p.InstallPackages(ctx, n, pl, src)
 	if err != nil {
 		return a, err
 	}
-	if len(missing) > 0 {
-		rs, err := src(ctx)
-		if err != nil {
-			return a, err
-		}
-		if err := p.install(ctx, n, rs, missing); err != nil {
-			return a, err
-		}
-		a.Installed = missing
-	}
+	a.Installed = installed
 	users, err := p.users(ctx, n)
 	if err != nil {
 		return a, err
@@ -93,7 +79,8 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 		r := pl.Roles[comp]
 		services = append(services, r.Service+" "+r.PIDFile)
 		files, err := r.Render(role.Context{Cluster: pl.Spec.Name, Node: n.Name, Index: idx,
-			Members: members(pl.Spec, comp), Primary: cluster.NodeName(1), MemoryMB: pl.Spec.MemoryMB})
+			Members: members(pl.Spec, comp), Primary: cluster.NodeName(1), MemoryMB: pl.Spec.MemoryMB,
+			FQDN: cluster.FQDN(pl.Spec.Name, n.Name), Realm: pl.Spec.Kerberos})
 		if err != nil {
 			return a, err
 		}
@@ -128,10 +115,32 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 	return a, nil
 }
 
+// InstallPackages installs the node's missing role packages with apt-get
+// from the signed repository and returns them.
+func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl plan, src func(context.Context) (RepoSource, error)) ([]string, error) {
+	var pkgs []string
+	for _, comp := range pl.Spec.NodeRoles(nodeIndex(n.Name)) {
+		pkgs = append(pkgs, pl.Roles[comp].Packages...)
+	}
+	sort.Strings(pkgs)
+	missing, err := p.missingPackages(ctx, n, pkgs)
+	if err != nil || len(missing) == 0 {
+		return nil, err
+	}
+	rs, err := src(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.install(ctx, n, rs, missing); err != nil {
+		return nil, err
+	}
+	return missing, nil
+}
+
 func members(s cluster.Spec, comp string) []role.Member {
 	var out []role.Member
 	for i, name := range s.Members(comp) {
-		out = append(out, role.Member{Name: name, Index: i + 1})
+		out = append(out, role.Member{Name: name, Index: i + 1, FQDN: cluster.FQDN(s.Name, name)})
 	}
 	return out
 }

@@ -54,7 +54,11 @@ type Progress func(events.ClusterProgress)
 // Create makes the cluster req describes, or completes it when a cluster
 // of the same run exists (a redelivered command after a crash): every step
 // is idempotent. On success every node's services answered their probes.
-func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateRequested, runID string, progress Progress) (events.ClusterReady, error) {
+//
+// A kerberized cluster (req.Kerberos) gets its realm between the packages
+// and the configuration: send asks kerberos-realm for it, and the
+// configuration waits until every kerberized service's keytab is in place.
+func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateRequested, runID string, progress Progress, send func(cmd any) error) (events.ClusterReady, error) {
 	start := time.Now()
 	step := func(node, name, format string, args ...any) {
 		if progress != nil {
@@ -122,12 +126,31 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	g, gctx = errgroup.WithContext(ctx)
 	for _, n := range nodes {
 		g.Go(func() error {
-			a, err := p.Apply(gctx, c, n, pl, src.get)
+			installed, err := p.InstallPackages(gctx, n, pl, src.get)
 			if err != nil {
 				return fmt.Errorf("%s: %w", n.Name, err)
 			}
-			if len(a.Installed) > 0 {
-				step(n.Name, "install", "installed %s with apt-get from the signed %s repository", strings.Join(a.Installed, ", "), pl.Spec.Channel)
+			if len(installed) > 0 {
+				step(n.Name, "install", "installed %s with apt-get from the signed %s repository", strings.Join(installed, ", "), pl.Spec.Channel)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return events.ClusterReady{}, err
+	}
+	if pl.Spec.Kerberos != "" {
+		if err := p.kerberize(ctx, pl, nodes, send); err != nil {
+			return events.ClusterReady{}, err
+		}
+		step("", "kerberos", "realm %s: keytabs and krb5.conf on every node", pl.Spec.Kerberos)
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	for _, n := range nodes {
+		g.Go(func() error {
+			a, err := p.Apply(gctx, c, n, pl, src.get)
+			if err != nil {
+				return fmt.Errorf("%s: %w", n.Name, err)
 			}
 			step(n.Name, "configure", "%d files written, services started: %v", len(a.Changed), a.Started)
 			return nil

@@ -102,7 +102,7 @@ func (p *Provisioner) handleCreate(d *bus.Delivery) error {
 			d.Log.Warn().Err(err).Msg("progress event")
 		}
 	}
-	ready, err := p.Create(d.Ctx, req, d.Envelope.RunID, progress)
+	ready, err := p.Create(d.Ctx, req, d.Envelope.RunID, progress, d.Emit)
 	var rej *RejectedError
 	switch {
 	case err == nil:

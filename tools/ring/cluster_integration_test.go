@@ -3,6 +3,7 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"net"
@@ -63,7 +64,7 @@ func projectEnv(t *testing.T) {
 // cleanupClusters removes the test's clusters and snapshots by label, even
 // when the test failed half way.
 func cleanupClusters(t *testing.T, p *cluster.Provider, prefix string) {
-	t.Cleanup(func() {
+	clean := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		list, _ := p.List(ctx)
@@ -80,7 +81,9 @@ func cleanupClusters(t *testing.T, p *cluster.Provider, prefix string) {
 				_ = p.RemoveSnapshot(ctx, s.Tag)
 			}
 		}
-	})
+	}
+	clean() // what an interrupted earlier run left
+	t.Cleanup(clean)
 }
 
 func mustRing(t *testing.T, home string, timeout time.Duration, args ...string) string {
@@ -203,9 +206,12 @@ func TestClusterLifecycle(t *testing.T) {
 	// The provisioner (in ring up) is killed mid-create; the restarted one
 	// completes the cluster from the redelivered command.
 	parent := t
+	var upOut2 *bytes.Buffer
 	t.Run("provisioner killed mid-create", func(t *testing.T) {
 		create := exec.Command(ringBin, "cluster", "create", "it-crash", "-n", "3")
 		create.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
+		var createOut bytes.Buffer
+		create.Stdout, create.Stderr = &createOut, &createOut
 		if err := create.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -216,14 +222,14 @@ func TestClusterLifecycle(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("it-crash never started:\n%s", upOut.String())
+				t.Fatalf("it-crash never started:\n%s\n%s", createOut.String(), upOut.String())
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 		_ = upCmd.Process.Signal(syscall.SIGKILL)
 		_ = upCmd.Wait()
 		_ = os.Remove(filepath.Join(home, "endpoints.json"))
-		up(parent, home, "--nats-listen", natsAddr, "--s3-listen", s3Addr) // lives on for the rest of the test
+		_, upOut2, _ = up(parent, home, "--nats-listen", natsAddr, "--s3-listen", s3Addr) // lives on for the rest of the test
 		deadline = time.Now().Add(5 * time.Minute)
 		for {
 			got, _ := ringLong(t, home, time.Minute, "cluster", "list")
@@ -240,10 +246,15 @@ func TestClusterLifecycle(t *testing.T) {
 		}
 	})
 
-	out = mustRing(t, home, 5*time.Minute, "cluster", "destroy", "--all")
-	for _, name := range []string{"it-zk", "it-copy", "it-crash"} {
+	if upOut2 == nil {
+		t.Fatal("ring up was not restarted")
+	}
+	t.Run("kerberos realms across four clusters", func(t *testing.T) { realmScenario(t, home, p, upOut2) })
+
+	out = mustRing(t, home, 5*time.Minute, "cluster", "destroy", "it-zk", "it-copy", "it-crash", "it-old-prod", "it-old-staging", "it-new-prod", "it-new-staging")
+	for _, name := range []string{"it-zk", "it-copy", "it-crash", "it-old-prod", "it-new-staging"} {
 		if !strings.Contains(out, "destroyed "+name) {
-			t.Errorf("destroy --all did not destroy %s:\n%s", name, out)
+			t.Errorf("destroy did not destroy %s:\n%s", name, out)
 		}
 		if _, err := p.Get(ctx, name); !cluster.IsNotFound(err) {
 			t.Errorf("%s still exists: %v", name, err)

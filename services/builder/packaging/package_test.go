@@ -180,6 +180,31 @@ echo own preinstall
 	}
 }
 
+// A relation limited to some distros is in their packages only.
+func TestInfoRelationsPerDistro(t *testing.T) {
+	_, daemon := loadFixture(t)
+	_, dir := stageFiles(t)
+	c := *daemon
+	c.Relations.Depends = []stack.Relation{
+		{Name: "base-files"},
+		{Name: "openjdk-11-jre-headless", Distros: []string{"debian-11"}},
+		{Name: "openjdk-17-jre-headless", Distros: []string{"debian-12"}},
+	}
+	for distro, want := range map[string]string{
+		"debian-11": "base-files openjdk-11-jre-headless",
+		"debian-12": "base-files openjdk-17-jre-headless",
+		"":          "base-files",
+	} {
+		r, err := Deb.prepare(&c, dir, distro, "amd64", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(r.info().Depends, " "); got != want {
+			t.Errorf("%q depends = %q, want %q", distro, got, want)
+		}
+	}
+}
+
 func TestInfoRelationsPerFormat(t *testing.T) {
 	_, daemon := loadFixture(t)
 	_, dir := stageFiles(t)

@@ -17,6 +17,7 @@ type request struct {
 	comp     *stack.Component // with defaults
 	arch     string           // in the format's terms
 	release  string           // with the distro tag
+	distro   string           // selects the relations limited to some distros
 	mtime    time.Time
 	contents files.Contents
 	scripts  nfpm.Scripts
@@ -62,7 +63,7 @@ func (f Format) prepare(comp *stack.Component, stagedDir, distro, arch string, o
 			return nil, fmt.Errorf("%w: rpm signing key: %w", ErrInvalid, err)
 		}
 	}
-	r := &request{format: f, comp: c, arch: a, release: c.Release + tag, mtime: mtime, opts: opts}
+	r := &request{format: f, comp: c, arch: a, release: c.Release + tag, distro: distro, mtime: mtime, opts: opts}
 	if r.contents, err = contents(c, stagedDir, mtime); err != nil {
 		return nil, err
 	}
@@ -75,6 +76,9 @@ func (r *request) info() *nfpm.Info {
 	rel := func(rs []stack.Relation) []string {
 		out := make([]string, 0, len(rs))
 		for _, x := range rs {
+			if !x.For(r.distro) {
+				continue
+			}
 			if r.format == RPM {
 				out = append(out, x.RPM())
 			} else {

@@ -147,6 +147,8 @@ func TestParseRules(t *testing.T) {
 			`stack.yaml:32:14: components[1].install[0].dst: "/etc/init.d/appb" is installed twice (components[1].service installs it too)`}},
 		{"relation op", "    install:\n      - src: bin/appb", "    relations:\n      depends: [{name: liba, op: \"~>\", version: \"1.0\"}]\n    install:\n      - src: bin/appb", []string{
 			`stack.yaml:30:34: components[1].relations.depends[0].op: "~>" is not an operator (use one of <, <=, =, >=, >)`}},
+		{"relation distro not built", "    install:\n      - src: bin/appb", "    relations:\n      depends: [{name: liba, distros: [debian-11]}]\n    install:\n      - src: bin/appb", []string{
+			`stack.yaml:30:40: components[1].relations.depends[0].distros[0]: "debian-11" is not a distro the component is built for (name one of the component's (or the stack's) distros)`}},
 		{"relation version without op", "    install:\n      - src: bin/appb", "    relations:\n      conflicts: [{name: liba, version: \"1.0\"}]\n    install:\n      - src: bin/appb", []string{
 			`stack.yaml:30:20: components[1].relations.conflicts[0].op: is missing while version is set (add op: ">=" (or <, <=, =, >))`}},
 		{"relation name", "    install:\n      - src: bin/appb", "    relations:\n      replaces: [{name: \"a b\"}]\n    install:\n      - src: bin/appb", []string{

@@ -67,6 +67,7 @@ func (d *decoder) validate(s *Stack) {
 			byName[c.Name] = i
 		}
 		d.component(p, c)
+		d.relationDistros(p, c, seen)
 	}
 	for i, c := range s.Components {
 		if c == nil {
@@ -234,6 +235,31 @@ func (d *decoder) install(p string, c *Component) {
 }
 
 var relOps = map[string]bool{"<": true, "<=": true, "=": true, ">=": true, ">": true}
+
+// relationDistros checks that a relation limited to some distros names only
+// distros the component is built for.
+func (d *decoder) relationDistros(p string, c *Component, stackDistros map[string]bool) {
+	built := stackDistros
+	if len(c.Distros) > 0 {
+		built = map[string]bool{}
+		for _, dist := range c.Distros {
+			built[dist] = true
+		}
+	}
+	for _, kind := range []struct {
+		name string
+		rels []Relation
+	}{{"depends", c.Relations.Depends}, {"conflicts", c.Relations.Conflicts}, {"provides", c.Relations.Provides}, {"replaces", c.Relations.Replaces}} {
+		for i, r := range kind.rels {
+			for j, dist := range r.Distros {
+				if !built[dist] {
+					d.errorAt(fmt.Sprintf("%s.relations.%s[%d].distros[%d]", p, kind.name, i, j),
+						fmt.Sprintf("%q is not a distro the component is built for", dist), "name one of the component's (or the stack's) distros")
+				}
+			}
+		}
+	}
+}
 
 func (d *decoder) relations(p string, rels []Relation, provides bool) {
 	for i, r := range rels {

@@ -62,6 +62,9 @@ const (
 	ProbeRedis     = "redis"
 )
 
+// funcs are the template functions beyond text/template's own.
+var funcs = template.FuncMap{"list": func(xs ...string) []string { return xs }}
+
 var word = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]*$`)
 
 // Load reads every role under dir (one directory per component).
@@ -156,7 +159,7 @@ func (r *Role) check(file string) error {
 			bad("files[%d].template: %v", i, err)
 			continue
 		}
-		t, err := template.New(f.Template).Option("missingkey=error").Parse(string(src))
+		t, err := template.New(f.Template).Option("missingkey=error").Funcs(funcs).Parse(string(src))
 		if err != nil {
 			bad("files[%d].template: %v", i, err)
 			continue
@@ -192,12 +195,17 @@ type Context struct {
 	Primary string
 	// MemoryMB is the node's memory limit.
 	MemoryMB int
+	// FQDN is the node's fully qualified name (node1.<cluster>.ring).
+	FQDN string
+	// Realm is the cluster's Kerberos realm, "" when not kerberized.
+	Realm string
 }
 
 // Member is one node running the role.
 type Member struct {
 	Name  string
 	Index int
+	FQDN  string
 }
 
 // Rendered is one rendered file.

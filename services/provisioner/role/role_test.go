@@ -17,7 +17,7 @@ func TestProjectRolesRender(t *testing.T) {
 	if zk == nil || roles["redis"] == nil {
 		t.Fatalf("roles: %v", roles)
 	}
-	members := []Member{{"node1", 1}, {"node2", 2}, {"node3", 3}}
+	members := []Member{{"node1", 1, "node1.c.ring"}, {"node2", 2, "node2.c.ring"}, {"node3", 3, "node3.c.ring"}}
 	files, err := zk.Render(Context{Cluster: "c", Node: "node2", Index: 2, Members: members, Primary: "node1", MemoryMB: 768})
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func TestProjectRolesRender(t *testing.T) {
 	if got["/var/lib/zookeeper/myid"] != "2\n" {
 		t.Errorf("myid = %q", got["/var/lib/zookeeper/myid"])
 	}
-	for _, want := range []string{"server.1=node1:2888:3888", "server.3=node3:2888:3888", "4lw.commands.whitelist=srvr"} {
+	for _, want := range []string{"server.1=node1.c.ring:2888:3888", "server.3=node3.c.ring:2888:3888", "4lw.commands.whitelist=srvr"} {
 		if !strings.Contains(got["/etc/zookeeper/conf/zoo.cfg"], want) {
 			t.Errorf("zoo.cfg lacks %q:\n%s", want, got["/etc/zookeeper/conf/zoo.cfg"])
 		}
@@ -77,5 +77,43 @@ func TestBadRoles(t *testing.T) {
 				t.Fatalf("err = %v, want ErrInvalid mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestKerberizedZooKeeper(t *testing.T) {
+	roles, err := Load("../../../infra/roles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := []Member{{"node1", 1, "node1.c.ring"}, {"node2", 2, "node2.c.ring"}, {"node3", 3, "node3.c.ring"}}
+	render := func(realm string) map[string]string {
+		files, err := roles["zookeeper"].Render(Context{Node: "node2", Index: 2, FQDN: "node2.c.ring", Members: members, Realm: realm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, f := range files {
+			out[f.Path] = string(f.Data)
+		}
+		return out
+	}
+	k := render("OLD-PROD")
+	for path, wants := range map[string][]string{
+		"/etc/zookeeper/conf/zoo.cfg":          {"quorum.auth.enableSasl=true", "server.2=node2.c.ring:2888:3888", "servicePrincipal=zookeeper/_HOST"},
+		"/etc/zookeeper/conf/java.env":         {"SASLAuthenticationProvider", "jaas.conf"},
+		"/etc/zookeeper/conf/jaas.conf":        {"Server {", "QuorumServer {", "QuorumLearner {", `principal="zookeeper/node2.c.ring@OLD-PROD"`},
+		"/etc/zookeeper/conf/client-jaas.conf": {`principal="tester@OLD-PROD"`},
+	} {
+		for _, w := range wants {
+			if !strings.Contains(k[path], w) {
+				t.Errorf("%s lacks %q:\n%s", path, w, k[path])
+			}
+		}
+	}
+	plain := render("")
+	for path, text := range plain {
+		if strings.Contains(text, "Krb5LoginModule") || strings.Contains(text, "quorum.auth") || strings.Contains(text, "SASL") {
+			t.Errorf("%s mentions Kerberos without a realm:\n%s", path, text)
+		}
 	}
 }
