@@ -14,14 +14,14 @@ setup_demo node kdc toolchain toolchain-java
 
 t0=$(date +%s.%N)
 for c in old-prod old-staging new-prod new-staging; do
-	"$ring" cluster create "$c" -n 1 --role redis=1 --memory 256 >"$work/c.log" 2>&1 || { cat "$work/c.log"; exit 1; }
+	"$ring" cluster create "bench-$c" -n 1 --role redis=1 --memory 256 >"$work/c.log" 2>&1 || { cat "$work/c.log"; exit 1; }
 done
 t1=$(date +%s.%N)
 for c in old-prod old-staging new-prod new-staging; do
-	"$ring" realm create "$(echo "$c" | tr a-z A-Z)" --cluster "$c" >/dev/null
+	"$ring" realm create "BENCH-$(echo "$c" | tr a-z A-Z)" --cluster "bench-$c" >/dev/null
 done
-"$ring" realm trust OLD-PROD OLD-STAGING NEW-PROD NEW-STAGING --topology mesh >/dev/null
+"$ring" realm trust BENCH-OLD-PROD BENCH-OLD-STAGING BENCH-NEW-PROD BENCH-NEW-STAGING --topology mesh >/dev/null
 t2=$(date +%s.%N)
-"$ring" cluster exec old-prod -- sh -c 'kinit -kt /etc/ringmaster/tester.keytab tester@OLD-PROD && kvno host/node1.new-staging.ring@NEW-STAGING'
+"$ring" cluster exec bench-old-prod -- sh -c 'kinit -kt /etc/ringmaster/tester.keytab tester@BENCH-OLD-PROD && kvno host/node1.bench-new-staging.ring@BENCH-NEW-STAGING'
 printf 'four 1-node clusters: %.1f s; four realms + mesh trust: %.1f s; together %.1f s (target < 90 s)\n' \
 	"$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(echo "$t2 - $t0" | bc)"

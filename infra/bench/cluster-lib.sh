@@ -1,13 +1,18 @@
 # cluster-lib.sh — sourced by the cluster benchmarks: builds ring into a
 # temp dir, starts `ring up` on free ports with a fresh RING_HOME, and on
-# exit destroys every cluster it made and stops the platform.
+# exit destroys the clusters it made (named bench-*, never another's) and
+# stops the platform.
 # After sourcing: $work (temp dir), $ring (the binary), RING_HOME exported.
 work="$(mktemp -d)"
 ring="$work/ring"
 pid=""
 extra_cleanup() { :; }
 cleanup() {
-	[[ -n "$pid" ]] && "$ring" cluster destroy --all >/dev/null 2>&1 || true
+	if [[ -n "$pid" ]]; then
+		local mine
+		mine=$("$ring" cluster list 2>/dev/null | awk '$1 ~ /^bench-/ {print $1}')
+		[[ -n "$mine" ]] && "$ring" cluster destroy $mine >/dev/null 2>&1 || true
+	fi
 	[[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	extra_cleanup
 	rm -rf "$work"

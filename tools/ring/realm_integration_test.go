@@ -20,9 +20,9 @@ import (
 )
 
 // realms of the seed's scenario: two old and two new clusters.
-var realmClusters = map[string]string{"OLD-PROD": "old-prod", "OLD-STAGING": "old-staging", "NEW-PROD": "new-prod", "NEW-STAGING": "new-staging"}
+var realmClusters = map[string]string{"IT-OLD-PROD": "old-prod", "IT-OLD-STAGING": "old-staging", "IT-NEW-PROD": "new-prod", "IT-NEW-STAGING": "new-staging"}
 
-var realmOrder = []string{"OLD-PROD", "OLD-STAGING", "NEW-PROD", "NEW-STAGING"}
+var realmOrder = []string{"IT-OLD-PROD", "IT-OLD-STAGING", "IT-NEW-PROD", "IT-NEW-STAGING"}
 
 // kvno gets a service ticket for host/node1 of realm to from node1 of
 // realm from, as from's test user.
@@ -48,10 +48,10 @@ func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *bytes.
 	defer func() { _ = tail.Process.Signal(syscall.SIGTERM); _ = tail.Wait() }()
 
 	start := time.Now()
-	// OLD-PROD runs a kerberized ZooKeeper ensemble: the provisioner asks
+	// IT-OLD-PROD runs a kerberized ZooKeeper ensemble: the provisioner asks
 	// for the realm itself. The others are single small nodes.
-	out := mustRing(t, home, 10*time.Minute, "cluster", "create", "it-old-prod", "-n", "3", "--role", "zookeeper=3", "--kerberos", "OLD-PROD")
-	if !strings.Contains(out, "realm OLD-PROD: keytabs and krb5.conf on every node") || !strings.Contains(out, "leader") {
+	out := mustRing(t, home, 10*time.Minute, "cluster", "create", "it-old-prod", "-n", "3", "--role", "zookeeper=3", "--kerberos", "IT-OLD-PROD")
+	if !strings.Contains(out, "realm IT-OLD-PROD: keytabs and krb5.conf on every node") || !strings.Contains(out, "leader") {
 		t.Fatalf("kerberized cluster:\n%s", out)
 	}
 	for _, r := range realmOrder[1:] {
@@ -71,8 +71,8 @@ func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *bytes.
 	// Bad input: clear errors, nothing changed.
 	for _, args := range [][]string{
 		{"realm", "create", "old-prod", "--cluster", "it-old-prod"},
-		{"realm", "trust", "OLD-PROD", "OLD-PROD"},
-		{"realm", "trust", "OLD-PROD", "NOPE"},
+		{"realm", "trust", "IT-OLD-PROD", "IT-OLD-PROD"},
+		{"realm", "trust", "IT-OLD-PROD", "NOPE"},
 	} {
 		if out, err := ringLong(t, home, time.Minute, args...); err == nil {
 			t.Errorf("ring %s succeeded:\n%s", strings.Join(args, " "), out)
@@ -96,7 +96,7 @@ func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *bytes.
 	}
 	zkScenario(t, home, p, true)
 	list := mustRing(t, home, time.Minute, "realm", "list")
-	if !strings.Contains(list, "NEW-PROD,NEW-STAGING,OLD-STAGING") {
+	if !strings.Contains(list, "IT-NEW-PROD,IT-NEW-STAGING,IT-OLD-STAGING") {
 		t.Errorf("realm list after mesh trust:\n%s", list)
 	}
 
@@ -115,18 +115,18 @@ func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *bytes.
 	// A chain: the ends reach each other through the middle realms, and
 	// only because [capaths] says how.
 	mustRing(t, home, 5*time.Minute, append([]string{"realm", "trust"}, append(realmOrder, "--topology", "chain")...)...)
-	out, err := kvno(t, home, "OLD-PROD", "NEW-STAGING")
+	out, err := kvno(t, home, "IT-OLD-PROD", "IT-NEW-STAGING")
 	if err != nil || !strings.Contains(out, "kvno =") {
-		t.Fatalf("chain: OLD-PROD → NEW-STAGING: %v\n%s", err, out)
+		t.Fatalf("chain: IT-OLD-PROD → IT-NEW-STAGING: %v\n%s", err, out)
 	}
 	out = mustRing(t, home, time.Minute, "cluster", "exec", "it-old-prod", "--", "klist")
-	for _, hop := range []string{"krbtgt/OLD-STAGING@OLD-PROD", "krbtgt/NEW-PROD@OLD-STAGING", "krbtgt/NEW-STAGING@NEW-PROD"} {
+	for _, hop := range []string{"krbtgt/IT-OLD-STAGING@IT-OLD-PROD", "krbtgt/IT-NEW-PROD@IT-OLD-STAGING", "krbtgt/IT-NEW-STAGING@IT-NEW-PROD"} {
 		if !strings.Contains(out, hop) {
 			t.Errorf("chain ticket %s missing:\n%s", hop, out)
 		}
 	}
 	noCapaths := `sed '/^\[capaths\]/,$d' /etc/krb5.conf > /tmp/nocapaths.conf && kdestroy >/dev/null 2>&1;
-KRB5_CONFIG=/tmp/nocapaths.conf kinit -kt /etc/ringmaster/tester.keytab tester@OLD-PROD && KRB5_CONFIG=/tmp/nocapaths.conf kvno host/node1.it-new-staging.ring@NEW-STAGING`
+KRB5_CONFIG=/tmp/nocapaths.conf kinit -kt /etc/ringmaster/tester.keytab tester@IT-OLD-PROD && KRB5_CONFIG=/tmp/nocapaths.conf kvno host/node1.it-new-staging.ring@IT-NEW-STAGING`
 	if out, err := ringLong(t, home, time.Minute, "cluster", "exec", "it-old-prod", "--", "sh", "-c", noCapaths); err == nil {
 		t.Errorf("the chain's ends reached each other without [capaths]:\n%s", out)
 	}
@@ -190,9 +190,9 @@ KRB5_CONFIG=/tmp/nocapaths.conf kinit -kt /etc/ringmaster/tester.keytab tester@O
 
 const zkCli = "/usr/lib/zookeeper/bin/zkCli.sh -server node1.it-old-prod.ring:2181"
 
-// zkScenario: an ACL-protected znode in OLD-PROD's kerberized ZooKeeper is
+// zkScenario: an ACL-protected znode in IT-OLD-PROD's kerberized ZooKeeper is
 // refused to an unauthenticated client and, while trusted is true, read by
-// a SASL-authenticated client of another realm (OLD-STAGING's test user).
+// a SASL-authenticated client of another realm (IT-OLD-STAGING's test user).
 func zkScenario(t *testing.T, home string, p *cluster.Provider, trusted bool) {
 	t.Helper()
 	ctx := context.Background()
@@ -201,15 +201,15 @@ func zkScenario(t *testing.T, home string, p *cluster.Provider, trusted bool) {
 		return out
 	}
 	if trusted {
-		out := onProd(`CLIENT_JVMFLAGS="-Djava.security.auth.login.config=/etc/zookeeper/conf/client-jaas.conf -Dzookeeper.sasl.client.canonicalize.hostname=false" ` +
-			zkCli + ` create /secure secret-data sasl:tester@OLD-PROD:cdrwa,sasl:tester@OLD-STAGING:r; ` + zkCli + ` getAcl /secure`)
-		if !strings.Contains(out, "'sasl,'tester@OLD-STAGING") {
+		out := onProd(`export CLIENT_JVMFLAGS="-Djava.security.auth.login.config=/etc/zookeeper/conf/client-jaas.conf -Dzookeeper.sasl.client.canonicalize.hostname=false"; ` +
+			zkCli + ` create /secure secret-data sasl:tester@IT-OLD-PROD:cdrwa,sasl:tester@IT-OLD-STAGING:r; ` + zkCli + ` getAcl /secure`)
+		if !strings.Contains(out, "'sasl,'tester@IT-OLD-STAGING") {
 			t.Fatalf("create /secure with SASL ACLs:\n%s", out)
 		}
 		if out := onProd(zkCli + " get /secure"); strings.Contains(out, "secret-data") || !strings.Contains(out, "Insufficient permission") {
 			t.Errorf("an unauthenticated client read /secure:\n%s", out)
 		}
-		// OLD-STAGING's test user, as a client on OLD-PROD's network.
+		// IT-OLD-STAGING's test user, as a client on IT-OLD-PROD's network.
 		staging, err := p.Get(ctx, "it-old-staging")
 		if err != nil {
 			t.Fatal(err)
@@ -219,7 +219,7 @@ func zkScenario(t *testing.T, home string, p *cluster.Provider, trusted bool) {
 			t.Fatal(err)
 		}
 		prod, _ := p.Get(ctx, "it-old-prod")
-		jaas := "Client { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab=\"/etc/ringmaster/old-staging.keytab\" storeKey=true useTicketCache=false principal=\"tester@OLD-STAGING\"; };\n"
+		jaas := "Client { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab=\"/etc/ringmaster/old-staging.keytab\" storeKey=true useTicketCache=false principal=\"tester@IT-OLD-STAGING\"; };\n"
 		if err := p.WriteFiles(ctx, prod.Nodes[0], cluster.File{Path: "/etc/ringmaster/old-staging.keytab", Data: kt, Mode: 0o400},
 			cluster.File{Path: "/etc/ringmaster/old-staging-jaas.conf", Data: []byte(jaas), Mode: 0o400}); err != nil {
 			t.Fatal(err)
@@ -227,6 +227,6 @@ func zkScenario(t *testing.T, home string, p *cluster.Provider, trusted bool) {
 	}
 	out := onProd(`CLIENT_JVMFLAGS="-Djava.security.auth.login.config=/etc/ringmaster/old-staging-jaas.conf -Dzookeeper.sasl.client.canonicalize.hostname=false" ` + zkCli + ` get /secure`)
 	if got := strings.Contains(out, "secret-data"); got != trusted {
-		t.Errorf("OLD-STAGING's client read /secure in OLD-PROD: %v, want %v:\n%s", got, trusted, out)
+		t.Errorf("IT-OLD-STAGING's client read /secure in IT-OLD-PROD: %v, want %v:\n%s", got, trusted, out)
 	}
 }
