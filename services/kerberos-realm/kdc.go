@@ -170,7 +170,9 @@ func (s *Service) waitKDC(ctx context.Context, k KDC) error {
 // output decides; "already exists" and "does not exist" are not errors
 // when allow says so.
 func (s *Service) kadmin(ctx context.Context, k KDC, query, stdin string, allow ...string) (string, error) {
-	o := cluster.ExecOptions{}
+	// kadmin.local needs only the KDC profile (kdc.conf, realm given with
+	// -r): it keeps working whatever state krb5.conf is in.
+	o := cluster.ExecOptions{Env: []string{"KRB5_CONFIG=/etc/krb5kdc/kdc.conf"}}
 	if stdin != "" {
 		o.Stdin = strings.NewReader(stdin)
 	}

@@ -63,11 +63,6 @@ func (s *Service) Trust(ctx context.Context, realms []string, topology string, r
 				}
 			}
 		}
-		if !remove {
-			if err := s.connect(ctx, a, b); err != nil {
-				return events.RealmTrusted{}, err
-			}
-		}
 	}
 	if err := s.render(ctx); err != nil {
 		return events.RealmTrusted{}, err
@@ -76,16 +71,13 @@ func (s *Service) Trust(ctx context.Context, realms []string, topology string, r
 	return events.RealmTrusted{Realms: realms, Topology: topology, Removed: remove}, nil
 }
 
-// connect puts each KDC on the other's cluster network under its
-// kdc.<cluster>.ring name.
-func (s *Service) connect(ctx context.Context, a, b KDC) error {
-	for _, x := range [][2]KDC{{a, b}, {b, a}} {
-		kdc, other := x[0], x[1]
-		err := s.Docker.Client().NetworkConnect(ctx, cluster.NetworkName(other.Cluster), kdc.Node.ID,
-			&network.EndpointSettings{Aliases: []string{krb.KDCHost(kdc.Cluster)}})
-		if err != nil && !errdefs.IsConflict(err) && !strings.Contains(err.Error(), "already exists") {
-			return fmt.Errorf("connect KDC of %s to %s: %w", kdc.Realm, cluster.NetworkName(other.Cluster), err)
-		}
+// connect puts a KDC on another cluster's network under its
+// kdc.<cluster>.ring name (no-op when it is there).
+func (s *Service) connect(ctx context.Context, kdc KDC, otherCluster string) error {
+	err := s.Docker.Client().NetworkConnect(ctx, cluster.NetworkName(otherCluster), kdc.Node.ID,
+		&network.EndpointSettings{Aliases: []string{krb.KDCHost(kdc.Cluster)}})
+	if err != nil && !errdefs.IsConflict(err) && !strings.Contains(err.Error(), "already exists") {
+		return fmt.Errorf("connect KDC of %s to %s: %w", kdc.Realm, cluster.NetworkName(otherCluster), err)
 	}
 	return nil
 }
@@ -125,11 +117,22 @@ func (s *Service) Graph(ctx context.Context) (krb.Graph, map[string]string, []KD
 }
 
 // render writes krb5.conf on every node and KDC of every realm, from the
-// trust graph as the KDCs hold it.
+// trust graph as the KDCs hold it, and puts every KDC on the networks of
+// all clusters whose realms reach it: a client walks the whole path, so in
+// a chain A–B–C–D nodes of A talk to the KDCs of B, C and D.
 func (s *Service) render(ctx context.Context) error {
 	g, realms, kdcs, err := s.Graph(ctx)
 	if err != nil {
 		return err
+	}
+	for _, k := range kdcs {
+		for _, r := range g.Component(k.Realm) {
+			if r != k.Realm && k.Node.Running() {
+				if err := s.connect(ctx, k, realms[r]); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	for _, k := range kdcs {
 		conf := []byte(krb.Krb5Conf(k.Realm, realms, g))
@@ -142,6 +145,8 @@ func (s *Service) render(ctx context.Context) error {
 			if !n.Running() {
 				continue
 			}
+			// WriteFiles replaces atomically: a running KDC rereads
+			// krb5.conf when it changes; half written, it would lose its enctypes.
 			if err := s.Docker.WriteFiles(ctx, n, cluster.File{Path: "/etc/krb5.conf", Data: conf, Mode: 0o644}); err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"net"
@@ -206,12 +205,12 @@ func TestClusterLifecycle(t *testing.T) {
 	// The provisioner (in ring up) is killed mid-create; the restarted one
 	// completes the cluster from the redelivered command.
 	parent := t
-	var upOut2 *bytes.Buffer
+	var upOut2 *lockedBuffer
 	t.Run("provisioner killed mid-create", func(t *testing.T) {
 		create := exec.Command(ringBin, "cluster", "create", "it-crash", "-n", "3")
 		create.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-		var createOut bytes.Buffer
-		create.Stdout, create.Stderr = &createOut, &createOut
+		createOut := &lockedBuffer{}
+		create.Stdout, create.Stderr = createOut, createOut
 		if err := create.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -36,12 +36,12 @@ func kvno(t *testing.T, home, from, to string) (string, error) {
 // mesh trust (all 12 directed pairs), untrust, a chain whose ends reach each
 // other only through [capaths], and no secret in logs, events or container
 // configuration.
-func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *bytes.Buffer) {
+func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *lockedBuffer) {
 	ctx := context.Background()
 	tail := exec.Command(ringBin, "events", "tail", "--output", "json")
 	tail.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-	var events bytes.Buffer
-	tail.Stdout = &events
+	events := &lockedBuffer{}
+	tail.Stdout = events
 	if err := tail.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -119,16 +119,37 @@ func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *bytes.
 	if err != nil || !strings.Contains(out, "kvno =") {
 		t.Fatalf("chain: IT-OLD-PROD → IT-NEW-STAGING: %v\n%s", err, out)
 	}
+	// The service ticket's realm was reached through its neighbour: the
+	// last hop's TGT is issued by IT-NEW-PROD, which IT-OLD-PROD does not
+	// trust directly — IT-OLD-PROD trusts only IT-OLD-STAGING.
 	out = mustRing(t, home, time.Minute, "cluster", "exec", "it-old-prod", "--", "klist")
-	for _, hop := range []string{"krbtgt/IT-OLD-STAGING@IT-OLD-PROD", "krbtgt/IT-NEW-PROD@IT-OLD-STAGING", "krbtgt/IT-NEW-STAGING@IT-NEW-PROD"} {
-		if !strings.Contains(out, hop) {
-			t.Errorf("chain ticket %s missing:\n%s", hop, out)
+	if !strings.Contains(out, "krbtgt/IT-NEW-STAGING@IT-NEW-PROD") || strings.Contains(out, "krbtgt/IT-NEW-STAGING@IT-OLD-PROD") {
+		t.Errorf("chain tickets:\n%s", out)
+	}
+	if line := lineWith(mustRing(t, home, time.Minute, "realm", "list"), "IT-OLD-PROD"); !strings.HasSuffix(strings.TrimSpace(line), " IT-OLD-STAGING") {
+		t.Errorf("IT-OLD-PROD in a chain trusts more than its neighbour: %s", line)
+	}
+	// [capaths] is what makes the path: with it removed from the client's
+	// and every KDC's krb5.conf the ends no longer reach each other.
+	strip := `sed -i '/^\[capaths\]/,$d' /etc/krb5.conf`
+	for _, r := range realmOrder {
+		c, err := p.Get(ctx, "it-"+realmClusters[r])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range append(c.Nodes, c.Extra...) {
+			if _, err := p.Run(ctx, n, "sh", "-c", strip); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	noCapaths := `sed '/^\[capaths\]/,$d' /etc/krb5.conf > /tmp/nocapaths.conf && kdestroy >/dev/null 2>&1;
-KRB5_CONFIG=/tmp/nocapaths.conf kinit -kt /etc/ringmaster/tester.keytab tester@IT-OLD-PROD && KRB5_CONFIG=/tmp/nocapaths.conf kvno host/node1.it-new-staging.ring@IT-NEW-STAGING`
-	if out, err := ringLong(t, home, time.Minute, "cluster", "exec", "it-old-prod", "--", "sh", "-c", noCapaths); err == nil {
+	if out, err := kvno(t, home, "IT-OLD-PROD", "IT-NEW-STAGING"); err == nil {
 		t.Errorf("the chain's ends reached each other without [capaths]:\n%s", out)
+	}
+	// Trusting again renders [capaths] back.
+	mustRing(t, home, 5*time.Minute, append([]string{"realm", "trust"}, append(realmOrder, "--topology", "chain")...)...)
+	if out, err := kvno(t, home, "IT-OLD-PROD", "IT-NEW-STAGING"); err != nil {
+		t.Errorf("chain after trusting again: %v\n%s", err, out)
 	}
 
 	// Secrets: master passwords 0400 in the key directory, keytabs 0400 on

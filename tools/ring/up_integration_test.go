@@ -3,7 +3,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -45,12 +44,12 @@ func ring(t *testing.T, home string, args ...string) (string, error) {
 }
 
 // up starts `ring up` on free ports and waits for its endpoints.
-func up(t *testing.T, home string, extra ...string) (*exec.Cmd, *bytes.Buffer, platform.Endpoints) {
+func up(t *testing.T, home string, extra ...string) (*exec.Cmd, *lockedBuffer, platform.Endpoints) {
 	t.Helper()
-	var out bytes.Buffer
+	out := &lockedBuffer{}
 	cmd := exec.Command(ringBin, append([]string{"up", "--nats-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--log-level", "warn"}, extra...)...)
 	cmd.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +59,7 @@ func up(t *testing.T, home string, extra ...string) (*exec.Cmd, *bytes.Buffer, p
 		b, err := os.ReadFile(filepath.Join(home, "endpoints.json"))
 		var e platform.Endpoints
 		if err == nil && json.Unmarshal(b, &e) == nil && e.NATS != "" {
-			return cmd, &out, e
+			return cmd, out, e
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("ring up did not come up:\n%s", out.String())
@@ -82,8 +81,8 @@ func TestUpPingStatusAndCleanStop(t *testing.T) {
 	// A live tail sees the ping commands and the pongs.
 	tail := exec.Command(ringBin, "events", "tail", "--output", "json")
 	tail.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-	var tailOut bytes.Buffer
-	tail.Stdout = &tailOut
+	tailOut := &lockedBuffer{}
+	tail.Stdout = tailOut
 	if err := tail.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -23,16 +23,24 @@ type File struct {
 	UID, GID int
 }
 
-// WriteFiles copies files into a node in one tar stream; parent
-// directories must exist. Ownership and mode are set as given.
+// WriteFiles puts files into a node: each is copied in under a temporary
+// name beside its path and then renamed over it, so a reader (a running
+// KDC rereading krb5.conf, a service starting) never sees a half-written
+// file — and an existing longer file is replaced, never overwritten in
+// place (the engine's archive extraction does not always truncate).
+// Parent directories must exist; mode and ownership are as given.
 func (p *Provider) WriteFiles(ctx context.Context, n Node, files ...File) error {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	for _, f := range files {
+	suffix := fmt.Sprintf(".ring-%d", time.Now().UnixNano())
+	script := "set -e"
+	var args []string
+	for i, f := range files {
 		if !path.IsAbs(f.Path) {
 			return fmt.Errorf("%w: file path %q is not absolute", ErrInvalid, f.Path)
 		}
-		hdr := &tar.Header{Name: f.Path[1:], Mode: int64(f.Mode.Perm()), Size: int64(len(f.Data)),
+		tmp := path.Join(path.Dir(f.Path), "."+path.Base(f.Path)+suffix)
+		hdr := &tar.Header{Name: tmp[1:], Mode: int64(f.Mode.Perm()), Size: int64(len(f.Data)),
 			Uid: f.UID, Gid: f.GID, ModTime: time.Now(), Typeflag: tar.TypeReg}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
@@ -40,12 +48,17 @@ func (p *Provider) WriteFiles(ctx context.Context, n Node, files ...File) error 
 		if _, err := tw.Write(f.Data); err != nil {
 			return err
 		}
+		script += fmt.Sprintf("; mv -f \"$%d\" \"$%d\"", 2*i+1, 2*i+2)
+		args = append(args, tmp, f.Path)
 	}
 	if err := tw.Close(); err != nil {
 		return err
 	}
 	if err := p.c.CopyToContainer(ctx, n.ID, "/", &buf, container.CopyToContainerOptions{}); err != nil {
 		return fmt.Errorf("%s: copy files in: %w", n.Name, err)
+	}
+	if _, err := p.Run(ctx, n, append([]string{"sh", "-c", script, "sh"}, args...)...); err != nil {
+		return fmt.Errorf("%s: put files in place: %w", n.Name, err)
 	}
 	return nil
 }
