@@ -33,13 +33,12 @@ func (p *Provider) WriteFiles(ctx context.Context, n Node, files ...File) error 
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	suffix := fmt.Sprintf(".ring-%d", time.Now().UnixNano())
-	script := "set -e"
 	var args []string
-	for i, f := range files {
+	for _, f := range files {
 		if !path.IsAbs(f.Path) {
 			return fmt.Errorf("%w: file path %q is not absolute", ErrInvalid, f.Path)
 		}
-		tmp := path.Join(path.Dir(f.Path), "."+path.Base(f.Path)+suffix)
+		tmp := tempName(f.Path, suffix)
 		hdr := &tar.Header{Name: tmp[1:], Mode: int64(f.Mode.Perm()), Size: int64(len(f.Data)),
 			Uid: f.UID, Gid: f.GID, ModTime: time.Now(), Typeflag: tar.TypeReg}
 		if err := tw.WriteHeader(hdr); err != nil {
@@ -48,7 +47,6 @@ func (p *Provider) WriteFiles(ctx context.Context, n Node, files ...File) error 
 		if _, err := tw.Write(f.Data); err != nil {
 			return err
 		}
-		script += fmt.Sprintf("; mv -f \"$%d\" \"$%d\"", 2*i+1, 2*i+2)
 		args = append(args, tmp, f.Path)
 	}
 	if err := tw.Close(); err != nil {
@@ -57,10 +55,24 @@ func (p *Provider) WriteFiles(ctx context.Context, n Node, files ...File) error 
 	if err := p.c.CopyToContainer(ctx, n.ID, "/", &buf, container.CopyToContainerOptions{}); err != nil {
 		return fmt.Errorf("%s: copy files in: %w", n.Name, err)
 	}
-	if _, err := p.Run(ctx, n, append([]string{"sh", "-c", script, "sh"}, args...)...); err != nil {
+	if _, err := p.Run(ctx, n, append([]string{"sh", "-c", moveScript(files), "sh"}, args...)...); err != nil {
 		return fmt.Errorf("%s: put files in place: %w", n.Name, err)
 	}
 	return nil
+}
+
+// tempName is the temporary name of a file being written: hidden, beside it.
+func tempName(p, suffix string) string {
+	return path.Join(path.Dir(p), "."+path.Base(p)+suffix)
+}
+
+// moveScript renames argument 2i+1 to 2i+2 for every file, in order.
+func moveScript(files []File) string {
+	script := "set -e"
+	for i := range files {
+		script += fmt.Sprintf("; mv -f \"${%d}\" \"${%d}\"", 2*i+1, 2*i+2)
+	}
+	return script
 }
 
 // ReadFile reads one regular file from a node; a missing file is
