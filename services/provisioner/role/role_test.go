@@ -2,6 +2,7 @@ package role
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ func TestProjectRolesRender(t *testing.T) {
 	if got["/var/lib/zookeeper/myid"] != "2\n" {
 		t.Errorf("myid = %q", got["/var/lib/zookeeper/myid"])
 	}
-	for _, want := range []string{"server.1=node1.c.ring:2888:3888", "server.3=node3.c.ring:2888:3888", "4lw.commands.whitelist=srvr"} {
+	for _, want := range []string{"server.1=node1:2888:3888", "server.3=node3:2888:3888", "4lw.commands.whitelist=srvr"} {
 		if !strings.Contains(got["/etc/zookeeper/conf/zoo.cfg"], want) {
 			t.Errorf("zoo.cfg lacks %q:\n%s", want, got["/etc/zookeeper/conf/zoo.cfg"])
 		}
@@ -114,6 +115,35 @@ func TestKerberizedZooKeeper(t *testing.T) {
 	for path, text := range plain {
 		if strings.Contains(text, "Krb5LoginModule") || strings.Contains(text, "quorum.auth") || strings.Contains(text, "SASL") {
 			t.Errorf("%s mentions Kerberos without a realm:\n%s", path, text)
+		}
+	}
+}
+
+// TestRenderIndependentOfClusterName: a snapshot restored under another
+// name must find its configuration unchanged (no restart), so what roles
+// render may not depend on the cluster's name unless kerberized.
+func TestRenderIndependentOfClusterName(t *testing.T) {
+	roles, err := Load("../../../infra/roles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := func(cluster string) Context {
+		var m []Member
+		for i := 1; i <= 3; i++ {
+			m = append(m, Member{Name: fmt.Sprintf("node%d", i), Index: i, FQDN: fmt.Sprintf("node%d.%s.ring", i, cluster)})
+		}
+		return Context{Cluster: cluster, Node: "node2", Index: 2, FQDN: "node2." + cluster + ".ring", Members: m, Primary: "node1", MemoryMB: 768}
+	}
+	for name, r := range roles {
+		a, errA := r.Render(ctx("first"))
+		b, errB := r.Render(ctx("second"))
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		for i := range a {
+			if string(a[i].Data) != string(b[i].Data) {
+				t.Errorf("%s: %s depends on the cluster name:\n%s\n---\n%s", name, a[i].Path, a[i].Data, b[i].Data)
+			}
 		}
 	}
 }
