@@ -26,7 +26,7 @@ build: ## build bin/ring and one binary per service
 	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/$$s ./cmd/$$s) || exit 1; done
 
 run: deps build ## the main job on the embedded default (Ctrl-C stops)
-	$(BIN)/ring up --demo
+	$(BIN)/ring up --demo --log-level warn
 
 test: deps test-unit test-integration ## everything CI runs
 

@@ -117,7 +117,7 @@ func runDemo(ctx context.Context, out io.Writer, g *globals, natsURL string) err
 	}
 	dc.Close()
 	fmt.Fprintln(out, "\n== 2. the demo stack built from upstream sources in containers, published as a signed repository")
-	fmt.Fprintln(out, "   (the first run builds the toolchain images and compiles Redis: a few minutes; then seconds)")
+	fmt.Fprintln(out, "   (the first run builds the toolchain images and compiles Redis and ZooKeeper: a few minutes; then seconds)")
 	if err := runBuild(ctx, out, g, &events.BuildRequested{Stack: "demo", Channel: "nightly"}, 45*time.Minute); err != nil {
 		fmt.Fprintf(out, "the build failed: %v (the platform keeps running)\n", err)
 		return nil
