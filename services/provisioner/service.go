@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -98,7 +99,10 @@ func (p *Provisioner) handleCreate(d *bus.Delivery) error {
 	req := *d.Payload.(*events.ClusterCreateRequested)
 	progress := func(e events.ClusterProgress) {
 		d.Log.Info().Str("cluster", e.Name).Str("node", e.Node).Str("step", e.Step).Msg(e.Detail)
-		if err := d.EmitAs(e.Step+"/"+e.Node, &e); err != nil {
+		// One id per step, node and subject (a node's probes run per
+		// component): a redelivery re-emits the same ids, nothing twice.
+		subject, _, _ := strings.Cut(e.Detail, " ")
+		if err := d.EmitAs(e.Step+"/"+e.Node+"/"+subject, &e); err != nil {
 			d.Log.Warn().Err(err).Msg("progress event")
 		}
 	}
