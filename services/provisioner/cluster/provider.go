@@ -304,6 +304,15 @@ func (p *Provider) Destroy(ctx context.Context, name string) error {
 		}
 	}
 	if len(errs) == 0 && c.NetworkID != "" {
+		// Other clusters' containers may have joined this network (a KDC
+		// of a trusted realm): they leave it, they are not removed.
+		if in, err := p.c.NetworkInspect(ctx, c.NetworkID, network.InspectOptions{}); err == nil {
+			for id := range in.Containers {
+				if err := p.c.NetworkDisconnect(ctx, c.NetworkID, id, true); err != nil && !errdefs.IsNotFound(err) {
+					errs = append(errs, fmt.Errorf("disconnect %s from %s: %w", short(id), NetworkName(name), err))
+				}
+			}
+		}
 		if err := p.c.NetworkRemove(ctx, c.NetworkID); err != nil && !errdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", NetworkName(name), err))
 		}
@@ -402,4 +411,11 @@ func (p *Provider) Remove(ctx context.Context, n Node) error {
 		return fmt.Errorf("remove %s: %w", n.Container, err)
 	}
 	return nil
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }
