@@ -205,11 +205,11 @@ func TestClusterLifecycle(t *testing.T) {
 	// The provisioner (in ring up) is killed mid-create; the restarted one
 	// completes the cluster from the redelivered command.
 	parent := t
-	var upOut2 *lockedBuffer
+	var upOut2 *syncBuffer
 	t.Run("provisioner killed mid-create", func(t *testing.T) {
 		create := exec.Command(ringBin, "cluster", "create", "it-crash", "-n", "3")
 		create.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-		createOut := &lockedBuffer{}
+		createOut := &syncBuffer{}
 		create.Stdout, create.Stderr = createOut, createOut
 		if err := create.Start(); err != nil {
 			t.Fatal(err)

@@ -36,11 +36,11 @@ func kvno(t *testing.T, home, from, to string) (string, error) {
 // mesh trust (all 12 directed pairs), untrust, a chain whose ends reach each
 // other only through [capaths], and no secret in logs, events or container
 // configuration.
-func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *lockedBuffer) {
+func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *syncBuffer) {
 	ctx := context.Background()
 	tail := exec.Command(ringBin, "events", "tail", "--output", "json")
 	tail.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-	events := &lockedBuffer{}
+	events := &syncBuffer{}
 	tail.Stdout = events
 	if err := tail.Start(); err != nil {
 		t.Fatal(err)

@@ -44,9 +44,9 @@ func ring(t *testing.T, home string, args ...string) (string, error) {
 }
 
 // up starts `ring up` on free ports and waits for its endpoints.
-func up(t *testing.T, home string, extra ...string) (*exec.Cmd, *lockedBuffer, platform.Endpoints) {
+func up(t *testing.T, home string, extra ...string) (*exec.Cmd, *syncBuffer, platform.Endpoints) {
 	t.Helper()
-	out := &lockedBuffer{}
+	out := &syncBuffer{}
 	cmd := exec.Command(ringBin, append([]string{"up", "--nats-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--log-level", "warn"}, extra...)...)
 	cmd.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
 	cmd.Stdout, cmd.Stderr = out, out
@@ -81,7 +81,7 @@ func TestUpPingStatusAndCleanStop(t *testing.T) {
 	// A live tail sees the ping commands and the pongs.
 	tail := exec.Command(ringBin, "events", "tail", "--output", "json")
 	tail.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-	tailOut := &lockedBuffer{}
+	tailOut := &syncBuffer{}
 	tail.Stdout = tailOut
 	if err := tail.Start(); err != nil {
 		t.Fatal(err)
