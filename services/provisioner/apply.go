@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -260,7 +262,7 @@ func (p *Provisioner) writeChanged(ctx context.Context, n cluster.Node, files []
 	for _, f := range write {
 		dirs[f.Path[:strings.LastIndex(f.Path, "/")+1]] = true
 	}
-	if _, err := p.Docker.Run(ctx, n, append([]string{"mkdir", "-p"}, keys(dirs)...)...); err != nil {
+	if _, err := p.Docker.Run(ctx, n, append([]string{"mkdir", "-p"}, slices.Sorted(maps.Keys(dirs))...)...); err != nil {
 		return nil, err
 	}
 	if err := p.Docker.WriteFiles(ctx, n, write...); err != nil {

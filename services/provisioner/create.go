@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -206,7 +208,7 @@ func fromSnapshot(req events.ClusterCreateRequested, s cluster.Spec) (events.Clu
 
 func versionList(v map[string]string) string {
 	out := make([]string, 0, len(v))
-	for _, k := range keys(v) {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
 		out = append(out, k+" "+v[k])
 	}
 	return strings.Join(out, ", ")

@@ -3,9 +3,10 @@ package provisioner
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
@@ -57,7 +58,7 @@ func (p *Provisioner) Plan(req events.ClusterCreateRequested, runID string) (pla
 	if len(req.Roles) > 0 {
 		for r, n := range req.Roles {
 			if _, ok := versions[r]; !ok {
-				return plan{}, fmt.Errorf("%w: role %q: stack %s has no such component (it has %s)", ErrSpec, r, st.Name, keys(versions))
+				return plan{}, fmt.Errorf("%w: role %q: stack %s has no such component (it has %s)", ErrSpec, r, st.Name, slices.Sorted(maps.Keys(versions)))
 			}
 			s.Roles[r] = n
 		}
@@ -103,19 +104,6 @@ func (p *Provisioner) loadStack(name string) (*stack.Stack, error) {
 
 // PolicyInput is the compatibility policy's view of the plan.
 func (pl plan) PolicyInput() policies.Input {
-	roles := map[string]int{}
-	for r, n := range pl.Spec.Roles {
-		roles[r] = n
-	}
-	return policies.Input{Stack: pl.Spec.Stack, Components: pl.Versions, Distro: pl.Spec.Distro, Roles: roles,
+	return policies.Input{Stack: pl.Spec.Stack, Components: pl.Versions, Distro: pl.Spec.Distro, Roles: maps.Clone(pl.Spec.Roles),
 		Nodes: pl.Spec.Nodes, Kerberos: pl.Spec.Kerberos != "", MemoryMB: pl.Spec.MemoryMB}
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

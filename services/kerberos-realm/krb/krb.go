@@ -6,7 +6,9 @@ package krb
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -120,7 +122,7 @@ func (g Graph) Path(from, to string) ([]string, bool) {
 		if cur == to {
 			break
 		}
-		for _, n := range sortedKeys(g[cur]) {
+		for _, n := range slices.Sorted(maps.Keys(g[cur])) {
 			if _, ok := prev[n]; !ok {
 				prev[n] = cur
 				queue = append(queue, n)
@@ -140,19 +142,10 @@ func (g Graph) Path(from, to string) ([]string, bool) {
 // Component is every realm reachable from r, r included, sorted.
 func (g Graph) Component(r string) []string {
 	out := []string{r}
-	for _, o := range sortedKeys(g) {
+	for _, o := range slices.Sorted(maps.Keys(g)) {
 		if _, ok := g.Path(r, o); ok {
 			out = append(out, o)
 		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -114,19 +115,10 @@ func newClusterList(g *globals) *cobra.Command {
 
 func roleList(r map[string]int) string {
 	var out []string
-	for _, k := range sortedKeys(r) {
+	for _, k := range slices.Sorted(maps.Keys(r)) {
 		out = append(out, fmt.Sprintf("%s×%d", k, r[k]))
 	}
 	return strings.Join(out, ",")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func age(t time.Time) string {

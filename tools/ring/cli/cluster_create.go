@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +98,7 @@ func clusterFact(out io.Writer, env events.Envelope, start time.Time) (bool, err
 		var rd events.ClusterReady
 		_ = json.Unmarshal(env.Data, &rd)
 		fmt.Fprintf(out, "%6.1fs  ready: %s, %d nodes in %.1fs\n", at, rd.Name, len(rd.Nodes), rd.Seconds)
-		for _, k := range sortedKeys(rd.Endpoints) {
+		for _, k := range slices.Sorted(maps.Keys(rd.Endpoints)) {
 			fmt.Fprintf(out, "         %-20s %s\n", k, rd.Endpoints[k])
 		}
 		fmt.Fprintf(out, "next: ring test run %s · ring cluster exec %s -- CMD · ring cluster destroy %s\n", rd.Name, rd.Name, rd.Name)
@@ -194,7 +196,7 @@ func newClusterDestroy(g *globals) *cobra.Command {
 						return exitError{code: 1}
 					}
 				case <-timer.C:
-					fmt.Fprintf(out, "not destroyed within %s: %s (is the provisioner running? ring status)\n", wait, strings.Join(sortedKeys(pending), ", "))
+					fmt.Fprintf(out, "not destroyed within %s: %s (is the provisioner running? ring status)\n", wait, strings.Join(slices.Sorted(maps.Keys(pending)), ", "))
 					return exitError{code: 2}
 				case <-ctx.Done():
 					return ctx.Err()

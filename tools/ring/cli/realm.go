@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -124,7 +126,7 @@ func newRealmList(g *globals) *cobra.Command {
 			defer w.Flush()
 			fmt.Fprintln(w, "REALM\tCLUSTER\tKDC\tTRUSTS")
 			for _, k := range kdcs {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", k.Realm, k.Cluster, k.Node.State, strings.Join(sortedKeys(gr[k.Realm]), ","))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", k.Realm, k.Cluster, k.Node.State, strings.Join(slices.Sorted(maps.Keys(gr[k.Realm])), ","))
 			}
 			if len(kdcs) == 0 {
 				fmt.Fprintln(w, "(no realms: ring realm create --help)")

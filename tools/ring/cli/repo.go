@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -78,7 +79,7 @@ published never changes its bytes.`,
 				var p events.RepoPublished
 				_ = json.Unmarshal(env.Data, &p)
 				fmt.Fprintf(out, "published %d package(s) to %s (%s)\n", len(files), p.Channel, strings.Join(p.Distros, ", "))
-				for _, k := range sortedMapKeys(p.URLs) {
+				for _, k := range slices.Sorted(maps.Keys(p.URLs)) {
 					fmt.Fprintf(out, "  %-22s %s\n", k, p.URLs[k])
 				}
 				fmt.Fprintf(out, "use it: ring repo sources --channel %s --distro %s\n", p.Channel, distros[0])
@@ -282,13 +283,4 @@ func newRepoKey(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&binary, "binary", false, "print the binary keyring (for apt Signed-By)")
 	return cmd
-}
-
-func sortedMapKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

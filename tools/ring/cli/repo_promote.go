@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +39,7 @@ rebuilt, re-signed and made live. Versions are as ` + "`ring repo list`" + ` sho
 				var p events.RepoPublished
 				_ = json.Unmarshal(env.Data, &p)
 				fmt.Fprintf(out, "promoted %s from %s to %s (%s)\n", strings.Join(pkgs, ", "), from, p.Channel, strings.Join(p.Distros, ", "))
-				for _, k := range sortedMapKeys(p.URLs) {
+				for _, k := range slices.Sorted(maps.Keys(p.URLs)) {
 					fmt.Fprintf(out, "  %-22s %s\n", k, p.URLs[k])
 				}
 			})
