@@ -80,18 +80,11 @@ func (s *Service) ensureKDC(ctx context.Context, c cluster.Cluster, realm string
 		if err != nil {
 			return KDC{}, fmt.Errorf("kdc image for %s: %w", c.Spec.Distro, err)
 		}
-		mem := int64(128 << 20)
-		pids := int64(256)
 		created, err := s.Docker.Client().ContainerCreate(ctx, &container.Config{
 			Image: res.Spec.Tag, Hostname: "kdc", Domainname: krb.Domain(c.Spec.Name),
 			Entrypoint: []string{"/usr/bin/tini", "--"}, Cmd: []string{"/bin/sh", "-c", kdcCmd},
 			Labels: map[string]string{cluster.LabelCluster: c.Spec.Name, cluster.LabelRole: RoleKDC, LabelRealm: realm, cluster.LabelRun: c.Spec.RunID},
-		}, &container.HostConfig{
-			NetworkMode: container.NetworkMode(cluster.NetworkName(c.Spec.Name)),
-			Resources:   container.Resources{Memory: mem, MemorySwap: mem, PidsLimit: &pids},
-			CapDrop:     []string{"NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_CHROOT"},
-			SecurityOpt: []string{"no-new-privileges"},
-		}, &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+		}, cluster.LockedDown(c.Spec.Name, 128<<20, 256), &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
 			cluster.NetworkName(c.Spec.Name): {Aliases: []string{"kdc", krb.KDCHost(c.Spec.Name)}},
 		}}, nil, name)
 		if err != nil && !errdefs.IsConflict(err) {

@@ -65,7 +65,7 @@ func (rs RepoSource) Sources() []byte {
 // configuration changed, restarted. A second Apply changes nothing.
 func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.Node, pl plan, src func(context.Context) (RepoSource, error)) (Applied, error) {
 	a := Applied{Node: n.Name}
-	idx := nodeIndex(n.Name)
+	idx := cluster.NodeIndex(n.Name)
 	comps := pl.Spec.NodeRoles(idx)
 	installed, err := p.InstallPackages(ctx, n, pl, src)
 	if err != nil {
@@ -121,7 +121,7 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 // from the signed repository and returns them.
 func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl plan, src func(context.Context) (RepoSource, error)) ([]string, error) {
 	var pkgs []string
-	for _, comp := range pl.Spec.NodeRoles(nodeIndex(n.Name)) {
+	for _, comp := range pl.Spec.NodeRoles(cluster.NodeIndex(n.Name)) {
 		pkgs = append(pkgs, pl.Roles[comp].Packages...)
 	}
 	sort.Strings(pkgs)
@@ -145,11 +145,6 @@ func members(s cluster.Spec, comp string) []role.Member {
 		out = append(out, role.Member{Name: name, Index: i + 1, FQDN: cluster.FQDN(s.Name, name)})
 	}
 	return out
-}
-
-func nodeIndex(name string) int {
-	n, _ := strconv.Atoi(strings.TrimPrefix(name, "node"))
-	return n
 }
 
 // missingPackages returns the packages not installed on the node.

@@ -28,7 +28,7 @@ func (p *Provisioner) kerberize(ctx context.Context, pl plan, nodes []cluster.No
 	defer cancel()
 	for _, n := range nodes {
 		want := []string{"/etc/krb5.keytab"}
-		for _, comp := range pl.Spec.NodeRoles(nodeIndex(n.Name)) {
+		for _, comp := range pl.Spec.NodeRoles(cluster.NodeIndex(n.Name)) {
 			if kerberizedComponents[comp] {
 				want = append(want, "/etc/"+comp+"/conf/"+comp+".keytab")
 			}

@@ -25,7 +25,7 @@ func (p *Provisioner) waitReady(ctx context.Context, pl plan, nodes []cluster.No
 	endpoints := map[string]string{}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, n := range nodes {
-		for _, comp := range pl.Spec.NodeRoles(nodeIndex(n.Name)) {
+		for _, comp := range pl.Spec.NodeRoles(cluster.NodeIndex(n.Name)) {
 			r := pl.Roles[comp]
 			addr := net.JoinHostPort(n.IP, strconv.Itoa(r.Probe.Port))
 			endpoints[n.Name+"/"+comp] = addr

@@ -123,6 +123,19 @@ trap down TERM INT
 [ -f $list ] && while read -r s pid; do rm -f "$pid"; /etc/init.d/$s start; done < $list
 while :; do sleep 3600 & wait $!; done`
 
+// LockedDown is the host configuration of every container on a cluster's
+// network — nodes, KDC, scratch containers: unprivileged (no new
+// privileges, raw sockets, device nodes, audit writes or chroot), memory
+// without swap and a pids limit.
+func LockedDown(cluster string, memoryBytes, pids int64) *container.HostConfig {
+	return &container.HostConfig{
+		NetworkMode: container.NetworkMode(NetworkName(cluster)),
+		Resources:   container.Resources{Memory: memoryBytes, MemorySwap: memoryBytes, PidsLimit: &pids},
+		CapDrop:     []string{"NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_CHROOT"},
+		SecurityOpt: []string{"no-new-privileges"},
+	}
+}
+
 // EnsureNode creates and starts the i-th node (from 1) of the cluster, or
 // finds it when it exists, starting it if it is not running.
 func (p *Provider) EnsureNode(ctx context.Context, c Cluster, i int, o NodeOptions) (Node, error) {
@@ -151,14 +164,8 @@ func (p *Provider) EnsureNode(ctx context.Context, c Cluster, i int, o NodeOptio
 		Cmd:        []string{"/bin/sh", "-c", bootScript},
 		StopSignal: "SIGTERM",
 	}
-	pids := int64(2048)
-	host := &container.HostConfig{
-		NetworkMode: container.NetworkMode(NetworkName(s.Name)),
-		Resources:   container.Resources{Memory: mem, MemorySwap: mem, PidsLimit: &pids},
-		CapDrop:     []string{"NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_CHROOT"},
-		SecurityOpt: []string{"no-new-privileges"},
-		Tmpfs:       map[string]string{"/tmp": "rw,nosuid,nodev,size=256m"},
-	}
+	host := LockedDown(s.Name, mem, 2048)
+	host.Tmpfs = map[string]string{"/tmp": "rw,nosuid,nodev,size=256m"}
 	netcfg := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
 		NetworkName(s.Name): {Aliases: []string{name, FQDN(s.Name, name)}},
 	}}
@@ -278,14 +285,15 @@ func (p *Provider) list(ctx context.Context, selector string) ([]Cluster, error)
 	}
 	out := make([]Cluster, 0, len(byName))
 	for _, c := range byName {
-		sort.Slice(c.Nodes, func(i, j int) bool { return nodeIndex(c.Nodes[i].Name) < nodeIndex(c.Nodes[j].Name) })
+		sort.Slice(c.Nodes, func(i, j int) bool { return NodeIndex(c.Nodes[i].Name) < NodeIndex(c.Nodes[j].Name) })
 		out = append(out, *c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Spec.Name < out[j].Spec.Name })
 	return out, nil
 }
 
-func nodeIndex(name string) int {
+// NodeIndex is the number of a node named by NodeName (node3 → 3).
+func NodeIndex(name string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(name, "node"))
 	return n
 }
@@ -382,18 +390,11 @@ func (p *Provider) Scratch(ctx context.Context, c Cluster, name, img string) (No
 		return Node{}, err
 	}
 	cname := ContainerName(c.Spec.Name, name)
-	pids := int64(1024)
-	mem := int64(512 << 20)
 	created, err := p.c.ContainerCreate(ctx, &container.Config{
 		Image: img, Hostname: name, Entrypoint: []string{"/usr/bin/tini", "-g", "--"},
 		Cmd:    []string{"sleep", "infinity"},
 		Labels: map[string]string{LabelCluster: c.Spec.Name, LabelNode: name, LabelRun: c.Spec.RunID, LabelRole: RoleNode, "ringmaster.scratch": "true"},
-	}, &container.HostConfig{
-		NetworkMode: container.NetworkMode(NetworkName(c.Spec.Name)),
-		Resources:   container.Resources{Memory: mem, MemorySwap: mem, PidsLimit: &pids},
-		CapDrop:     []string{"NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_CHROOT"},
-		SecurityOpt: []string{"no-new-privileges"},
-	}, nil, nil, cname)
+	}, LockedDown(c.Spec.Name, 512<<20, 1024), nil, nil, cname)
 	if err != nil {
 		return Node{}, fmt.Errorf("create %s: %w", cname, err)
 	}

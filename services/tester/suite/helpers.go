@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/provisioner/probe"
 )
 
 // members are the running nodes of the cluster with a component, in order.
@@ -39,17 +40,10 @@ func refresh(ctx context.Context, env *Env) error {
 // (an assertion) is returned with how long it was waited for.
 func eventually(ctx context.Context, what string, check func(context.Context) error) error {
 	start := time.Now()
-	var last error
-	for {
-		if last = check(ctx); last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return Failf("%s: not within %.0fs: %v", what, time.Since(start).Seconds(), last)
-		case <-time.After(200 * time.Millisecond):
-		}
+	if err := probe.Until(ctx, 200*time.Millisecond, check); err != nil {
+		return Failf("%s: not within %.0fs: %v", what, time.Since(start).Seconds(), err)
 	}
+	return nil
 }
 
 // sh runs a shell script in a node; a Docker fault is an infrastructure

@@ -102,7 +102,7 @@ func conffileUpgrade(ctx context.Context, env *Env) error {
 		return Infra(err)
 	}
 	defer closeRepo()
-	n, err := env.Docker.Scratch(ctx, env.Cluster, "upgrade-"+shortID(env.RunID), "ringmaster/node:"+env.Cluster.Spec.Distro)
+	n, err := env.Docker.Scratch(ctx, env.Cluster, "upgrade-"+env.RunID, "ringmaster/node:"+env.Cluster.Spec.Distro)
 	if err != nil {
 		return Infra(err)
 	}
@@ -149,11 +149,4 @@ func conffileUpgrade(ctx context.Context, env *Env) error {
 	}
 	return Skip("every package has a single version in channel %s (%s): publish a newer build to exercise upgrades",
 		env.Cluster.Spec.Channel, strings.Join(only, ", "))
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }

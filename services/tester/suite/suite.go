@@ -28,7 +28,8 @@ type Env struct {
 	Docker  *cluster.Provider
 	// Repo reads the channel's repository (for upgrade cases).
 	Repo Repo
-	// RunID names test data so that runs do not collide.
+	// RunID names test data (and scratch containers) so that runs do not
+	// collide: short, lowercase.
 	RunID string
 	Log   zerolog.Logger
 }
