@@ -2,6 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -58,4 +62,31 @@ func (r *run) send(ctx context.Context, cmd any, opts ...bus.PublishOption) erro
 func (r *run) Close() {
 	_ = r.sub.Unsubscribe()
 	r.conn.Close()
+}
+
+// await feeds the run's facts to on until on says the run is done. A
+// command.failed of the run ends it with its reason (exit 1); no end within
+// wait prints late's line (exit 2).
+func (r *run) await(ctx context.Context, out io.Writer, wait time.Duration, late func() string, on func(events.Envelope) (done bool, err error)) error {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case env := <-r.Facts:
+			if env.Type == "ringmaster.command.failed.v1" {
+				var f events.CommandFailed
+				_ = json.Unmarshal(env.Data, &f)
+				fmt.Fprintf(out, "failed after %d attempt(s): %s\n", f.Attempts, f.Reason)
+				return exitError{code: 1}
+			}
+			if done, err := on(env); done {
+				return err
+			}
+		case <-timer.C:
+			fmt.Fprintln(out, late())
+			return exitError{code: 2}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }

@@ -121,11 +121,6 @@ func clusterFact(out io.Writer, env events.Envelope, start time.Time) (bool, err
 			fmt.Fprintln(out, "what was created was removed (--keep-failed keeps it)")
 		}
 		return true, exitError{code: 1}
-	case "ringmaster.command.failed.v1":
-		var f events.CommandFailed
-		_ = json.Unmarshal(env.Data, &f)
-		fmt.Fprintf(out, "failed after %d attempt(s): %s\n", f.Attempts, f.Reason)
-		return true, exitError{code: 1}
 	}
 	return false, nil
 }
@@ -178,31 +173,17 @@ func newClusterDestroy(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			timer := time.NewTimer(wait)
-			defer timer.Stop()
-			for len(pending) > 0 {
-				select {
-				case env := <-r.Facts:
-					switch env.Type {
-					case "ringmaster.cluster.destroyed.v1":
-						var d events.ClusterDestroyed
-						_ = json.Unmarshal(env.Data, &d)
-						delete(pending, d.Name)
-						fmt.Fprintf(out, "destroyed %s\n", d.Name)
-					case "ringmaster.command.failed.v1":
-						var f events.CommandFailed
-						_ = json.Unmarshal(env.Data, &f)
-						fmt.Fprintf(out, "failed: %s\n", f.Reason)
-						return exitError{code: 1}
-					}
-				case <-timer.C:
-					fmt.Fprintf(out, "not destroyed within %s: %s (is the provisioner running? ring status)\n", wait, strings.Join(slices.Sorted(maps.Keys(pending)), ", "))
-					return exitError{code: 2}
-				case <-ctx.Done():
-					return ctx.Err()
+			return r.await(ctx, out, wait, func() string {
+				return fmt.Sprintf("not destroyed within %s: %s (is the provisioner running? ring status)", wait, strings.Join(slices.Sorted(maps.Keys(pending)), ", "))
+			}, func(env events.Envelope) (bool, error) {
+				if env.Type == "ringmaster.cluster.destroyed.v1" {
+					var d events.ClusterDestroyed
+					_ = json.Unmarshal(env.Data, &d)
+					delete(pending, d.Name)
+					fmt.Fprintf(out, "destroyed %s\n", d.Name)
 				}
-			}
-			return nil
+				return len(pending) == 0, nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "destroy every cluster")
@@ -223,19 +204,7 @@ func runCreate(ctx context.Context, out io.Writer, g *globals, req *events.Clust
 	}
 	start := time.Now()
 	fmt.Fprintf(out, "creating %s (run %s)\n", req.Name, r.ID)
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		select {
-		case env := <-r.Facts:
-			if done, err := clusterFact(out, env, start); done {
-				return err
-			}
-		case <-timer.C:
-			fmt.Fprintf(out, "not ready within %s; it goes on (ring events tail --run %s, ring cluster list)\n", wait, r.ID)
-			return exitError{code: 2}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return r.await(ctx, out, wait, func() string {
+		return fmt.Sprintf("not ready within %s; it goes on (ring events tail --run %s, ring cluster list)", wait, r.ID)
+	}, func(env events.Envelope) (bool, error) { return clusterFact(out, env, start) })
 }

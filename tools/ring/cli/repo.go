@@ -151,26 +151,12 @@ func sendAndWait(ctx context.Context, out io.Writer, g *globals, cmd any, wait t
 	if err := r.send(ctx, cmd); err != nil {
 		return err
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		select {
-		case env := <-r.Facts:
-			if env.Type == "ringmaster.command.failed.v1" {
-				var f events.CommandFailed
-				_ = json.Unmarshal(env.Data, &f)
-				fmt.Fprintf(out, "failed after %d attempt(s): %s\n", f.Attempts, f.Reason)
-				return exitError{code: 1}
-			}
-			done(out, env)
-			return nil
-		case <-timer.C:
-			fmt.Fprintf(out, "no answer within %s; the command stays queued (see `ring status`, `ring events tail --run %s`)\n", wait, r.ID)
-			return exitError{code: 2}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return r.await(ctx, out, wait, func() string {
+		return fmt.Sprintf("no answer within %s; the command stays queued (see `ring status`, `ring events tail --run %s`)", wait, r.ID)
+	}, func(env events.Envelope) (bool, error) {
+		done(out, env)
+		return true, nil
+	})
 }
 
 func newRepoList(g *globals) *cobra.Command {

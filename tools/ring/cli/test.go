@@ -110,31 +110,19 @@ func runTests(ctx context.Context, out io.Writer, g *globals, req *events.TestRu
 		return err
 	}
 	fmt.Fprintf(out, "testing %s (run %s)\n", req.Cluster, r.ID)
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		select {
-		case env := <-r.Facts:
-			switch env.Type {
-			case "ringmaster.test.case.finished.v1":
-				var c events.TestCase
-				_ = json.Unmarshal(env.Data, &c)
-				printCase(out, c)
-			case "ringmaster.test.finished.v1":
-				var f events.TestFinished
-				_ = json.Unmarshal(env.Data, &f)
-				return testSummary(ctx, g, out, f, junit)
-			case "ringmaster.command.failed.v1":
-				var f events.CommandFailed
-				_ = json.Unmarshal(env.Data, &f)
-				fmt.Fprintf(out, "failed: %s\n", f.Reason)
-				return exitError{code: 1}
-			}
-		case <-timer.C:
-			fmt.Fprintf(out, "no result within %s (ring events tail --run %s)\n", wait, r.ID)
-			return exitError{code: 2}
-		case <-ctx.Done():
-			return ctx.Err()
+	return r.await(ctx, out, wait, func() string {
+		return fmt.Sprintf("no result within %s (ring events tail --run %s)", wait, r.ID)
+	}, func(env events.Envelope) (bool, error) {
+		switch env.Type {
+		case "ringmaster.test.case.finished.v1":
+			var c events.TestCase
+			_ = json.Unmarshal(env.Data, &c)
+			printCase(out, c)
+		case "ringmaster.test.finished.v1":
+			var f events.TestFinished
+			_ = json.Unmarshal(env.Data, &f)
+			return true, testSummary(ctx, g, out, f, junit)
 		}
-	}
+		return false, nil
+	})
 }
