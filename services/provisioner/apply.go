@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"ringmaster.dev/provisioner/cluster"
@@ -63,57 +60,101 @@ func (rs RepoSource) Sources() []byte {
 // repository (only when missing), configuration rendered from the role
 // templates (written only when different), services started or, when their
 // configuration changed, restarted. A second Apply changes nothing.
+//
+// The node is asked once what it has (inspect) and every changed file is
+// written in one copy: on a node that needs nothing (a snapshot, a second
+// apply) an apply is a single exec.
 func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.Node, pl plan, src func(context.Context) (RepoSource, error)) (Applied, error) {
 	a := Applied{Node: n.Name}
 	idx := cluster.NodeIndex(n.Name)
-	comps := pl.Spec.NodeRoles(idx)
-	installed, err := p.InstallPackages(ctx, n, pl, src)
-	if err != nil {
-		return a, err
+	type roleFiles struct {
+		r     *role.Role
+		files []role.Rendered
 	}
-	a.Installed = installed
-	users, err := p.users(ctx, n)
-	if err != nil {
-		return a, err
-	}
-	var services []string
-	for _, comp := range comps {
+	var roles []roleFiles
+	var pkgs, paths, pidFiles, services []string
+	for _, comp := range pl.Spec.NodeRoles(idx) {
 		r := pl.Roles[comp]
-		services = append(services, r.Service+" "+r.PIDFile)
 		files, err := r.Render(role.Context{Cluster: pl.Spec.Name, Node: n.Name, Index: idx,
 			Members: members(pl.Spec, comp), Primary: cluster.NodeName(1), MemoryMB: pl.Spec.MemoryMB,
 			FQDN: cluster.FQDN(pl.Spec.Name, n.Name), Realm: pl.Spec.Kerberos})
 		if err != nil {
 			return a, err
 		}
-		changed, err := p.writeChanged(ctx, n, files, users)
+		roles = append(roles, roleFiles{r, files})
+		pkgs = append(pkgs, r.Packages...)
+		pidFiles = append(pidFiles, r.PIDFile)
+		services = append(services, r.Service+" "+r.PIDFile)
+		for _, f := range files {
+			paths = append(paths, f.Path)
+		}
+	}
+	sort.Strings(pkgs)
+	list := role.Rendered{Path: servicesPath, Owner: "root", Mode: 0o644, Data: []byte(strings.Join(services, "\n") + "\n")}
+	paths = append(paths, list.Path)
+	st, err := p.inspect(ctx, n, pkgs, paths, pidFiles)
+	if err != nil {
+		return a, err
+	}
+	if missing := st.missing(pkgs); len(missing) > 0 {
+		rs, err := src(ctx)
 		if err != nil {
 			return a, err
 		}
-		a.Changed = append(a.Changed, changed...)
-		running, err := p.running(ctx, n, r)
-		if err != nil {
+		if err := p.install(ctx, n, rs, missing); err != nil {
 			return a, err
 		}
+		a.Installed = missing
+		// Packages add users and their own configuration files.
+		if st, err = p.inspect(ctx, n, nil, paths, pidFiles); err != nil {
+			return a, err
+		}
+	}
+	var write []cluster.File
+	changed := map[*role.Role]bool{}
+	add := func(r *role.Role, f role.Rendered) error {
+		if !st.differs(f.Path, f.Data) {
+			return nil
+		}
+		id, ok := st.users[f.Owner]
+		if !ok {
+			return fmt.Errorf("%s: %s: owner %q is not a user on the node (is its package installed?)", n.Name, f.Path, f.Owner)
+		}
+		write = append(write, cluster.File{Path: f.Path, Data: f.Data, Mode: f.Mode, UID: id.uid, GID: id.gid})
+		a.Changed = append(a.Changed, f.Path)
+		changed[r] = true
+		return nil
+	}
+	for _, rf := range roles {
+		for _, f := range rf.files {
+			if err := add(rf.r, f); err != nil {
+				return a, err
+			}
+		}
+	}
+	if err := add(nil, list); err != nil {
+		return a, err
+	}
+	if len(write) > 0 {
+		if err := p.Docker.WriteFiles(ctx, n, write...); err != nil {
+			return a, err
+		}
+	}
+	for _, rf := range roles {
+		r := rf.r
 		switch {
-		case !running:
+		case !st.running[r.PIDFile]:
 			if _, err := p.Docker.Run(ctx, n, "/etc/init.d/"+r.Service, "start"); err != nil {
 				return a, fmt.Errorf("start %s: %w", r.Service, err)
 			}
 			a.Started = append(a.Started, r.Service)
-		case len(changed) > 0:
+		case changed[r]:
 			if _, err := p.Docker.Run(ctx, n, "/etc/init.d/"+r.Service, "restart"); err != nil {
 				return a, fmt.Errorf("restart %s: %w", r.Service, err)
 			}
 			a.Started = append(a.Started, r.Service)
 		}
 	}
-	list := []byte(strings.Join(services, "\n") + "\n")
-	changed, err := p.writeChanged(ctx, n, []role.Rendered{{Path: servicesPath, Owner: "root", Mode: 0o644, Data: list}}, users)
-	if err != nil {
-		return a, err
-	}
-	a.Changed = append(a.Changed, changed...)
 	return a, nil
 }
 
@@ -124,10 +165,17 @@ func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl pl
 	for _, comp := range pl.Spec.NodeRoles(cluster.NodeIndex(n.Name)) {
 		pkgs = append(pkgs, pl.Roles[comp].Packages...)
 	}
+	if len(pkgs) == 0 {
+		return nil, nil
+	}
 	sort.Strings(pkgs)
-	missing, err := p.missingPackages(ctx, n, pkgs)
-	if err != nil || len(missing) == 0 {
+	st, err := p.inspect(ctx, n, pkgs, nil, nil)
+	if err != nil {
 		return nil, err
+	}
+	missing := st.missing(pkgs)
+	if len(missing) == 0 {
+		return nil, nil
 	}
 	rs, err := src(ctx)
 	if err != nil {
@@ -145,30 +193,6 @@ func members(s cluster.Spec, comp string) []role.Member {
 		out = append(out, role.Member{Name: name, Index: i + 1, FQDN: cluster.FQDN(s.Name, name)})
 	}
 	return out
-}
-
-// missingPackages returns the packages not installed on the node.
-func (p *Provisioner) missingPackages(ctx context.Context, n cluster.Node, pkgs []string) ([]string, error) {
-	if len(pkgs) == 0 {
-		return nil, nil
-	}
-	r, err := p.Docker.Exec(ctx, n, append([]string{"dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n"}, pkgs...), cluster.ExecOptions{})
-	if err != nil {
-		return nil, err
-	}
-	installed := map[string]bool{}
-	for _, line := range strings.Split(string(r.Stdout), "\n") {
-		if name, status, ok := strings.Cut(line, " "); ok && status == "installed" {
-			installed[name] = true
-		}
-	}
-	var out []string
-	for _, pk := range pkgs {
-		if !installed[pk] {
-			out = append(out, pk)
-		}
-	}
-	return out, nil
 }
 
 // install points apt at the channel (Signed-By the repository key) and
@@ -206,79 +230,3 @@ var (
 	errRepo    = errors.New("the channel repository cannot be read (not published yet, or its signature does not verify)")
 	errInstall = errors.New("apt-get install failed")
 )
-
-type ids struct{ uid, gid int }
-
-// users maps user names to ids on the node.
-func (p *Provisioner) users(ctx context.Context, n cluster.Node) (map[string]ids, error) {
-	r, err := p.Docker.Run(ctx, n, "getent", "passwd")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]ids{}
-	for _, line := range strings.Split(string(r.Stdout), "\n") {
-		f := strings.Split(line, ":")
-		if len(f) < 4 {
-			continue
-		}
-		uid, err1 := strconv.Atoi(f[2])
-		gid, err2 := strconv.Atoi(f[3])
-		if err1 == nil && err2 == nil {
-			out[f[0]] = ids{uid, gid}
-		}
-	}
-	return out, nil
-}
-
-// writeChanged writes the files whose content differs from the node's and
-// returns their paths. Parent directories are created.
-func (p *Provisioner) writeChanged(ctx context.Context, n cluster.Node, files []role.Rendered, users map[string]ids) ([]string, error) {
-	var write []cluster.File
-	var changed []string
-	for _, f := range files {
-		old, err := p.Docker.ReadFile(ctx, n, f.Path)
-		if err == nil && bytes.Equal(old, f.Data) {
-			continue
-		}
-		if err != nil && !cluster.IsNotFound(err) {
-			return nil, err
-		}
-		id, ok := users[f.Owner]
-		if !ok {
-			return nil, fmt.Errorf("%s: %s: owner %q is not a user on the node (is its package installed?)", n.Name, f.Path, f.Owner)
-		}
-		write = append(write, cluster.File{Path: f.Path, Data: f.Data, Mode: f.Mode, UID: id.uid, GID: id.gid})
-		changed = append(changed, f.Path)
-	}
-	if len(write) == 0 {
-		return nil, nil
-	}
-	dirs := map[string]bool{}
-	for _, f := range write {
-		dirs[f.Path[:strings.LastIndex(f.Path, "/")+1]] = true
-	}
-	if _, err := p.Docker.Run(ctx, n, append([]string{"mkdir", "-p"}, slices.Sorted(maps.Keys(dirs))...)...); err != nil {
-		return nil, err
-	}
-	if err := p.Docker.WriteFiles(ctx, n, write...); err != nil {
-		return nil, err
-	}
-	// Ownership is set explicitly: how a tar stream's owners are applied
-	// depends on the engine's copy options.
-	for _, f := range write {
-		if _, err := p.Docker.Run(ctx, n, "chown", fmt.Sprintf("%d:%d", f.UID, f.GID), f.Path); err != nil {
-			return nil, err
-		}
-	}
-	return changed, nil
-}
-
-// running reports whether a role's service runs (its pid file names a live
-// process).
-func (p *Provisioner) running(ctx context.Context, n cluster.Node, r *role.Role) (bool, error) {
-	res, err := p.Docker.Exec(ctx, n, []string{"sh", "-c", `[ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null`, "sh", r.PIDFile}, cluster.ExecOptions{})
-	if err != nil {
-		return false, err
-	}
-	return res.ExitCode == 0, nil
-}

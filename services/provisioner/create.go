@@ -127,6 +127,9 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	defer src.close()
 	g, gctx = errgroup.WithContext(ctx)
 	for _, n := range nodes {
+		if req.From != "" && pl.Spec.Kerberos == "" {
+			break // a snapshot's nodes have their packages; Apply installs any missing
+		}
 		g.Go(func() error {
 			installed, err := p.InstallPackages(gctx, n, pl, src.get)
 			if err != nil {
@@ -154,6 +157,9 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 			if err != nil {
 				return fmt.Errorf("%s: %w", n.Name, err)
 			}
+			if len(a.Installed) > 0 {
+				step(n.Name, "install", "installed %s with apt-get from the signed %s repository", strings.Join(a.Installed, ", "), pl.Spec.Channel)
+			}
 			step(n.Name, "configure", "%d files written, services started: %v", len(a.Changed), a.Started)
 			return nil
 		})
@@ -167,10 +173,14 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 		return events.ClusterReady{}, err
 	}
 	marker := []byte(pl.Spec.RunID + "\n")
+	g, gctx = errgroup.WithContext(ctx)
 	for _, n := range nodes {
-		if err := p.Docker.WriteFiles(ctx, n, cluster.File{Path: readyPath, Data: marker, Mode: 0o644}); err != nil {
-			return events.ClusterReady{}, err
-		}
+		g.Go(func() error {
+			return p.Docker.WriteFiles(gctx, n, cluster.File{Path: readyPath, Data: marker, Mode: 0o644})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return events.ClusterReady{}, err
 	}
 	names := make([]string, len(nodes))
 	for i, n := range nodes {

@@ -34,7 +34,7 @@ func (p *Provisioner) waitReady(ctx context.Context, pl plan, nodes []cluster.No
 			g.Go(func() error {
 				start := time.Now()
 				var detail string
-				err := probe.Until(gctx, 250*time.Millisecond, func(ctx context.Context) error {
+				err := probe.Until(gctx, 100*time.Millisecond, func(ctx context.Context) error {
 					var err error
 					detail, err = check(ctx, r, addr, ensemble, primary)
 					return err

@@ -28,7 +28,9 @@ type File struct {
 // KDC rereading krb5.conf, a service starting) never sees a half-written
 // file — and an existing longer file is replaced, never overwritten in
 // place (the engine's archive extraction does not always truncate).
-// Parent directories must exist; mode and ownership are as given.
+// Missing parent directories are created (root's, 0755, as the engine's
+// extraction makes them); mode and ownership (UID, GID) are as given.
+// One copy and one exec whatever the number of files.
 func (p *Provider) WriteFiles(ctx context.Context, n Node, files ...File) error {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -47,7 +49,7 @@ func (p *Provider) WriteFiles(ctx context.Context, n Node, files ...File) error 
 		if _, err := tw.Write(f.Data); err != nil {
 			return err
 		}
-		args = append(args, tmp, f.Path)
+		args = append(args, tmp, f.Path, fmt.Sprintf("%d:%d", f.UID, f.GID))
 	}
 	if err := tw.Close(); err != nil {
 		return err
@@ -66,11 +68,14 @@ func tempName(p, suffix string) string {
 	return path.Join(path.Dir(p), "."+path.Base(p)+suffix)
 }
 
-// moveScript renames argument 2i+1 to 2i+2 for every file, in order.
+// moveScript gives argument 3i+1 the owner in argument 3i+3 and renames
+// it to argument 3i+2, for every file in order. (The engine's extraction
+// makes copied files root's whatever their tar header says.)
 func moveScript(files []File) string {
 	script := "set -e"
 	for i := range files {
-		script += fmt.Sprintf("; mv -f \"${%d}\" \"${%d}\"", 2*i+1, 2*i+2)
+		tmp, dst, owner := 3*i+1, 3*i+2, 3*i+3
+		script += fmt.Sprintf("; chown \"${%d}\" \"${%d}\"; mv -f \"${%d}\" \"${%d}\"", owner, tmp, tmp, dst)
 	}
 	return script
 }

@@ -10,11 +10,12 @@ import (
 
 // TestMoveScriptManyFiles runs the rename script WriteFiles sends with more
 // than nine files: positional parameters past $9 need braces.
+// (Ownership is the test's own user: chown to it needs no privilege.)
 func TestMoveScriptManyFiles(t *testing.T) {
 	dir := t.TempDir()
 	var files []File
 	for i := 0; i < 12; i++ {
-		files = append(files, File{Path: filepath.Join(dir, fmt.Sprintf("f%02d", i))})
+		files = append(files, File{Path: filepath.Join(dir, fmt.Sprintf("f%02d", i)), UID: os.Getuid(), GID: os.Getgid()})
 	}
 	script, args := moveScript(files), []string(nil)
 	for _, f := range files {
@@ -22,7 +23,7 @@ func TestMoveScriptManyFiles(t *testing.T) {
 		if err := os.WriteFile(tmp, []byte(f.Path), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		args = append(args, tmp, f.Path)
+		args = append(args, tmp, f.Path, fmt.Sprintf("%d:%d", f.UID, f.GID))
 	}
 	if out, err := exec.Command("sh", append([]string{"-c", script, "sh"}, args...)...).CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)

@@ -116,12 +116,22 @@ type NodeOptions struct {
 // /etc/ringmaster/services ("<init script> <pid file>" per line) — so a
 // restarted or snapshot-started node brings its services up by itself —
 // after removing pid files a stopped or committed container left behind,
-// stops them on SIGTERM and otherwise waits.
+// then marks the boot done (BootedPath), stops the services on SIGTERM and
+// otherwise waits.
 const bootScript = `list=/etc/ringmaster/services
 down() { [ -f $list ] && while read -r s pid; do /etc/init.d/$s stop >/dev/null 2>&1; done < $list; exit 0; }
 trap down TERM INT
 [ -f $list ] && while read -r s pid; do rm -f "$pid"; /etc/init.d/$s start; done < $list
+[ -d ` + BootDir + ` ] && : > ` + BootedPath + `
 while :; do sleep 3600 & wait $!; done`
+
+// BootedPath exists once a node's boot script has started its services.
+// Its directory is a tmpfs of the container, so the mark is never in a
+// snapshot and is gone when the node stops.
+const BootedPath = BootDir + "/booted"
+
+// BootDir is the tmpfs holding BootedPath.
+const BootDir = "/run/ringmaster"
 
 // LockedDown is the host configuration of every container on a cluster's
 // network — nodes, KDC, scratch containers: unprivileged (no new
@@ -165,7 +175,7 @@ func (p *Provider) EnsureNode(ctx context.Context, c Cluster, i int, o NodeOptio
 		StopSignal: "SIGTERM",
 	}
 	host := LockedDown(s.Name, mem, 2048)
-	host.Tmpfs = map[string]string{"/tmp": "rw,nosuid,nodev,size=256m"}
+	host.Tmpfs = map[string]string{"/tmp": "rw,nosuid,nodev,size=256m", BootDir: "rw,nosuid,nodev,noexec,size=64k"}
 	netcfg := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
 		NetworkName(s.Name): {Aliases: []string{name, FQDN(s.Name, name)}},
 	}}
