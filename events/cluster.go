@@ -11,6 +11,9 @@ type ClusterCreateRequested struct {
 	Kerberos string         `json:"kerberos,omitempty" doc:"realm to kerberize the cluster with"`
 	From     string         `json:"from,omitempty" doc:"snapshot tag to start from"`
 	MemoryMB int            `json:"memory_mb,omitempty" doc:"memory limit per node (default 768)"`
+	// Versions pins components to other upstream versions than the stack's,
+	// from the same channel.
+	Versions map[string]string `json:"versions,omitempty" doc:"component → upstream version to install instead of the stack's"`
 	// KeepFailed leaves a cluster that failed to come up for inspection
 	// instead of removing it.
 	KeepFailed bool `json:"keep_failed,omitempty" doc:"keep a cluster that failed to come up, for inspection"`

@@ -227,7 +227,7 @@ func valueOf(o ast.Object, k *ast.Term) ast.Value {
 
 func init() {
 	ast.InternStringTerm("stack", "components", "distro", "roles", "nodes", "kerberos",
-		"memory_mb_per_node", "version_keys", "invalid_versions")
+		"memory_mb_per_node", "machine_mb", "version_keys", "invalid_versions")
 }
 
 // input builds the input as an AST value directly (no JSON round trip),
@@ -243,7 +243,11 @@ func (c *Checker) input(in Input) *ast.Term {
 		roles = append(roles, ast.Item(c.term(k), ast.InternedTerm(v)))
 	}
 	keys, invalid := versionTerms(comps)
-	return ast.NewTerm(ast.NewObject(
+	items := make([][2]*ast.Term, 0, 10)
+	if in.MachineMB > 0 {
+		items = append(items, ast.Item(ast.InternedTerm("machine_mb"), ast.InternedTerm(in.MachineMB)))
+	}
+	return ast.NewTerm(ast.NewObject(append(items,
 		ast.Item(ast.InternedTerm("stack"), ast.InternedTerm(in.Stack)),
 		ast.Item(ast.InternedTerm("components"), ast.NewTerm(ast.NewObject(comps...))),
 		ast.Item(ast.InternedTerm("distro"), c.term(in.Distro)),
@@ -253,7 +257,7 @@ func (c *Checker) input(in Input) *ast.Term {
 		ast.Item(ast.InternedTerm("memory_mb_per_node"), ast.InternedTerm(in.MemoryMB)),
 		ast.Item(ast.InternedTerm("version_keys"), keys),
 		ast.Item(ast.InternedTerm("invalid_versions"), invalid),
-	))
+	)...))
 }
 
 // term is s as a term, shared when s is a name in the facts.

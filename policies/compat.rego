@@ -1,7 +1,8 @@
 # Compatibility gate for a requested cluster (issue #6).
 #
 # input: {stack, components: {name: version}, distro, roles: {role: node count},
-#         nodes, kerberos, memory_mb_per_node}
+#         nodes, kerberos, memory_mb_per_node, machine_mb (optional: the
+#         memory of the machine the nodes run on, as measured)}
 # data.compat: the facts in infra/compat/compat.json
 #
 # decision: {allow, deny: [{rule, message}]} — every deny reason carries a
@@ -235,10 +236,16 @@ else := "no distro yet"
 # --- memory -----------------------------------------------------------------
 
 _deny contains {"rule": "memory-total", "message": msg} if {
-	input.nodes * input.memory_mb_per_node > data.compat.memory.machine_mb
+	input.nodes * input.memory_mb_per_node > _machine_mb
 	total := input.nodes * input.memory_mb_per_node
-	msg := sprintf("%d nodes × %d MB = %d MB is more than the machine's %d MB", [input.nodes, input.memory_mb_per_node, total, facts.memory.machine_mb])
+	msg := sprintf("%d nodes × %d MB = %d MB is more than the machine's %d MB", [input.nodes, input.memory_mb_per_node, total, _machine_mb])
 }
+
+# The machine's memory: as measured (input.machine_mb, the Docker host's
+# for the provisioner) or else the facts' figure.
+_machine_mb := input.machine_mb if input.machine_mb > 0
+
+else := data.compat.memory.machine_mb
 
 _deny contains {"rule": "memory-per-node", "message": msg} if {
 	some role, _ in input.roles

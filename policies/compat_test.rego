@@ -131,6 +131,14 @@ test_memory_exactly_machine_allowed if {
 	rules(json.patch(good, [{"op": "replace", "path": "/memory_mb_per_node", "value": 8192}])) == set()
 }
 
+test_measured_machine_memory_wins if {
+	small := json.patch(good, [{"op": "add", "path": "/machine_mb", "value": 2048}])
+	rules(small) == {"memory-total"}
+	rules(json.patch(small, [{"op": "replace", "path": "/memory_mb_per_node", "value": 512}])) == set()
+	rules(json.patch(good, [{"op": "add", "path": "/machine_mb", "value": 0}])) == set()
+	rules(json.patch(good, [{"op": "replace", "path": "/memory_mb_per_node", "value": 9000}, {"op": "add", "path": "/machine_mb", "value": 65536}])) == set()
+}
+
 test_too_little_memory_per_node_denied if {
 	rules(json.patch(good, [{"op": "replace", "path": "/memory_mb_per_node", "value": 200}])) == {"memory-per-node"}
 }

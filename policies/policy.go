@@ -32,6 +32,9 @@ type Input struct {
 	Nodes      int               `json:"nodes"`
 	Kerberos   bool              `json:"kerberos"`
 	MemoryMB   int               `json:"memory_mb_per_node"`
+	// MachineMB is the memory of the machine the nodes run on as measured
+	// (the Docker host's); 0 leaves the facts' figure.
+	MachineMB int `json:"machine_mb,omitempty"`
 }
 
 // Reason is one reason a cluster is denied.

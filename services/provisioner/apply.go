@@ -101,7 +101,7 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 		if err != nil {
 			return a, err
 		}
-		if err := p.install(ctx, n, rs, missing); err != nil {
+		if err := p.install(ctx, n, rs, missing, pl.packageVersions(idx)); err != nil {
 			return a, err
 		}
 		a.Installed = missing
@@ -181,7 +181,7 @@ func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl pl
 	if err != nil {
 		return nil, err
 	}
-	if err := p.install(ctx, n, rs, missing); err != nil {
+	if err := p.install(ctx, n, rs, missing, pl.packageVersions(cluster.NodeIndex(n.Name))); err != nil {
 		return nil, err
 	}
 	return missing, nil
@@ -196,8 +196,9 @@ func members(s cluster.Spec, comp string) []role.Member {
 }
 
 // install points apt at the channel (Signed-By the repository key) and
-// installs pkgs with apt-get.
-func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs RepoSource, pkgs []string) error {
+// installs pkgs with apt-get, each at the upstream version versions gives
+// it (the newest release of that version: "zookeeper=3.8.0-*").
+func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs RepoSource, pkgs []string, versions map[string]string) error {
 	err := p.Docker.WriteFiles(ctx, n,
 		cluster.File{Path: KeyringPath, Data: rs.Keyring, Mode: 0o644},
 		cluster.File{Path: sourcesPath, Data: rs.Sources(), Mode: 0o644},
@@ -217,7 +218,13 @@ func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs RepoSource
 	} else if r.ExitCode != 0 || bytes.Contains(r.Stderr, []byte("W: ")) || bytes.Contains(r.Stdout, []byte("Err:")) {
 		return fmt.Errorf("%w: %w", errRepo, &cluster.ExecError{Node: n.Name, Cmd: update, Result: r})
 	}
-	inst := append(append([]string{"apt-get"}, aptOnlyOurs...), append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)...)
+	inst := append(append([]string{"apt-get"}, aptOnlyOurs...), "install", "-y", "--no-install-recommends")
+	for _, pkg := range pkgs {
+		if v := versions[pkg]; v != "" {
+			pkg += "=" + v + "-*"
+		}
+		inst = append(inst, pkg)
+	}
 	if r, err := p.Docker.Exec(ctx, n, inst, cluster.ExecOptions{Env: aptEnv}); err != nil {
 		return err
 	} else if r.ExitCode != 0 {

@@ -81,7 +81,7 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if err != nil {
 		return events.ClusterReady{}, err
 	}
-	dec, err := p.Policy.Check(ctx, pl.PolicyInput())
+	dec, err := p.Policy.Check(ctx, pl.PolicyInput(p.MachineMB))
 	if err != nil {
 		return events.ClusterReady{}, fmt.Errorf("policy: %w", err)
 	}
@@ -93,6 +93,9 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if req.From != "" {
 		images = snap.Images
 	} else {
+		if err := p.checkPublished(ctx, pl); err != nil {
+			return events.ClusterReady{}, err
+		}
 		res, err := p.Images.Build(ctx, "node", pl.Spec.Distro)
 		if err != nil {
 			return events.ClusterReady{}, fmt.Errorf("node image for %s: %w", pl.Spec.Distro, err)
@@ -203,10 +206,13 @@ func fromSnapshot(req events.ClusterCreateRequested, s cluster.Spec) (events.Clu
 	if req.Distro != "" && req.Distro != s.Distro {
 		errs = append(errs, fmt.Sprintf("distro %s (the snapshot is %s)", req.Distro, s.Distro))
 	}
+	if len(req.Versions) > 0 && !maps.Equal(req.Versions, s.Versions) {
+		errs = append(errs, fmt.Sprintf("versions %s (the snapshot runs %s)", versionList(req.Versions), versionList(s.Versions)))
+	}
 	if len(errs) > 0 {
 		return req, fmt.Errorf("%w: --from %s: %s; leave them out to take the snapshot's", ErrSpec, req.From, strings.Join(errs, ", "))
 	}
-	req.Stack, req.Nodes, req.Distro, req.Roles = s.Stack, s.Nodes, s.Distro, s.Roles
+	req.Stack, req.Nodes, req.Distro, req.Roles, req.Versions = s.Stack, s.Nodes, s.Distro, s.Roles, s.Versions
 	if req.Channel == "" {
 		req.Channel = s.Channel
 	}

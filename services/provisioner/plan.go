@@ -55,6 +55,15 @@ func (p *Provisioner) Plan(req events.ClusterCreateRequested, runID string) (pla
 	for _, c := range st.Components {
 		versions[c.Name] = c.Version
 	}
+	for name, v := range req.Versions {
+		if _, ok := versions[name]; !ok {
+			return plan{}, fmt.Errorf("%w: version %s=%s: stack %s has no such component (it has %s)", ErrSpec, name, v, st.Name, slices.Sorted(maps.Keys(versions)))
+		}
+		if v == "" {
+			return plan{}, fmt.Errorf("%w: version %s=: want an upstream version, e.g. %s=%s", ErrSpec, name, name, versions[name])
+		}
+		versions[name] = v
+	}
 	if len(req.Roles) > 0 {
 		for r, n := range req.Roles {
 			if _, ok := versions[r]; !ok {
@@ -81,6 +90,12 @@ func (p *Provisioner) Plan(req events.ClusterCreateRequested, runID string) (pla
 	if len(roles) == 0 {
 		return plan{}, fmt.Errorf("%w: stack %s has no component with a role in %s", ErrSpec, st.Name, p.Opts.RolesDir)
 	}
+	for name := range req.Versions {
+		if _, ok := used[name]; !ok {
+			return plan{}, fmt.Errorf("%w: version of %s given, but no node runs it (roles: %s)", ErrSpec, name, slices.Sorted(maps.Keys(used)))
+		}
+	}
+	s.Versions = used
 	if err := s.Validate(); err != nil {
 		return plan{}, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
@@ -102,8 +117,21 @@ func (p *Provisioner) loadStack(name string) (*stack.Stack, error) {
 	return st, nil
 }
 
-// PolicyInput is the compatibility policy's view of the plan.
-func (pl plan) PolicyInput() policies.Input {
+// packageVersions maps the packages of the components the i-th node runs
+// to their components' upstream versions.
+func (pl plan) packageVersions(i int) map[string]string {
+	out := map[string]string{}
+	for _, comp := range pl.Spec.NodeRoles(i) {
+		for _, pkg := range pl.Roles[comp].Packages {
+			out[pkg] = pl.Versions[comp]
+		}
+	}
+	return out
+}
+
+// PolicyInput is the compatibility policy's view of the plan on a machine
+// of machineMB (0: unknown).
+func (pl plan) PolicyInput(machineMB int) policies.Input {
 	return policies.Input{Stack: pl.Spec.Stack, Components: pl.Versions, Distro: pl.Spec.Distro, Roles: maps.Clone(pl.Spec.Roles),
-		Nodes: pl.Spec.Nodes, Kerberos: pl.Spec.Kerberos != "", MemoryMB: pl.Spec.MemoryMB}
+		Nodes: pl.Spec.Nodes, Kerberos: pl.Spec.Kerberos != "", MemoryMB: pl.Spec.MemoryMB, MachineMB: machineMB}
 }

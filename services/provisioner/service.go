@@ -35,6 +35,9 @@ type Provisioner struct {
 	Images Images
 	Opts   Options
 	Log    zerolog.Logger
+	// MachineMB is the Docker host's memory, which the policy holds a
+	// cluster's total to (0: the compatibility facts' figure).
+	MachineMB int
 }
 
 // New is the service's service.Factory with options from the environment.
@@ -83,9 +86,15 @@ func Open(ctx context.Context, opts Options, store Store, log zerolog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("image recipes: %w (set RING_IMAGES)", err)
 	}
-	return &Provisioner{Docker: cluster.New(dc), Store: store, Policy: checker, Roles: roles,
+	p := &Provisioner{Docker: cluster.New(dc), Store: store, Policy: checker, Roles: roles,
 		Images: &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: logWriter{log}},
-		Opts:   opts, Log: log}, nil
+		Opts:   opts, Log: log}
+	if info, err := dc.Info(ctx); err != nil {
+		log.Warn().Err(err).Msg("the Docker host's memory is unknown: the policy uses the compatibility facts' figure")
+	} else {
+		p.MachineMB = int(info.MemTotal >> 20)
+	}
+	return p, nil
 }
 
 type logWriter struct{ log zerolog.Logger }
@@ -110,7 +119,7 @@ func (p *Provisioner) handleCreate(d *bus.Delivery) error {
 	var rej *RejectedError
 	switch {
 	case err == nil:
-		if !d.Envelope.Time.IsZero() && req.From == "" {
+		if !d.Envelope.Time.IsZero() { // from the command, as the benchmarks measure, fresh or --from
 			ready.Seconds = time.Since(d.Envelope.Time).Seconds()
 		}
 		return d.Emit(&ready)

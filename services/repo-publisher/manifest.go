@@ -81,20 +81,25 @@ func newManifest(channel string) *Manifest {
 	return &Manifest{Channel: channel, Debs: map[string][]apt.Package{}, RPMs: map[string][]yum.Package{}, Live: map[string]string{}, Retired: map[string]time.Time{}}
 }
 
+// ManifestReader is the part of the blob store reading a manifest needs.
+type ManifestReader interface {
+	Get(ctx context.Context, key string) (io.ReadCloser, blob.Info, error)
+}
+
 // Manifests is the part of the blob store manifests need.
 type Manifests interface {
-	Get(ctx context.Context, key string) (io.ReadCloser, blob.Info, error)
+	ManifestReader
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
 }
 
 // LoadManifest reads a channel's manifest; a channel never published gets an empty one.
-func LoadManifest(ctx context.Context, store Manifests, channel string) (*Manifest, error) {
+func LoadManifest(ctx context.Context, store ManifestReader, channel string) (*Manifest, error) {
 	m, _, err := loadManifest(ctx, store, channel)
 	return m, err
 }
 
 // loadManifest also returns the sha256 of the head ("" if there is none).
-func loadManifest(ctx context.Context, store Manifests, channel string) (*Manifest, string, error) {
+func loadManifest(ctx context.Context, store ManifestReader, channel string) (*Manifest, string, error) {
 	rc, _, err := store.Get(ctx, ManifestKey(channel))
 	if errors.Is(err, blob.ErrNotFound) {
 		return newManifest(channel), "", nil
@@ -136,7 +141,7 @@ func loadManifest(ctx context.Context, store Manifests, channel string) (*Manife
 }
 
 // loadSegments reads every segment the head lists, in parallel.
-func (m *Manifest) loadSegments(ctx context.Context, store Manifests, debs, rpms map[string][]string) error {
+func (m *Manifest) loadSegments(ctx context.Context, store ManifestReader, debs, rpms map[string][]string) error {
 	type job struct {
 		list string
 		i    int

@@ -5,11 +5,13 @@ package main_test
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,8 +128,27 @@ func TestClusterLifecycle(t *testing.T) {
 	if _, err := p.Get(ctx, "it-even"); !cluster.IsNotFound(err) {
 		t.Fatalf("a denied cluster left something behind: %v", err)
 	}
+	// More memory than the Docker host has, as docker info tells it.
+	info, err := p.Client().Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostMB := int(info.MemTotal >> 20)
+	out, err = ringLong(t, home, time.Minute, "cluster", "create", "it-big", "-n", "3", "--memory", strconv.Itoa(hostMB/2))
+	if want := fmt.Sprintf("is more than the machine's %d MB", hostMB); err == nil || !strings.Contains(out, want) {
+		t.Fatalf("3 nodes × half the host's memory: %v, want %q in\n%s", err, want, out)
+	}
 
-	out = mustRing(t, home, 10*time.Minute, "cluster", "create", "it-zk", "-n", "3")
+	// A version the channel does not have: refused before anything is made.
+	out, err = ringLong(t, home, time.Minute, "cluster", "create", "it-v", "--version", "zookeeper=3.8.1")
+	if want := "not in the nightly channel for debian-12: zookeeper 3.8.1 (published: 3.8.0-"; err == nil || !strings.Contains(out, want) {
+		t.Fatalf("an unpublished version: %v, want %q in\n%s", err, want, out)
+	}
+	if _, err := p.Get(ctx, "it-v"); !cluster.IsNotFound(err) {
+		t.Fatalf("a cluster of an unpublished version left something behind: %v", err)
+	}
+
+	out = mustRing(t, home, 10*time.Minute, "cluster", "create", "it-zk", "-n", "3", "--version", "zookeeper=3.8.0")
 	for _, want := range []string{"installed redis, zookeeper with apt-get from the signed nightly repository", "leader", "Redis replica", "ready: it-zk, 3 nodes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("create output lacks %q:\n%s", want, out)
@@ -196,7 +217,7 @@ func TestClusterLifecycle(t *testing.T) {
 
 	// Stop and start: each node's boot script brings its services back.
 	mustRing(t, home, 2*time.Minute, "cluster", "stop", "it-copy")
-	if got := mustRing(t, home, time.Minute, "cluster", "list"); !strings.Contains(got, "stopped") {
+	if got := mustRing(t, home, time.Minute, "cluster", "list"); !strings.Contains(got, "stopped") || !strings.Contains(got, "redis=7.0.15×3,zookeeper=3.8.0×3") {
 		t.Fatalf("list after stop:\n%s", got)
 	}
 	mustRing(t, home, time.Minute, "cluster", "start", "it-copy")

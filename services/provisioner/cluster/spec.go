@@ -19,6 +19,9 @@ type Spec struct {
 	Roles    map[string]int `json:"roles"`
 	MemoryMB int            `json:"memory_mb"`
 	Kerberos string         `json:"kerberos,omitempty"`
+	// Versions are the upstream versions of the components the nodes run,
+	// as the compatibility policy allowed them.
+	Versions map[string]string `json:"versions,omitempty"`
 	// From is the snapshot the nodes started from, if any.
 	From string `json:"from,omitempty"`
 }

@@ -86,7 +86,7 @@ func newClusterList(g *globals) *cobra.Command {
 				}
 				fmt.Fprintln(w, "SNAPSHOT\tSTACK\tDISTRO\tNODES\tROLES\tSIZE")
 				for _, s := range all {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%d MB\n", s.Tag, s.Spec.Stack, s.Spec.Distro, len(s.Images), roleList(s.Spec.Roles), s.Size>>20)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%d MB\n", s.Tag, s.Spec.Stack, s.Spec.Distro, len(s.Images), roleList(s.Spec), s.Size>>20)
 				}
 				return nil
 			}
@@ -101,7 +101,7 @@ func newClusterList(g *globals) *cobra.Command {
 					img = c.Nodes[0].Image
 				}
 				fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Spec.Name, clusterState(ctx, p, c), len(c.Nodes), c.Spec.Nodes,
-					age(c.Created), c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec.Roles), img)
+					age(c.Created), c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec), img)
 			}
 			if len(all) == 0 {
 				fmt.Fprintln(w, "(no clusters: ring cluster create --help)")
@@ -113,10 +113,15 @@ func newClusterList(g *globals) *cobra.Command {
 	return cmd
 }
 
-func roleList(r map[string]int) string {
+// roleList shows a spec's roles with their versions: zookeeper=3.8.0×3.
+func roleList(s cluster.Spec) string {
 	var out []string
-	for _, k := range slices.Sorted(maps.Keys(r)) {
-		out = append(out, fmt.Sprintf("%s×%d", k, r[k]))
+	for _, k := range slices.Sorted(maps.Keys(s.Roles)) {
+		name := k
+		if v := s.Versions[k]; v != "" {
+			name += "=" + v
+		}
+		out = append(out, fmt.Sprintf("%s×%d", name, s.Roles[k]))
 	}
 	return strings.Join(out, ",")
 }

@@ -19,7 +19,7 @@ import (
 
 func newClusterCreate(g *globals) *cobra.Command {
 	var req events.ClusterCreateRequested
-	var roles []string
+	var roles, versions []string
 	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "create NAME [-n NODES] [--stack S] [--from SNAPSHOT]",
@@ -32,10 +32,14 @@ creates a Docker network and unprivileged node containers, installs each
 role's packages with apt-get from the signed repository, renders configuration
 from infra/roles/<component>/, starts the services and waits until every
 probe answers. Every component of the stack with a role runs on every node
-unless --role says otherwise.`,
+unless --role says otherwise. Nodes install the stack's versions, or another
+upstream version published in the channel with --version; the policy checks
+the versions the nodes will run, and a version the channel lacks is refused
+before anything is created.`,
 		Example: `  ring cluster create zk -n 3 --stack demo
   ring cluster create zk1 -n 1 --stack demo --role zookeeper=1
-  ring cluster create zk2 --from zk-loaded          # from a snapshot, in seconds`,
+  ring cluster create zk2 --from zk-loaded          # from a snapshot, in seconds
+  ring cluster create old -n 3 --version zookeeper=3.8.0 --version redis=7.0.15`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -59,6 +63,16 @@ unless --role says otherwise.`,
 				}
 				req.Roles[k] = n
 			}
+			for _, v := range versions {
+				k, val, ok := strings.Cut(v, "=")
+				if !ok || k == "" || val == "" {
+					return fmt.Errorf("--version %q: want COMPONENT=VERSION, e.g. zookeeper=3.8.0", v)
+				}
+				if req.Versions == nil {
+					req.Versions = map[string]string{}
+				}
+				req.Versions[k] = val
+			}
 			if p, err := provider(ctx); err == nil {
 				if c, err := p.Get(ctx, req.Name); err == nil {
 					return fmt.Errorf("cluster %s already exists (%s, %d nodes): pick another name or `ring cluster destroy %s`", req.Name, clusterState(ctx, p, c), len(c.Nodes), req.Name)
@@ -74,6 +88,7 @@ unless --role says otherwise.`,
 	f.StringVar(&req.Distro, "distro", "", "node distro (default debian-12)")
 	f.StringVar(&req.From, "from", "", "start from a snapshot (ring cluster snapshot)")
 	f.StringArrayVar(&roles, "role", nil, "COMPONENT=COUNT: run a component on the first COUNT nodes (repeatable)")
+	f.StringArrayVar(&versions, "version", nil, "COMPONENT=VERSION: install this upstream version instead of the stack's (repeatable)")
 	f.IntVar(&req.MemoryMB, "memory", 0, "memory limit per node in MB (default 768)")
 	f.StringVar(&req.Kerberos, "kerberos", "", "kerberize with this realm")
 	f.BoolVar(&req.KeepFailed, "keep-failed", false, "keep a cluster that failed to come up, for inspection")

@@ -1,0 +1,58 @@
+package provisioner
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	publisher "ringmaster.dev/repo-publisher"
+	"ringmaster.dev/repo-publisher/apt"
+)
+
+// checkPublished makes sure, before anything is created, that the channel
+// holds every package the nodes will install at its component's version:
+// apt-get would fail on the first node otherwise, after the network and
+// containers were made.
+func (p *Provisioner) checkPublished(ctx context.Context, pl plan) error {
+	m, err := publisher.LoadManifest(ctx, p.Store, pl.Spec.Channel)
+	if err != nil {
+		return fmt.Errorf("the %s channel's manifest: %w", pl.Spec.Channel, err)
+	}
+	want := map[string]string{}
+	for i := 1; i <= pl.Spec.Nodes; i++ {
+		maps.Copy(want, pl.packageVersions(i))
+	}
+	if missing := unpublished(m.Debs[pl.Spec.Distro], want); len(missing) > 0 {
+		return fmt.Errorf("%w: not in the %s channel for %s: %s; build and publish it first (ring build --stack %s --distro %s)",
+			ErrSpec, pl.Spec.Channel, pl.Spec.Distro, strings.Join(missing, "; "), pl.Spec.Stack, pl.Spec.Distro)
+	}
+	return nil
+}
+
+// unpublished lists, sorted, the packages of want (name → upstream version)
+// that pkgs has at no release of that version, with the versions it has.
+func unpublished(pkgs []apt.Package, want map[string]string) []string {
+	have := map[string][]string{}
+	for _, pkg := range pkgs {
+		have[pkg.Name] = append(have[pkg.Name], pkg.Version)
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		v := want[name]
+		if slices.ContainsFunc(have[name], func(ver string) bool { return releaseOf(ver, v) }) {
+			continue
+		}
+		there := "none"
+		if len(have[name]) > 0 {
+			there = strings.Join(slices.Sorted(slices.Values(have[name])), ", ")
+		}
+		out = append(out, fmt.Sprintf("%s %s (published: %s)", name, v, there))
+	}
+	return out
+}
+
+// releaseOf reports whether the Debian version ver is a release of upstream
+// version v — what apt-get's "name=v-*" selects.
+func releaseOf(ver, v string) bool { return strings.HasPrefix(ver, v+"-") }
