@@ -33,11 +33,12 @@ type Store interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
 }
 
-// Tester runs suites.
+// Tester runs suites, and sweeps.
 type Tester struct {
 	Docker *cluster.Provider
 	Store  Store
 	Log    zerolog.Logger
+	Sweeps SweepOptions
 }
 
 // New is the service's service.Factory.
@@ -49,12 +50,39 @@ func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 			"test.run.requested": fail, "sweep.run.requested": fail}}, nil
 	}
-	t := &Tester{Docker: cluster.New(dc), Store: deps.Blob, Log: deps.Log}
+	po := provisioner.OptionsFromEnv()
+	t := &Tester{Docker: cluster.New(dc), Store: deps.Blob, Log: deps.Log,
+		Sweeps: SweepOptions{StacksDir: po.StacksDir, RolesDir: po.RolesDir}}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-		"test.run.requested":  t.handleRun,
-		"sweep.run.requested": bus.NotImplemented("compatibility sweeps are not built yet (they will write measured results into infra/compat)"),
+		"test.run.requested": t.handleRun,
+		"sweep.run.requested": func(d *bus.Delivery) error {
+			return t.handleSweep(d, deliveryRun{d: d, conn: deps.Bus})
+		},
 	}}, nil
 }
+
+func (t *Tester) handleSweep(d *bus.Delivery, run Run) error {
+	req := d.Payload.(*events.SweepRunRequested)
+	fin, err := t.Sweep(d.Ctx, *req, run, d.Log)
+	if err != nil {
+		if errors.Is(err, errSweep) {
+			return bus.Permanent(err)
+		}
+		return err
+	}
+	return d.Emit(&fin)
+}
+
+// deliveryRun is a sweep's Run on a bus delivery.
+type deliveryRun struct {
+	d    *bus.Delivery
+	conn *bus.Conn
+}
+
+func (r deliveryRun) EmitAs(key string, payload any) error { return r.d.EmitAs(key, payload) }
+func (r deliveryRun) Watch() (*bus.Watch, error)           { return r.conn.WatchRun(r.d.Envelope.RunID, 1024) }
+func (r deliveryRun) RunID() string                        { return r.d.Envelope.RunID }
+func (r deliveryRun) Attempt() int                         { return r.d.Attempt }
 
 // JUnitKey is where a run's JUnit XML is stored.
 func JUnitKey(clusterName, runID string) string {

@@ -4,6 +4,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net"
@@ -201,6 +202,8 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatalf("unknown cluster: %v\n%s", err, out)
 	}
 
+	t.Run("compatibility sweep", func(t *testing.T) { sweepScenario(t, home, p) })
+
 	// Sample data, a snapshot, a cluster from it that holds the data.
 	sample := t.TempDir()
 	writeFile(t, filepath.Join(sample, "zookeeper", "app", "config"), "mode=demo")
@@ -356,5 +359,54 @@ func assertLockedDown(t *testing.T, dc *client.Client, c cluster.Cluster) {
 				t.Errorf("%s: no label %s", n.Name, l)
 			}
 		}
+	}
+}
+
+// sweepScenario sweeps the demo stack's published versions on debian-12:
+// with 2 nodes every combination is denied by the policy (nothing created);
+// with 3 the combination gets a cluster, the redis suite passes, the cluster
+// is destroyed, the results are in the blob store, and --write records the
+// combination as known_good in a copy of the facts.
+func sweepScenario(t *testing.T, home string, p *cluster.Provider) {
+	ctx := context.Background()
+	out := mustRing(t, home, 5*time.Minute, "sweep", "run", "--stack", "demo", "--distro", "debian-12", "--nodes", "2", "--prefix", "it-sweep-even")
+	if !strings.Contains(out, "it-sweep-even-1: denied by the compatibility policy") || !strings.Contains(out, "denied   ") || !strings.Contains(out, "zk-odd-ensemble: ") {
+		t.Fatalf("sweep with 2 nodes:\n%s", out)
+	}
+	if _, err := p.Get(ctx, "it-sweep-even-1"); !cluster.IsNotFound(err) {
+		t.Fatalf("a denied combination left a cluster: %v", err)
+	}
+	facts, err := os.ReadFile("../../infra/compat/compat.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compat := filepath.Join(t.TempDir(), "compat.json")
+	var doc map[string]any
+	if err := json.Unmarshal(facts, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["known_good"] = []any{} // so the sweep's pass is news
+	facts, _ = json.Marshal(doc)
+	writeFile(t, compat, string(facts))
+	out = mustRing(t, home, 15*time.Minute, "sweep", "run", "--stack", "demo", "--distro", "debian-12", "--suite", "redis",
+		"--prefix", "it-sweep", "--write", compat)
+	for _, want := range []string{"it-sweep-1: allowed: redis 7.0.15, zookeeper 3.8.0 on debian-12", "it-sweep-1: ready in",
+		"debian-12  redis 7.0.15, zookeeper 3.8.0  passed", "known_good + redis 7.0.15, zookeeper 3.8.0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sweep output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := p.Get(ctx, "it-sweep-1"); !cluster.IsNotFound(err) {
+		t.Errorf("the swept cluster was not destroyed: %v", err)
+	}
+	if got := mustRing(t, home, time.Minute, "policy", "check", "--data", compat, "../../infra/compat/examples/zk3.json"); !strings.Contains(got, "allow") {
+		t.Errorf("the merged facts do not load: %s", got)
+	}
+	merged, err := os.ReadFile(compat)
+	if err != nil || !strings.Contains(string(merged), `"version": "3.8.0"`) {
+		t.Fatalf("merged facts: %v\n%s", err, merged)
+	}
+	if got := mustRing(t, home, time.Minute, "sweep", "show", "--stack", "demo"); !strings.Contains(got, "passed") || !strings.Contains(got, "redis 7.0.15, zookeeper 3.8.0") {
+		t.Errorf("sweep show:\n%s", got)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 )
@@ -20,7 +19,7 @@ type run struct {
 	ID    string
 	Facts <-chan events.Envelope
 	conn  *bus.Conn
-	sub   *nats.Subscription
+	watch *bus.Watch
 }
 
 // startRun connects with connect and starts watching a new run's facts.
@@ -30,25 +29,11 @@ func startRun(ctx context.Context, connect func(context.Context) (*bus.Conn, err
 		return nil, err
 	}
 	r := &run{ID: uuid.NewString(), conn: conn}
-	ch := make(chan events.Envelope, 64)
-	r.Facts = ch
-	r.sub, err = conn.NC.Subscribe(events.FactSubjects(), func(m *nats.Msg) {
-		env, err := events.FromHeaders(events.Header(m.Header), m.Data, 0)
-		if err != nil || env.RunID != r.ID {
-			return
-		}
-		select {
-		case ch <- env:
-		default:
-		}
-	})
-	if err == nil {
-		err = conn.NC.Flush()
-	}
-	if err != nil {
+	if r.watch, err = conn.WatchRun(r.ID, 64); err != nil {
 		conn.Close()
 		return nil, err
 	}
+	r.Facts = r.watch.Facts
 	return r, nil
 }
 
@@ -60,7 +45,7 @@ func (r *run) send(ctx context.Context, cmd any, opts ...bus.PublishOption) erro
 
 // Close stops watching and disconnects.
 func (r *run) Close() {
-	_ = r.sub.Unsubscribe()
+	r.watch.Stop()
 	r.conn.Close()
 }
 

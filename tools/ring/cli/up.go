@@ -23,6 +23,8 @@ func newUp(g *globals) *cobra.Command {
 		natsListen, s3Listen, s3URL string
 		concurrency                 int
 		demo                        bool
+		sweepEvery                  time.Duration
+		sweepStacks                 []string
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -34,6 +36,7 @@ instead (S3 credentials from RING_S3_ACCESS_KEY and RING_S3_SECRET_KEY).
 Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 		Example: `  ring up
   ring up --demo                                   # and show a round trip through every service
+  ring up --sweep-every 24h --sweep-stack demo     # a compatibility sweep of demo every day
   RING_HOME=/tmp/ring ring up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0
   RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… ring up --nats nats://10.0.0.5:4222 --s3 http://10.0.0.5:9000`,
 		Args: cobra.NoArgs,
@@ -60,6 +63,10 @@ Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 			}
 			defer p.Stop()
 			printEndpoints(cmd, home, cfg, p, time.Since(t0))
+			if sweepEvery > 0 {
+				go scheduleSweeps(ctx, log, p.Endpoints.NATS, sweepStacks, sweepEvery)
+				fmt.Fprintf(cmd.OutOrStdout(), "Compatibility sweeps of %s every %s (ring sweep show).\n", strings.Join(sweepStacks, ", "), sweepEvery)
+			}
 			if demo {
 				if err := runDemo(ctx, cmd.OutOrStdout(), g, p.Endpoints.NATS); err != nil {
 					return err
@@ -78,6 +85,8 @@ Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 	cmd.Flags().StringVar(&s3Listen, "s3-listen", "127.0.0.1:9000", "address of the embedded S3 server (port 0: any free port)")
 	cmd.Flags().StringVar(&s3URL, "s3", "", "use this external S3 endpoint instead of the embedded one (credentials from env)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 2, "commands each service handles at once")
+	cmd.Flags().DurationVar(&sweepEvery, "sweep-every", 0, "ask for a compatibility sweep of each --sweep-stack this often (0: never)")
+	cmd.Flags().StringArrayVar(&sweepStacks, "sweep-stack", []string{"demo"}, "stack the scheduled sweeps cover (repeatable)")
 	cmd.Flags().BoolVar(&demo, "demo", false, "the main job: ping every service, build and publish the demo stack, create a 3-node cluster from it and run the smoke suites")
 	return cmd
 }

@@ -1,0 +1,231 @@
+package tester
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/provisioner/role"
+	publisher "ringmaster.dev/repo-publisher"
+	"ringmaster.dev/tester/sweep"
+)
+
+// Sweep defaults.
+const (
+	DefaultSweepNodes = 3
+	DefaultSweepMax   = 16
+)
+
+// SweepOptions locate what a sweep reads besides the blob store.
+type SweepOptions struct {
+	StacksDir, RolesDir string
+	// ClusterTimeout bounds the wait for one combination's cluster.
+	ClusterTimeout time.Duration
+}
+
+// Run is the part of a bus delivery a sweep uses: commands and facts go out
+// under the delivery's run, and the run's facts come back through a watch.
+type Run interface {
+	EmitAs(key string, payload any) error
+	Watch() (*bus.Watch, error)
+	RunID() string
+	Attempt() int
+}
+
+// errSweep is a sweep request that cannot succeed as written.
+var errSweep = errors.New("invalid sweep request")
+
+// Sweep runs a compatibility sweep: for every combination of the component
+// versions the channel publishes (sweep.Plan), a cluster with exactly those
+// versions through the provisioner — the compatibility policy decides first
+// — the suites on it, then the cluster is destroyed. The results go to the
+// blob store (sweep.Key and sweep.LatestKey) and into the returned fact.
+func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Run, log zerolog.Logger) (events.SweepFinished, error) {
+	started := time.Now().UTC()
+	st, err := stack.Load(filepath.Join(t.Sweeps.StacksDir, req.Stack, "stack.yaml"))
+	if err != nil {
+		return events.SweepFinished{}, fmt.Errorf("%w: stack %q: %w", errSweep, req.Stack, err)
+	}
+	roles, err := role.Load(t.Sweeps.RolesDir)
+	if err != nil {
+		return events.SweepFinished{}, err
+	}
+	var comps []sweep.Component
+	for _, c := range st.Components {
+		if r := roles[c.Name]; r != nil {
+			comps = append(comps, sweep.Component{Name: c.Name, Packages: r.Packages})
+		}
+	}
+	if len(comps) == 0 {
+		return events.SweepFinished{}, fmt.Errorf("%w: stack %s has no component with a role in %s", errSweep, st.Name, t.Sweeps.RolesDir)
+	}
+	prefix := cmp.Or(req.Prefix, "sweep-"+shortRun(run.RunID()))
+	if err := cluster.ValidateName("sweep prefix", prefix+"-99"); err != nil {
+		return events.SweepFinished{}, fmt.Errorf("%w: %w", errSweep, err)
+	}
+	channel := cmp.Or(req.Channel, st.Channel)
+	distros := req.Distros
+	if len(distros) == 0 {
+		distros = st.Distros
+	}
+	m, err := publisher.LoadManifest(ctx, t.Store, channel)
+	if err != nil {
+		return events.SweepFinished{}, err
+	}
+	max := req.Max
+	if max == 0 {
+		max = DefaultSweepMax
+	}
+	combos, notes := sweep.Plan(m.Debs, distros, comps, max)
+	for _, n := range notes {
+		log.Warn().Str("stack", st.Name).Msg(n)
+	}
+	w, err := run.Watch()
+	if err != nil {
+		return events.SweepFinished{}, err
+	}
+	defer w.Stop()
+	fin := events.SweepFinished{Stack: st.Name, Channel: channel, Notes: notes, Key: sweep.Key(st.Name, run.RunID())}
+	for i, c := range combos {
+		name := fmt.Sprintf("%s-%d", prefix, i+1)
+		log.Info().Str("cluster", name).Str("combination", c.String()).Msg("sweep: combination")
+		r, err := t.sweepOne(ctx, req, channel, c, name, run, w, log)
+		if err != nil {
+			return events.SweepFinished{}, err
+		}
+		fin.Results = append(fin.Results, r)
+	}
+	doc, err := json.MarshalIndent(sweep.Results{Version: 1, Stack: st.Name, Channel: channel, Run: run.RunID(),
+		Started: started, Finished: time.Now().UTC(), Results: fin.Results, Notes: notes}, "", "  ")
+	if err != nil {
+		return events.SweepFinished{}, err
+	}
+	for _, key := range []string{fin.Key, sweep.LatestKey(st.Name)} {
+		if _, err := t.Store.Put(ctx, key, bytes.NewReader(doc), int64(len(doc)), blob.PutOptions{ContentType: "application/json"}); err != nil {
+			return events.SweepFinished{}, fmt.Errorf("store the sweep's results: %w", err)
+		}
+	}
+	return fin, nil
+}
+
+// sweepOne measures one combination. An error is the sweep's own (the bus,
+// the store): the combination's failures are its outcome.
+func (t *Tester) sweepOne(ctx context.Context, req events.SweepRunRequested, channel string, c sweep.Combination, name string, run Run, w *bus.Watch, log zerolog.Logger) (events.SweepResult, error) {
+	start := time.Now()
+	res := events.SweepResult{Distro: c.Distro, Versions: c.Versions, Cluster: name}
+	done := func(outcome, detail string) (events.SweepResult, error) {
+		res.Outcome, res.Detail, res.Seconds = outcome, detail, time.Since(start).Seconds()
+		keep := req.KeepFailed && (outcome == sweep.Failed || outcome == sweep.Error)
+		if !keep && outcome != sweep.Denied {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if err := t.Docker.Destroy(dctx, name); err != nil && !cluster.IsNotFound(err) {
+				log.Warn().Err(err).Str("cluster", name).Msg("sweep: destroy")
+			}
+		}
+		return res, nil
+	}
+	// One command id per attempt: a redelivered sweep asks again, and the
+	// provisioner completes (or re-decides) the same cluster of this run.
+	cmd := events.ClusterCreateRequested{Name: name, Stack: req.Stack, Channel: channel, Distro: c.Distro,
+		Nodes: cmp.Or(req.Nodes, DefaultSweepNodes), Versions: c.Versions, KeepFailed: req.KeepFailed}
+	if err := run.EmitAs(fmt.Sprintf("%s/attempt-%d", name, run.Attempt()), &cmd); err != nil {
+		return res, err
+	}
+	outcome, detail, err := t.awaitCluster(ctx, w, name)
+	if err != nil {
+		return res, err
+	}
+	if outcome != "" {
+		return done(outcome, detail)
+	}
+	fin, err := t.Run(ctx, events.TestRunRequested{Cluster: name, Suites: req.Suites}, run.RunID(), log, func(tc events.TestCase) {
+		if err := run.EmitAs(name+"/"+tc.Suite+"/"+tc.Name, &tc); err != nil {
+			log.Warn().Err(err).Msg("test case event")
+		}
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		return done(sweep.Error, "tests: "+err.Error())
+	}
+	res.JUnitKey = fin.JUnitKey
+	if err := run.EmitAs(name, &fin); err != nil {
+		return res, err
+	}
+	return done(testOutcome(fin))
+}
+
+// testOutcome is a combination's outcome from its test run: failed when an
+// assertion failed (naming every case that failed or erred, and why), error
+// when only the infrastructure did (not a fact about the versions), else
+// passed with the counts.
+func testOutcome(fin events.TestFinished) (outcome, detail string) {
+	var bad []string
+	assertion := false
+	for _, tc := range fin.Cases {
+		if tc.Outcome == "failed" || tc.Outcome == "error" {
+			bad = append(bad, fmt.Sprintf("%s/%s: %s", tc.Suite, tc.Name, tc.Message))
+			assertion = assertion || tc.Outcome == "failed"
+		}
+	}
+	switch {
+	case assertion:
+		return sweep.Failed, strings.Join(bad, "; ")
+	case len(bad) > 0 || fin.Failed > 0:
+		return sweep.Error, "infrastructure: " + strings.Join(bad, "; ")
+	}
+	return sweep.Passed, fmt.Sprintf("%d passed, %d skipped", fin.Passed, fin.Skipped)
+}
+
+// awaitCluster waits for the provisioner's answer about cluster name: ""
+// when it is ready, else the outcome (denied, error) and why.
+func (t *Tester) awaitCluster(ctx context.Context, w *bus.Watch, name string) (outcome, detail string, err error) {
+	timeout := cmp.Or(t.Sweeps.ClusterTimeout, 15*time.Minute)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case env := <-w.Facts:
+			_, payload, err := env.Decode()
+			if err != nil {
+				continue
+			}
+			switch f := payload.(type) {
+			case *events.ClusterReady:
+				if f.Name == name {
+					return "", "", nil
+				}
+			case *events.ClusterRejected:
+				if f.Name == name {
+					msgs := make([]string, len(f.Reasons))
+					for i, r := range f.Reasons {
+						msgs[i] = r.Rule + ": " + r.Message
+					}
+					return sweep.Denied, strings.Join(msgs, "; "), nil
+				}
+			case *events.ClusterFailed:
+				if f.Name == name {
+					return sweep.Error, f.Reason, nil
+				}
+			}
+		case <-timer.C:
+			return sweep.Error, fmt.Sprintf("the provisioner did not answer within %s (is it running?)", timeout), nil
+		case <-ctx.Done():
+			return "", "", ctx.Err()
+		}
+	}
+}

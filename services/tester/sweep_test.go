@@ -1,0 +1,87 @@
+package tester
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/tester/sweep"
+)
+
+func fact(t *testing.T, payload any) events.Envelope {
+	t.Helper()
+	spec, err := events.Of(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.Envelope{Type: spec.Type(), Data: data}
+}
+
+// TestAwaitCluster: the provisioner's answer about the sweep's cluster
+// decides the outcome; facts about other clusters and other events are
+// passed over; no answer in time is an error outcome, not a hang.
+func TestAwaitCluster(t *testing.T) {
+	other := &events.ClusterReady{Name: "sweep-x-2"}
+	for _, tc := range []struct {
+		name    string
+		facts   []any
+		outcome string
+		detail  string
+	}{
+		{"ready", []any{other, &events.ClusterProgress{Name: "sweep-x-1", Step: "policy"}, &events.ClusterReady{Name: "sweep-x-1"}}, "", ""},
+		{"denied", []any{&events.ClusterRejected{Name: "sweep-x-1", Reasons: []events.DenyReason{{Rule: "zk-odd-ensemble", Message: "odd"}, {Rule: "nodes", Message: "few"}}}},
+			sweep.Denied, "zk-odd-ensemble: odd; nodes: few"},
+		{"failed", []any{other, &events.ClusterFailed{Name: "sweep-x-1", Reason: "apt-get install failed"}}, sweep.Error, "apt-get install failed"},
+		{"no answer", []any{other}, sweep.Error, "the provisioner did not answer within 50ms (is it running?)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch := make(chan events.Envelope, len(tc.facts))
+			for _, f := range tc.facts {
+				ch <- fact(t, f)
+			}
+			tr := &Tester{Sweeps: SweepOptions{ClusterTimeout: 50 * time.Millisecond}}
+			outcome, detail, err := tr.awaitCluster(context.Background(), &bus.Watch{Facts: ch}, "sweep-x-1")
+			if err != nil || outcome != tc.outcome || detail != tc.detail {
+				t.Fatalf("awaitCluster = %q, %q, %v; want %q, %q", outcome, detail, err, tc.outcome, tc.detail)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tr := &Tester{Sweeps: SweepOptions{ClusterTimeout: time.Minute}}
+	if _, _, err := tr.awaitCluster(ctx, &bus.Watch{Facts: make(chan events.Envelope)}, "sweep-x-1"); err == nil {
+		t.Fatal("a cancelled sweep kept waiting")
+	}
+}
+
+func TestTestOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		fin             events.TestFinished
+		outcome, detail string
+	}{
+		{"passed", events.TestFinished{Passed: 6, Skipped: 1}, sweep.Passed, "6 passed, 1 skipped"},
+		{"failed and erred cases named", events.TestFinished{Passed: 4, Failed: 2, Cases: []events.TestCase{
+			{Suite: "zookeeper", Name: "quorum", Outcome: "passed"},
+			{Suite: "zookeeper", Name: "leader-killed", Outcome: "failed", Message: "no new leader in 30s"},
+			{Suite: "packages", Name: "upgrade", Outcome: "skipped", Message: "one version"},
+			{Suite: "redis", Name: "replication", Outcome: "error", Message: "docker exec: EOF"},
+		}}, sweep.Failed, "zookeeper/leader-killed: no new leader in 30s; redis/replication: docker exec: EOF"},
+		{"only the infrastructure failed", events.TestFinished{Passed: 5, Failed: 1, Cases: []events.TestCase{
+			{Suite: "redis", Name: "replication", Outcome: "error", Message: "docker exec: EOF"},
+		}}, sweep.Error, "infrastructure: redis/replication: docker exec: EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if o, d := testOutcome(tc.fin); o != tc.outcome || d != tc.detail {
+				t.Fatalf("testOutcome = %q, %q; want %q, %q", o, d, tc.outcome, tc.detail)
+			}
+		})
+	}
+}
