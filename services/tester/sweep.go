@@ -54,6 +54,19 @@ var errSweep = errors.New("invalid sweep request")
 // blob store (sweep.Key and sweep.LatestKey) and into the returned fact.
 func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Run, log zerolog.Logger) (events.SweepFinished, error) {
 	started := time.Now().UTC()
+	if err := cluster.ValidateName("stack", req.Stack); err != nil {
+		return events.SweepFinished{}, fmt.Errorf("%w: %w", errSweep, err)
+	}
+	if req.Nodes < 0 || req.Max < 0 {
+		return events.SweepFinished{}, fmt.Errorf("%w: nodes %d, max %d: want 0 (the default) or more", errSweep, req.Nodes, req.Max)
+	}
+	prefix := req.Prefix
+	if prefix == "" {
+		prefix = "sweep-" + shortRun(run.RunID())
+	}
+	if err := cluster.ValidateName("sweep prefix", prefix+"-99"); err != nil {
+		return events.SweepFinished{}, fmt.Errorf("%w: %w", errSweep, err)
+	}
 	st, err := stack.Load(filepath.Join(t.Sweeps.StacksDir, req.Stack, "stack.yaml"))
 	if err != nil {
 		return events.SweepFinished{}, fmt.Errorf("%w: stack %q: %w", errSweep, req.Stack, err)
@@ -71,10 +84,6 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 	if len(comps) == 0 {
 		return events.SweepFinished{}, fmt.Errorf("%w: stack %s has no component with a role in %s", errSweep, st.Name, t.Sweeps.RolesDir)
 	}
-	prefix := cmp.Or(req.Prefix, "sweep-"+shortRun(run.RunID()))
-	if err := cluster.ValidateName("sweep prefix", prefix+"-99"); err != nil {
-		return events.SweepFinished{}, fmt.Errorf("%w: %w", errSweep, err)
-	}
 	channel := cmp.Or(req.Channel, st.Channel)
 	distros := req.Distros
 	if len(distros) == 0 {
@@ -84,11 +93,7 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 	if err != nil {
 		return events.SweepFinished{}, err
 	}
-	max := req.Max
-	if max == 0 {
-		max = DefaultSweepMax
-	}
-	combos, notes := sweep.Plan(m.Debs, distros, comps, max)
+	combos, notes := sweep.Plan(m.Debs, distros, comps, cmp.Or(req.Max, DefaultSweepMax))
 	for _, n := range notes {
 		log.Warn().Str("stack", st.Name).Msg(n)
 	}

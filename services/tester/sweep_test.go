@@ -3,8 +3,12 @@ package tester
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
@@ -85,3 +89,35 @@ func TestTestOutcome(t *testing.T) {
 		})
 	}
 }
+
+// TestSweepRequestErrors: requests that can never succeed are errSweep
+// (a permanent failure), before anything is asked of the store or the bus.
+func TestSweepRequestErrors(t *testing.T) {
+	tr := &Tester{Sweeps: SweepOptions{StacksDir: "../../infra/stacks", RolesDir: "../../infra/roles"}}
+	for _, tc := range []struct {
+		name string
+		req  events.SweepRunRequested
+		want string
+	}{
+		{"unknown stack", events.SweepRunRequested{Stack: "nope"}, `stack "nope"`},
+		{"a path for a stack", events.SweepRunRequested{Stack: "../demo"}, "stack name"},
+		{"no component with a role", events.SweepRunRequested{Stack: "fixture"}, "no component with a role"},
+		{"negative max", events.SweepRunRequested{Stack: "demo", Max: -1}, "want 0 (the default) or more"},
+		{"a prefix that makes bad names", events.SweepRunRequested{Stack: "demo", Prefix: "Bad_Prefix"}, "sweep prefix name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tr.Sweep(context.Background(), tc.req, idleRun{}, zerolog.Nop())
+			if !errors.Is(err, errSweep) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want errSweep saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// idleRun is a Run for requests that fail before anything is sent.
+type idleRun struct{}
+
+func (idleRun) EmitAs(string, any) error   { return errors.New("nothing may be sent") }
+func (idleRun) Watch() (*bus.Watch, error) { return nil, errors.New("nothing may be watched") }
+func (idleRun) RunID() string              { return "0123456789abcdef" }
+func (idleRun) Attempt() int               { return 1 }
