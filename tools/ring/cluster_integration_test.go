@@ -230,24 +230,33 @@ func TestClusterLifecycle(t *testing.T) {
 	// completes the cluster from the redelivered command.
 	parent := t
 	var upOut2 *syncBuffer
+	// One SIGKILL of ring up while a create and a sweep's create are under
+	// way: after the restart both complete, the sweep with its result.
 	t.Run("provisioner killed mid-create", func(t *testing.T) {
-		create := exec.Command(ringBin, "cluster", "create", "it-crash", "-n", "3")
-		create.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-		createOut := &syncBuffer{}
-		create.Stdout, create.Stderr = createOut, createOut
-		if err := create.Start(); err != nil {
-			t.Fatal(err)
+		start := func(args ...string) (*exec.Cmd, *syncBuffer) {
+			cmd := exec.Command(ringBin, args...)
+			cmd.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
+			out := &syncBuffer{}
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+			return cmd, out
 		}
-		defer func() { _ = create.Process.Kill(); _ = create.Wait() }()
+		_, createOut := start("cluster", "create", "it-crash", "-n", "3")
+		sweepCmd, sweepOut := start("sweep", "run", "--stack", "demo", "--distro", "debian-12", "--suite", "redis", "--prefix", "it-crash-sweep")
 		deadline := time.Now().Add(2 * time.Minute)
-		for {
-			if c, err := p.Get(ctx, "it-crash"); err == nil && len(c.Nodes) > 0 {
-				break
+		for _, name := range []string{"it-crash", "it-crash-sweep-1"} {
+			for {
+				if c, err := p.Get(ctx, name); err == nil && len(c.Nodes) > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s never started:\n%s\n%s\n%s", name, createOut.String(), sweepOut.String(), upOut.String())
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("it-crash never started:\n%s\n%s", createOut.String(), upOut.String())
-			}
-			time.Sleep(50 * time.Millisecond)
 		}
 		_ = upCmd.Process.Signal(syscall.SIGKILL)
 		_ = upCmd.Wait()
@@ -266,6 +275,19 @@ func TestClusterLifecycle(t *testing.T) {
 				t.Fatalf("it-crash not ready after the restart:\n%s", got)
 			}
 			time.Sleep(time.Second)
+		}
+		done := make(chan error, 1)
+		go func() { done <- sweepCmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil || !strings.Contains(sweepOut.String(), "redis 7.0.15, zookeeper 3.8.0  passed") {
+				t.Fatalf("the sweep after the restart: %v\n%s", err, sweepOut.String())
+			}
+		case <-time.After(5 * time.Minute):
+			t.Fatalf("the sweep did not finish after the restart:\n%s", sweepOut.String())
+		}
+		if _, err := p.Get(ctx, "it-crash-sweep-1"); !cluster.IsNotFound(err) {
+			t.Fatalf("the sweep's cluster outlived the sweep: %v", err)
 		}
 	})
 

@@ -168,3 +168,25 @@ func TestClientWithoutPlatformSaysWhatToDo(t *testing.T) {
 		t.Fatalf("status without a platform: %v\n%s", err, got)
 	}
 }
+
+// TestUpSchedulesSweeps: ring up --sweep-every sends sweep.run.requested
+// for each --sweep-stack on its own; the tester takes it (a stack that does
+// not exist is a permanent failure, dead-lettered with the reason).
+func TestUpSchedulesSweeps(t *testing.T) {
+	home := t.TempDir()
+	_, out, _ := up(t, home, "--sweep-every", "1s", "--sweep-stack", "it-no-such-stack")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, _ := ring(t, home, "dlq", "list")
+		if strings.Contains(got, "sweep.run.requested") && strings.Contains(got, `stack "it-no-such-stack"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scheduled sweep reached the tester:\n%s\n%s", got, out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "Compatibility sweeps of it-no-such-stack every 1s") {
+		t.Errorf("ring up did not say it schedules sweeps:\n%s", out.String())
+	}
+}
