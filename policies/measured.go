@@ -77,18 +77,126 @@ func MergeMeasured(data []byte, ms []Measurement, run string) ([]byte, []string,
 			})
 		}
 	}
-	facts["known_good"], facts["known_bad"] = good, bad
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(facts); err != nil {
+	if len(changes) == 0 {
+		return data, nil, nil
+	}
+	out, err := replaceLists(data, good, bad)
+	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := ParseData(buf.Bytes()); err != nil {
+	if _, err := ParseData(out); err != nil {
 		return nil, nil, fmt.Errorf("merged facts: %w", err)
 	}
-	return buf.Bytes(), changes, nil
+	return out, changes, nil
+}
+
+// replaceLists writes the facts document again with known_good and
+// known_bad replaced and every other top-level field as it was, byte for
+// byte and in its order, so a person's file stays theirs and a merge's diff
+// is the lists alone.
+func replaceLists(data []byte, good, bad []any) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("compatibility data: not a JSON object")
+	}
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	seen := map[string]bool{}
+	field := func(k string, v []byte) {
+		if len(seen) > 0 {
+			b.WriteString(",\n")
+		}
+		seen[k] = true
+		fmt.Fprintf(&b, "  %s: %s", compact(k), v)
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		k, _ := t.(string)
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return nil, err
+		}
+		switch k {
+		case "known_good":
+			field(k, renderList(good, renderMembers))
+		case "known_bad":
+			field(k, renderList(bad, renderBad))
+		default:
+			field(k, raw)
+		}
+	}
+	if !seen["known_good"] {
+		field("known_good", renderList(good, renderMembers))
+	}
+	if !seen["known_bad"] {
+		field("known_bad", renderList(bad, renderBad))
+	}
+	b.WriteString("\n}\n")
+	return b.Bytes(), nil
+}
+
+// renderList renders a top-level list one entry per line group, in the
+// style of infra/compat/compat.json.
+func renderList(l []any, entry func(any, string) string) []byte {
+	if len(l) == 0 {
+		return []byte("[]")
+	}
+	parts := make([]string, len(l))
+	for i, e := range l {
+		parts[i] = "    " + entry(e, "    ")
+	}
+	return []byte("[\n" + strings.Join(parts, ",\n") + "\n  ]")
+}
+
+// renderMembers renders a member list: one {"component", "version"} a line.
+func renderMembers(e any, indent string) string {
+	l, ok := e.([]any)
+	if !ok {
+		return compact(e)
+	}
+	parts := make([]string, len(l))
+	for i, m := range l {
+		parts[i] = indent + "  " + compact(m)
+	}
+	return "[\n" + strings.Join(parts, ",\n") + "\n" + indent + "]"
+}
+
+// renderBad renders a known_bad entry: its pair as members, then the
+// reason (any other field compact, after them).
+func renderBad(e any, indent string) string {
+	o, ok := e.(map[string]any)
+	if !ok {
+		return compact(e)
+	}
+	var lines []string
+	for _, k := range slices.Sorted(maps.Keys(o)) {
+		v := compact(o[k])
+		if k == "pair" {
+			v = renderMembers(o[k], indent+"  ")
+		}
+		lines = append(lines, fmt.Sprintf("%s  %s: %s", indent, compact(k), v))
+	}
+	return "{\n" + strings.Join(lines, ",\n") + "\n" + indent + "}"
+}
+
+// compact is v as JSON on one line, with a space after each colon and
+// comma of an object, as the facts file writes members.
+func compact(v any) string {
+	if o, ok := v.(map[string]any); ok {
+		parts := make([]string, 0, len(o))
+		for _, k := range slices.Sorted(maps.Keys(o)) {
+			parts = append(parts, compact(k)+": "+compact(o[k]))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // members is a combination as a known_good/known_bad member list, sorted by

@@ -24,6 +24,12 @@ func TestMergeMeasured(t *testing.T) {
 	if strings.Join(changes, "\n") != "known_bad + redis 7.0.15, zookeeper 3.9.1" {
 		t.Fatalf("changes = %q (3.8.0 with 7.0.15 was known good already)", changes)
 	}
+	// Only the lists change: everything from "versions" on is byte for
+	// byte the file's, and the new entry is written in the file's style.
+	tail := string(base[strings.Index(string(base), `"versions"`):])
+	if !strings.HasSuffix(string(out), tail) || !strings.Contains(string(out), `        {"component": "zookeeper", "version": "3.9.1"}`) {
+		t.Fatalf("merged facts were rewritten beyond their lists:\n%s", out)
+	}
 	c, err := New(context.Background(), out)
 	if err != nil {
 		t.Fatal(err)

@@ -120,6 +120,11 @@ func TestClusterLifecycle(t *testing.T) {
 	if !strings.Contains(out, "published debian-12 to nightly") {
 		t.Fatalf("build did not publish:\n%s", out)
 	}
+	// The previous Redis into the same channel: two versions of redis.
+	out = mustRing(t, home, 30*time.Minute, "build", "--stack", "demo-redis6", "--distro", "debian-12")
+	if !strings.Contains(out, "published debian-12 to nightly") {
+		t.Fatalf("demo-redis6 build did not publish:\n%s", out)
+	}
 
 	// A denied spec: every reason, non-zero exit, nothing created.
 	out, err = ringLong(t, home, time.Minute, "cluster", "create", "it-even", "-n", "2")
@@ -148,6 +153,13 @@ func TestClusterLifecycle(t *testing.T) {
 	if _, err := p.Get(ctx, "it-v"); !cluster.IsNotFound(err) {
 		t.Fatalf("a cluster of an unpublished version left something behind: %v", err)
 	}
+
+	// A pinned version that is not the channel's newest is what runs.
+	mustRing(t, home, 10*time.Minute, "cluster", "create", "it-r6", "-n", "1", "--role", "redis=1", "--version", "redis=6.0.16")
+	if got := mustRing(t, home, time.Minute, "cluster", "exec", "it-r6", "--", "redis-server", "--version"); !strings.Contains(got, "v=6.0.16") {
+		t.Fatalf("--version redis=6.0.16 runs %s", got)
+	}
+	mustRing(t, home, 5*time.Minute, "cluster", "destroy", "it-r6")
 
 	out = mustRing(t, home, 10*time.Minute, "cluster", "create", "it-zk", "-n", "3", "--version", "zookeeper=3.8.0")
 	for _, want := range []string{"installed redis, zookeeper with apt-get from the signed nightly repository", "leader", "Redis replica", "ready: it-zk, 3 nodes"} {
@@ -286,8 +298,10 @@ func TestClusterLifecycle(t *testing.T) {
 		case <-time.After(5 * time.Minute):
 			t.Fatalf("the sweep did not finish after the restart:\n%s", sweepOut.String())
 		}
-		if _, err := p.Get(ctx, "it-crash-sweep-1"); !cluster.IsNotFound(err) {
-			t.Fatalf("the sweep's cluster outlived the sweep: %v", err)
+		for _, name := range []string{"it-crash-sweep-1", "it-crash-sweep-2"} {
+			if _, err := p.Get(ctx, name); !cluster.IsNotFound(err) {
+				t.Fatalf("the sweep's cluster %s outlived the sweep: %v", name, err)
+			}
 		}
 	})
 
@@ -384,11 +398,12 @@ func assertLockedDown(t *testing.T, dc *client.Client, c cluster.Cluster) {
 	}
 }
 
-// sweepScenario sweeps the demo stack's published versions on debian-12:
-// with 2 nodes every combination is denied by the policy (nothing created);
-// with 3 the combination gets a cluster, the redis suite passes, the cluster
-// is destroyed, the results are in the blob store, and --write records the
-// combination as known_good in a copy of the facts.
+// sweepScenario sweeps the demo stack's published versions on debian-12
+// (zookeeper 3.8.0; redis 7.0.15 and, from demo-redis6, 6.0.16): with 2
+// nodes every combination is denied by the policy (nothing created); with 3
+// each combination gets a cluster with exactly its versions, the redis suite
+// passes, the cluster is destroyed, the results are in the blob store, and
+// --write records both combinations as known_good in a copy of the facts.
 func sweepScenario(t *testing.T, home string, p *cluster.Provider) {
 	ctx := context.Background()
 	out := mustRing(t, home, 5*time.Minute, "sweep", "run", "--stack", "demo", "--distro", "debian-12", "--nodes", "2", "--prefix", "it-sweep-even")
@@ -413,13 +428,17 @@ func sweepScenario(t *testing.T, home string, p *cluster.Provider) {
 	out = mustRing(t, home, 15*time.Minute, "sweep", "run", "--stack", "demo", "--distro", "debian-12", "--suite", "redis",
 		"--prefix", "it-sweep", "--write", compat)
 	for _, want := range []string{"it-sweep-1: allowed: redis 7.0.15, zookeeper 3.8.0 on debian-12", "it-sweep-1: ready in",
-		"debian-12  redis 7.0.15, zookeeper 3.8.0  passed", "known_good + redis 7.0.15, zookeeper 3.8.0"} {
+		"it-sweep-2: allowed: redis 6.0.16, zookeeper 3.8.0 on debian-12", "it-sweep-2: ready in",
+		"debian-12  redis 7.0.15, zookeeper 3.8.0  passed", "debian-12  redis 6.0.16, zookeeper 3.8.0  passed",
+		"known_good + redis 7.0.15, zookeeper 3.8.0", "known_good + redis 6.0.16, zookeeper 3.8.0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("sweep output lacks %q:\n%s", want, out)
 		}
 	}
-	if _, err := p.Get(ctx, "it-sweep-1"); !cluster.IsNotFound(err) {
-		t.Errorf("the swept cluster was not destroyed: %v", err)
+	for _, name := range []string{"it-sweep-1", "it-sweep-2"} {
+		if _, err := p.Get(ctx, name); !cluster.IsNotFound(err) {
+			t.Errorf("the swept cluster %s was not destroyed: %v", name, err)
+		}
 	}
 	if got := mustRing(t, home, time.Minute, "policy", "check", "--data", compat, "../../infra/compat/examples/zk3.json"); !strings.Contains(got, "allow") {
 		t.Errorf("the merged facts do not load: %s", got)
