@@ -38,6 +38,10 @@ type Provisioner struct {
 	// MachineMB is the Docker host's memory, which the policy holds a
 	// cluster's total to (0: the compatibility facts' figure).
 	MachineMB int
+	// Tombstones keep destroyed clusters destroyed (nil: not kept).
+	Tombstones Tombstones
+
+	flights flights
 }
 
 // New is the service's service.Factory with options from the environment.
@@ -56,6 +60,11 @@ func Factory(opts Options) service.Factory {
 			fail := func(*bus.Delivery) error { return bus.Permanent(fmt.Errorf("the provisioner cannot work: %w", err)) }
 			return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 				"cluster.create.requested": fail, "cluster.destroy.requested": fail}}, nil
+		}
+		if deps.Bus != nil {
+			if p.Tombstones, err = OpenTombstones(ctx, deps.Bus.JS); err != nil {
+				return service.Definition{}, err
+			}
 		}
 		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 			"cluster.create.requested":  p.handleCreate,
@@ -115,7 +124,26 @@ func (p *Provisioner) handleCreate(d *bus.Delivery) error {
 			d.Log.Warn().Err(err).Msg("progress event")
 		}
 	}
-	ready, err := p.Create(d.Ctx, req, d.Envelope.RunID, progress, d.Emit)
+	run := d.Envelope.RunID
+	// Registered before the tombstone is read, as a destroy buries before it
+	// looks for running creates: either the destroy stops this create or
+	// this create sees the tombstone.
+	ctx, finish := p.flights.start(d.Ctx, req.Name, run)
+	if buried, err := p.buried(d.Ctx, req.Name, run); err != nil {
+		finish()
+		return err
+	} else if buried {
+		finish()
+		return d.Emit(&events.ClusterFailed{Name: req.Name, Reason: errBuried.Error()})
+	}
+	ready, err := p.Create(ctx, req, run, progress, d.Emit)
+	finish()
+	if buried, berr := p.buried(d.Ctx, req.Name, run); berr == nil && buried {
+		// Destroyed while it was being made: whatever this create added
+		// after the destroy goes too.
+		p.cleanupRun(d.Ctx, req.Name, run)
+		return d.Emit(&events.ClusterFailed{Name: req.Name, Reason: errBuried.Error()})
+	}
 	var rej *RejectedError
 	switch {
 	case err == nil:
@@ -167,10 +195,55 @@ func (p *Provisioner) cleanupRun(ctx context.Context, name, runID string) {
 	}
 }
 
+// errBuried is the reason a create of a destroyed cluster's run gives.
+var errBuried = errors.New("the cluster was destroyed while this create was pending; a late create command of the same run does not bring it back")
+
+// buried reports whether the cluster name of run was destroyed.
+func (p *Provisioner) buried(ctx context.Context, name, run string) (bool, error) {
+	if p.Tombstones == nil || run == "" {
+		return false, nil
+	}
+	return p.Tombstones.Buried(ctx, name, run)
+}
+
+// handleDestroy removes a cluster in any state. The runs of the cluster,
+// of the creates of it running here and of the destroy itself are buried
+// first (so no late create command of them brings it back), those creates
+// are stopped and waited for, then everything labelled with the cluster
+// goes.
 func (p *Provisioner) handleDestroy(d *bus.Delivery) error {
 	req := d.Payload.(*events.ClusterDestroyRequested)
 	if err := cluster.ValidateName("cluster", req.Name); err != nil {
 		return bus.Permanent(err)
+	}
+	if p.Tombstones != nil {
+		// The destroy's own run too: a create of that run still on its way
+		// (a sweep destroying what its earlier attempt asked for) is refused.
+		runs := map[string]bool{d.Envelope.RunID: d.Envelope.RunID != ""}
+		if c, err := p.Docker.Get(d.Ctx, req.Name); err == nil && c.Spec.RunID != "" {
+			runs[c.Spec.RunID] = true
+		}
+		for _, f := range p.flights.of(req.Name) {
+			runs[f.run] = true
+		}
+		for run, ok := range runs {
+			if !ok {
+				continue
+			}
+			if err := p.Tombstones.Bury(d.Ctx, req.Name, run); err != nil {
+				return fmt.Errorf("tombstone of %s: %w", req.Name, err)
+			}
+		}
+	}
+	for _, f := range p.flights.of(req.Name) {
+		f.cancel()
+		select {
+		case <-f.done:
+		case <-time.After(time.Minute):
+			d.Log.Warn().Str("cluster", req.Name).Msg("a create of the cluster did not stop within a minute")
+		case <-d.Ctx.Done():
+			return d.Ctx.Err()
+		}
 	}
 	if err := p.Docker.Destroy(d.Ctx, req.Name); err != nil && !errors.Is(err, cluster.ErrNotFound) {
 		return err

@@ -64,7 +64,7 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 	if prefix == "" {
 		prefix = "sweep-" + shortRun(run.RunID())
 	}
-	if err := cluster.ValidateName("sweep prefix", prefix+"-99"); err != nil {
+	if err := cluster.ValidateName("sweep prefix", clusterName(prefix, 99, 9)); err != nil {
 		return events.SweepFinished{}, fmt.Errorf("%w: %w", errSweep, err)
 	}
 	st, err := stack.Load(filepath.Join(t.Sweeps.StacksDir, req.Stack, "stack.yaml"))
@@ -103,8 +103,13 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 	}
 	defer w.Stop()
 	fin := events.SweepFinished{Stack: st.Name, Channel: channel, Notes: notes, Key: sweep.Key(st.Name, run.RunID())}
+	if run.Attempt() > 1 {
+		if err := t.buryEarlierAttempts(ctx, prefix, len(combos), run, w, log); err != nil {
+			return events.SweepFinished{}, err
+		}
+	}
 	for i, c := range combos {
-		name := fmt.Sprintf("%s-%d", prefix, i+1)
+		name := clusterName(prefix, i+1, run.Attempt())
 		log.Info().Str("cluster", name).Str("combination", c.String()).Msg("sweep: combination")
 		r, err := t.sweepOne(ctx, req, channel, c, name, run, w, log)
 		if err != nil {
@@ -134,19 +139,15 @@ func (t *Tester) sweepOne(ctx context.Context, req events.SweepRunRequested, cha
 		res.Outcome, res.Detail, res.Seconds = outcome, detail, time.Since(start).Seconds()
 		keep := req.KeepFailed && (outcome == sweep.Failed || outcome == sweep.Error)
 		if !keep && outcome != sweep.Denied {
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			defer cancel()
-			if err := t.Docker.Destroy(dctx, name); err != nil && !cluster.IsNotFound(err) {
-				log.Warn().Err(err).Str("cluster", name).Msg("sweep: destroy")
+			if err := t.destroy(ctx, name, run, w); err != nil {
+				return res, err
 			}
 		}
 		return res, nil
 	}
-	// One command id per attempt: a redelivered sweep asks again, and the
-	// provisioner completes (or re-decides) the same cluster of this run.
 	cmd := events.ClusterCreateRequested{Name: name, Stack: req.Stack, Channel: channel, Distro: c.Distro,
 		Nodes: cmp.Or(req.Nodes, DefaultSweepNodes), Versions: c.Versions, KeepFailed: req.KeepFailed}
-	if err := run.EmitAs(fmt.Sprintf("%s/attempt-%d", name, run.Attempt()), &cmd); err != nil {
+	if err := run.EmitAs(name, &cmd); err != nil {
 		return res, err
 	}
 	outcome, detail, err := t.awaitCluster(ctx, w, name)
@@ -196,41 +197,109 @@ func testOutcome(fin events.TestFinished) (outcome, detail string) {
 	return sweep.Passed, fmt.Sprintf("%d passed, %d skipped", fin.Passed, fin.Skipped)
 }
 
-// awaitCluster waits for the provisioner's answer about cluster name: ""
-// when it is ready, else the outcome (denied, error) and why.
-func (t *Tester) awaitCluster(ctx context.Context, w *bus.Watch, name string) (outcome, detail string, err error) {
-	timeout := cmp.Or(t.Sweeps.ClusterTimeout, 15*time.Minute)
+// clusterName is the cluster of the i-th combination (from 1) in a sweep's
+// attempt: <prefix>-<i>, and <prefix>-<i>-a<attempt> when a sweep is
+// redelivered — a new cluster, never one an earlier attempt left.
+func clusterName(prefix string, i, attempt int) string {
+	if attempt <= 1 {
+		return fmt.Sprintf("%s-%d", prefix, i)
+	}
+	return fmt.Sprintf("%s-%d-a%d", prefix, i, attempt)
+}
+
+// buryEarlierAttempts destroys, through the provisioner, every cluster an
+// earlier attempt of this sweep made or asked for: the destroy buries the
+// name for this run, so a create command of that attempt still on its way
+// (the provisioner died too) does not make the cluster after all.
+func (t *Tester) buryEarlierAttempts(ctx context.Context, prefix string, combos int, run Run, w *bus.Watch, log zerolog.Logger) error {
+	for a := 1; a < run.Attempt(); a++ {
+		for i := 1; i <= combos; i++ {
+			name := clusterName(prefix, i, a)
+			log.Info().Str("cluster", name).Msg("sweep: removing what an earlier attempt made")
+			if err := t.destroy(ctx, name, run, w); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// destroy asks the provisioner to destroy cluster name for this run and
+// waits for it; no answer within the timeout is logged, not fatal.
+func (t *Tester) destroy(ctx context.Context, name string, run Run, w *bus.Watch) error {
+	if err := run.EmitAs("destroy/"+name, &events.ClusterDestroyRequested{Name: name}); err != nil {
+		return err
+	}
+	_, err := awaitFact(ctx, w, cmp.Or(t.Sweeps.ClusterTimeout, 5*time.Minute), func(payload any) (string, bool) {
+		f, ok := payload.(*events.ClusterDestroyed)
+		return "", ok && f.Name == name
+	})
+	if errors.Is(err, errNoAnswer) {
+		t.Log.Warn().Str("cluster", name).Msg("sweep: the provisioner did not confirm the destroy")
+		return nil
+	}
+	return err
+}
+
+// errNoAnswer is a wait for a fact that timed out.
+var errNoAnswer = errors.New("no answer")
+
+// awaitFact reads the run's facts until match says one is the answer (and
+// returns what match made of it), the timeout passes (errNoAnswer) or ctx
+// ends.
+func awaitFact(ctx context.Context, w *bus.Watch, timeout time.Duration, match func(payload any) (string, bool)) (string, error) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		select {
 		case env := <-w.Facts:
-			_, payload, err := env.Decode()
-			if err != nil {
-				continue
-			}
-			switch f := payload.(type) {
-			case *events.ClusterReady:
-				if f.Name == name {
-					return "", "", nil
-				}
-			case *events.ClusterRejected:
-				if f.Name == name {
-					msgs := make([]string, len(f.Reasons))
-					for i, r := range f.Reasons {
-						msgs[i] = r.Rule + ": " + r.Message
-					}
-					return sweep.Denied, strings.Join(msgs, "; "), nil
-				}
-			case *events.ClusterFailed:
-				if f.Name == name {
-					return sweep.Error, f.Reason, nil
+			if _, payload, err := env.Decode(); err == nil {
+				if v, ok := match(payload); ok {
+					return v, nil
 				}
 			}
 		case <-timer.C:
-			return sweep.Error, fmt.Sprintf("the provisioner did not answer within %s (is it running?)", timeout), nil
+			return "", errNoAnswer
 		case <-ctx.Done():
-			return "", "", ctx.Err()
+			return "", ctx.Err()
 		}
 	}
+}
+
+// awaitCluster waits for the provisioner's answer about cluster name: ""
+// when it is ready, else the outcome (denied, error) and why.
+func (t *Tester) awaitCluster(ctx context.Context, w *bus.Watch, name string) (outcome, detail string, err error) {
+	timeout := cmp.Or(t.Sweeps.ClusterTimeout, 15*time.Minute)
+	var got string
+	got, err = awaitFact(ctx, w, timeout, func(payload any) (string, bool) {
+		switch f := payload.(type) {
+		case *events.ClusterReady:
+			if f.Name == name {
+				outcome = ""
+				return "", true
+			}
+		case *events.ClusterRejected:
+			if f.Name == name {
+				msgs := make([]string, len(f.Reasons))
+				for i, r := range f.Reasons {
+					msgs[i] = r.Rule + ": " + r.Message
+				}
+				outcome = sweep.Denied
+				return strings.Join(msgs, "; "), true
+			}
+		case *events.ClusterFailed:
+			if f.Name == name {
+				outcome = sweep.Error
+				return f.Reason, true
+			}
+		}
+		return "", false
+	})
+	if errors.Is(err, errNoAnswer) {
+		return sweep.Error, fmt.Sprintf("the provisioner did not answer within %s (is it running?)", timeout), nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	return outcome, got, nil
 }

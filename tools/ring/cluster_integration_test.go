@@ -298,10 +298,19 @@ func TestClusterLifecycle(t *testing.T) {
 		case <-time.After(5 * time.Minute):
 			t.Fatalf("the sweep did not finish after the restart:\n%s", sweepOut.String())
 		}
-		for _, name := range []string{"it-crash-sweep-1", "it-crash-sweep-2"} {
-			if _, err := p.Get(ctx, name); !cluster.IsNotFound(err) {
-				t.Fatalf("the sweep's cluster %s outlived the sweep: %v", name, err)
+		// Neither the first attempt's clusters (a late create of them is
+		// refused) nor the second's outlive the sweep.
+		all, err := p.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range all {
+			if strings.HasPrefix(c.Spec.Name, "it-crash-sweep") {
+				t.Fatalf("the sweep's cluster %s outlived the sweep", c.Spec.Name)
 			}
+		}
+		if !strings.Contains(sweepOut.String(), "it-crash-sweep-1-a2: ready") {
+			t.Errorf("the redelivered sweep did not make its own cluster:\n%s", sweepOut.String())
 		}
 	})
 

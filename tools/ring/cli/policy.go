@@ -27,8 +27,10 @@ func newPolicyCheck() *cobra.Command {
 		Use:   "check FILE",
 		Short: "Check a cluster spec (JSON or YAML); exit 1 when it is denied",
 		Long: `Check reads a cluster spec — stack, components {name: version}, distro,
-roles {role: node count}, nodes, kerberos, memory_mb_per_node — in JSON or
-YAML, and prints "allow" or every deny reason as "rule: message".
+roles {role: node count}, nodes, kerberos, memory_mb_per_node and optionally
+machine_mb (the memory of the machine, instead of the facts' figure; the
+provisioner passes the Docker host's) — in JSON or YAML, and prints "allow"
+or every deny reason as "rule: message".
 It exits 0 when the cluster is allowed, 1 when it is denied, 2 on errors.`,
 		Example: `  ring policy check infra/compat/examples/zk3.json    # allow
   ring policy check infra/compat/examples/zk2.json    # zk-odd-ensemble: ZooKeeper needs an odd ensemble ...
