@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"ringmaster.dev/kit/bus"
-	"ringmaster.dev/kit/natsserver"
+	"ringmaster.dev/kit/bus/bustest"
 )
 
 // TestTombstones: a buried cluster run is remembered in JetStream, per
@@ -16,16 +15,7 @@ import (
 func TestTombstones(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	conn, err := bus.Connect(ctx, srv.ClientURL(), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := bustest.Embedded(t)
 	ts, err := OpenTombstones(ctx, conn.JS)
 	if err != nil {
 		t.Fatal(err)

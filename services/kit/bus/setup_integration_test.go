@@ -14,7 +14,7 @@ import (
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
-	"ringmaster.dev/kit/natsserver"
+	"ringmaster.dev/kit/bus/bustest"
 )
 
 // env is one embedded NATS server with the topology declared.
@@ -29,20 +29,11 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	conn, err := bus.Connect(ctx, srv.ClientURL(), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(conn.Close)
+	conn := bustest.Embedded(t)
 	if err := conn.EnsureTopology(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: ctx, url: srv.ClientURL(), conn: conn}
+	return &env{t: t, ctx: ctx, url: conn.NC.ConnectedUrl(), conn: conn}
 }
 
 // start runs a worker for service "builder" until the test ends (or stop is called).

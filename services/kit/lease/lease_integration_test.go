@@ -10,23 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"ringmaster.dev/kit/bus"
-	"ringmaster.dev/kit/natsserver"
+	"ringmaster.dev/kit/bus/bustest"
 )
 
 func TestOneHolderAtATime(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	conn, err := bus.Connect(ctx, srv.ClientURL(), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := bustest.Embedded(t)
 	kv, err := Open(ctx, conn.JS)
 	if err != nil {
 		t.Fatal(err)
