@@ -27,6 +27,7 @@ const MeasuredPrefix = "measured by sweep "
 // one whose tests failed becomes a known_bad entry — reason: the sweep, the
 // distro and the failed cases — and leaves known_good. A failure anywhere
 // outweighs a pass elsewhere. The result is checked like any facts file.
+// run names the sweep in the reasons, as given (a short run id reads best).
 func MergeMeasured(data []byte, ms []Measurement, run string) ([]byte, []string, error) {
 	facts, err := ParseData(data)
 	if err != nil {
@@ -40,7 +41,7 @@ func MergeMeasured(data []byte, ms []Measurement, run string) ([]byte, []string,
 			if m.Passed != pass {
 				continue
 			}
-			key := comboKey(m.Versions)
+			key := VersionList(m.Versions)
 			if m.Passed {
 				if !slices.ContainsFunc(good, func(e any) bool { l, _ := e.([]any); return membersKey(l) == key }) {
 					good = append(good, members(m.Versions))
@@ -63,7 +64,7 @@ func MergeMeasured(data []byte, ms []Measurement, run string) ([]byte, []string,
 				l, _ := o["pair"].([]any)
 				return membersKey(l) == key
 			}) {
-				reason := fmt.Sprintf("%s%s on %s: %s", MeasuredPrefix, shortID(run), m.Distro, m.Detail)
+				reason := fmt.Sprintf("%s%s on %s: %s", MeasuredPrefix, run, m.Distro, m.Detail)
 				bad = append(bad, map[string]any{"pair": members(m.Versions), "reason": reason})
 				changes = append(changes, "known_bad + "+key)
 			}
@@ -209,8 +210,9 @@ func members(v map[string]string) []any {
 	return out
 }
 
-// comboKey is "redis 7.0.15, zookeeper 3.8.0".
-func comboKey(v map[string]string) string {
+// VersionList shows component versions as "redis 7.0.15, zookeeper 3.8.0",
+// by component: the form decisions, sweeps and their facts are named in.
+func VersionList(v map[string]string) string {
 	parts := make([]string, 0, len(v))
 	for _, c := range slices.Sorted(maps.Keys(v)) {
 		parts = append(parts, c+" "+v[c])
@@ -218,7 +220,7 @@ func comboKey(v map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-// membersKey is comboKey of a member list from the facts.
+// membersKey is the VersionList of a member list from the facts.
 func membersKey(l []any) string {
 	v := map[string]string{}
 	for _, e := range l {
@@ -227,12 +229,5 @@ func membersKey(l []any) string {
 		ver, _ := o["version"].(string)
 		v[c] = ver
 	}
-	return comboKey(v)
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
+	return VersionList(v)
 }

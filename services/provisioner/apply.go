@@ -5,7 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"ringmaster.dev/provisioner/cluster"
@@ -72,7 +73,9 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 		files []role.Rendered
 	}
 	var roles []roleFiles
-	var pkgs, paths, pidFiles, services []string
+	var paths, pidFiles, services []string
+	versions := pl.packageVersions(idx)
+	pkgs := slices.Sorted(maps.Keys(versions))
 	for _, comp := range pl.Spec.NodeRoles(idx) {
 		r := pl.Roles[comp]
 		files, err := r.Render(role.Context{Cluster: pl.Spec.Name, Node: n.Name, Index: idx,
@@ -82,14 +85,12 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 			return a, err
 		}
 		roles = append(roles, roleFiles{r, files})
-		pkgs = append(pkgs, r.Packages...)
 		pidFiles = append(pidFiles, r.PIDFile)
 		services = append(services, r.Service+" "+r.PIDFile)
 		for _, f := range files {
 			paths = append(paths, f.Path)
 		}
 	}
-	sort.Strings(pkgs)
 	list := role.Rendered{Path: servicesPath, Owner: "root", Mode: 0o644, Data: []byte(strings.Join(services, "\n") + "\n")}
 	paths = append(paths, list.Path)
 	st, err := p.inspect(ctx, n, pkgs, paths, pidFiles)
@@ -101,7 +102,7 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 		if err != nil {
 			return a, err
 		}
-		if err := p.install(ctx, n, rs, missing, pl.packageVersions(idx)); err != nil {
+		if err := p.install(ctx, n, rs, missing, versions); err != nil {
 			return a, err
 		}
 		a.Installed = missing
@@ -161,14 +162,11 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 // InstallPackages installs the node's missing role packages with apt-get
 // from the signed repository and returns them.
 func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl plan, src func(context.Context) (RepoSource, error)) ([]string, error) {
-	var pkgs []string
-	for _, comp := range pl.Spec.NodeRoles(cluster.NodeIndex(n.Name)) {
-		pkgs = append(pkgs, pl.Roles[comp].Packages...)
-	}
-	if len(pkgs) == 0 {
+	versions := pl.packageVersions(cluster.NodeIndex(n.Name))
+	if len(versions) == 0 {
 		return nil, nil
 	}
-	sort.Strings(pkgs)
+	pkgs := slices.Sorted(maps.Keys(versions))
 	st, err := p.inspect(ctx, n, pkgs, nil, nil)
 	if err != nil {
 		return nil, err
@@ -181,7 +179,7 @@ func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl pl
 	if err != nil {
 		return nil, err
 	}
-	if err := p.install(ctx, n, rs, missing, pl.packageVersions(cluster.NodeIndex(n.Name))); err != nil {
+	if err := p.install(ctx, n, rs, missing, versions); err != nil {
 		return nil, err
 	}
 	return missing, nil

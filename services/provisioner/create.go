@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -88,7 +87,7 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if !dec.Allow {
 		return events.ClusterReady{}, &RejectedError{Reasons: dec.Deny}
 	}
-	step("", "policy", "allowed: %s on %s, %d nodes, roles %v", versionList(pl.Versions), pl.Spec.Distro, pl.Spec.Nodes, pl.Spec.Roles)
+	step("", "policy", "allowed: %s on %s, %d nodes, roles %v", policies.VersionList(pl.Versions), pl.Spec.Distro, pl.Spec.Nodes, pl.Spec.Roles)
 	images := map[string]string{}
 	if req.From != "" {
 		images = snap.Images
@@ -207,7 +206,7 @@ func fromSnapshot(req events.ClusterCreateRequested, s cluster.Spec) (events.Clu
 		errs = append(errs, fmt.Sprintf("distro %s (the snapshot is %s)", req.Distro, s.Distro))
 	}
 	if len(req.Versions) > 0 && !maps.Equal(req.Versions, s.Versions) {
-		errs = append(errs, fmt.Sprintf("versions %s (the snapshot runs %s)", versionList(req.Versions), versionList(s.Versions)))
+		errs = append(errs, fmt.Sprintf("versions %s (the snapshot runs %s)", policies.VersionList(req.Versions), policies.VersionList(s.Versions)))
 	}
 	if len(errs) > 0 {
 		return req, fmt.Errorf("%w: --from %s: %s; leave them out to take the snapshot's", ErrSpec, req.From, strings.Join(errs, ", "))
@@ -220,14 +219,6 @@ func fromSnapshot(req events.ClusterCreateRequested, s cluster.Spec) (events.Clu
 		req.MemoryMB = s.MemoryMB
 	}
 	return req, nil
-}
-
-func versionList(v map[string]string) string {
-	out := make([]string, 0, len(v))
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		out = append(out, k+" "+v[k])
-	}
-	return strings.Join(out, ", ")
 }
 
 // lazySource starts the relay and reads the key the first time a node

@@ -118,7 +118,7 @@ func (t *Tester) Run(ctx context.Context, req events.TestRunRequested, runID str
 		return events.TestFinished{}, fmt.Errorf("%w: %w", errSelect, err)
 	}
 	start := time.Now()
-	env := &suite.Env{Cluster: c, Docker: t.Docker, Repo: repo{t}, RunID: shortRun(runID), Log: log}
+	env := &suite.Env{Cluster: c, Docker: t.Docker, Repo: repo{t}, RunID: events.ShortRunID(runID), Log: log}
 	fin := events.TestFinished{Cluster: req.Cluster}
 	results := suite.Run(ctx, env, suites, func(r suite.Result) {
 		tc := events.TestCase{Suite: r.Suite, Name: r.Case, Outcome: r.Outcome, Message: r.Message, Seconds: r.Took.Seconds()}
@@ -149,13 +149,6 @@ func (t *Tester) Run(ctx context.Context, req events.TestRunRequested, runID str
 	}
 	fin.Seconds = time.Since(start).Seconds()
 	return fin, nil
-}
-
-func shortRun(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }
 
 // repo opens the cluster's channel repository through a relay.

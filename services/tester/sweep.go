@@ -62,7 +62,7 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 	}
 	prefix := req.Prefix
 	if prefix == "" {
-		prefix = "sweep-" + shortRun(run.RunID())
+		prefix = "sweep-" + events.ShortRunID(run.RunID())
 	}
 	if err := cluster.ValidateName("sweep prefix", clusterName(prefix, 99, 9)); err != nil {
 		return events.SweepFinished{}, fmt.Errorf("%w: %w", errSweep, err)
@@ -230,9 +230,9 @@ func (t *Tester) destroy(ctx context.Context, name string, run Run, w *bus.Watch
 	if err := run.EmitAs("destroy/"+name, &events.ClusterDestroyRequested{Name: name}); err != nil {
 		return err
 	}
-	_, err := awaitFact(ctx, w, cmp.Or(t.Sweeps.ClusterTimeout, 5*time.Minute), func(payload any) (string, bool) {
+	_, err := awaitFact(ctx, w, cmp.Or(t.Sweeps.ClusterTimeout, 5*time.Minute), func(payload any) (struct{}, bool) {
 		f, ok := payload.(*events.ClusterDestroyed)
-		return "", ok && f.Name == name
+		return struct{}{}, ok && f.Name == name
 	})
 	if errors.Is(err, errNoAnswer) {
 		t.Log.Warn().Str("cluster", name).Msg("sweep: the provisioner did not confirm the destroy")
@@ -247,7 +247,8 @@ var errNoAnswer = errors.New("no answer")
 // awaitFact reads the run's facts until match says one is the answer (and
 // returns what match made of it), the timeout passes (errNoAnswer) or ctx
 // ends.
-func awaitFact(ctx context.Context, w *bus.Watch, timeout time.Duration, match func(payload any) (string, bool)) (string, error) {
+func awaitFact[T any](ctx context.Context, w *bus.Watch, timeout time.Duration, match func(payload any) (T, bool)) (T, error) {
+	var zero T
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
@@ -259,9 +260,9 @@ func awaitFact(ctx context.Context, w *bus.Watch, timeout time.Duration, match f
 				}
 			}
 		case <-timer.C:
-			return "", errNoAnswer
+			return zero, errNoAnswer
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return zero, ctx.Err()
 		}
 	}
 }
@@ -269,37 +270,25 @@ func awaitFact(ctx context.Context, w *bus.Watch, timeout time.Duration, match f
 // awaitCluster waits for the provisioner's answer about cluster name: ""
 // when it is ready, else the outcome (denied, error) and why.
 func (t *Tester) awaitCluster(ctx context.Context, w *bus.Watch, name string) (outcome, detail string, err error) {
+	type answer struct{ outcome, detail string }
 	timeout := cmp.Or(t.Sweeps.ClusterTimeout, 15*time.Minute)
-	var got string
-	got, err = awaitFact(ctx, w, timeout, func(payload any) (string, bool) {
+	got, err := awaitFact(ctx, w, timeout, func(payload any) (answer, bool) {
 		switch f := payload.(type) {
 		case *events.ClusterReady:
-			if f.Name == name {
-				outcome = ""
-				return "", true
-			}
+			return answer{}, f.Name == name
 		case *events.ClusterRejected:
-			if f.Name == name {
-				msgs := make([]string, len(f.Reasons))
-				for i, r := range f.Reasons {
-					msgs[i] = r.Rule + ": " + r.Message
-				}
-				outcome = sweep.Denied
-				return strings.Join(msgs, "; "), true
+			msgs := make([]string, len(f.Reasons))
+			for i, r := range f.Reasons {
+				msgs[i] = r.Rule + ": " + r.Message
 			}
+			return answer{sweep.Denied, strings.Join(msgs, "; ")}, f.Name == name
 		case *events.ClusterFailed:
-			if f.Name == name {
-				outcome = sweep.Error
-				return f.Reason, true
-			}
+			return answer{sweep.Error, f.Reason}, f.Name == name
 		}
-		return "", false
+		return answer{}, false
 	})
 	if errors.Is(err, errNoAnswer) {
 		return sweep.Error, fmt.Sprintf("the provisioner did not answer within %s (is it running?)", timeout), nil
 	}
-	if err != nil {
-		return "", "", err
-	}
-	return outcome, got, nil
+	return got.outcome, got.detail, err
 }

@@ -8,10 +8,11 @@ package image
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -138,22 +139,12 @@ func (r *Recipes) check(file string, rec Recipe) error {
 
 // Names lists the recipes, sorted.
 func (r *Recipes) Names() []string {
-	out := make([]string, 0, len(r.Images))
-	for n := range r.Images {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(r.Images))
 }
 
 // DistroNames lists the distros, sorted.
 func (r *Recipes) DistroNames() []string {
-	out := make([]string, 0, len(r.Distros))
-	for n := range r.Distros {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(r.Distros))
 }
 
 // packages is the sorted, de-duplicated package list of rec for distro.
@@ -162,10 +153,5 @@ func (rec Recipe) packages(distro string) []string {
 	for _, p := range append(append([]string(nil), rec.Packages...), rec.DistroPackages[distro]...) {
 		set[p] = true
 	}
-	out := make([]string, 0, len(set))
-	for p := range set {
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }

@@ -7,25 +7,42 @@ import (
 )
 
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
+	Name string `xml:"name,attr"`
+	junitCounts
 	Timestamp string      `xml:"timestamp,attr"`
 	Cases     []junitCase `xml:"testcase"`
+}
+
+// junitCounts are what JUnit counts for a suite and for the whole run.
+type junitCounts struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
+	took     time.Duration
+}
+
+// add counts one result.
+func (c *junitCounts) add(r Result) {
+	c.Tests++
+	switch r.Outcome {
+	case Failed:
+		c.Failures++
+	case Error:
+		c.Errors++
+	case Skipped:
+		c.Skipped++
+	}
+	c.took += r.Took
+	c.Time = secs(c.took)
 }
 
 type junitCase struct {
@@ -49,7 +66,6 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 func JUnit(clusterName string, started time.Time, results []Result) ([]byte, error) {
 	top := junitSuites{Name: "ringmaster " + clusterName}
 	index := map[string]int{}
-	var total time.Duration
 	for _, r := range results {
 		i, ok := index[r.Suite]
 		if !ok {
@@ -62,30 +78,22 @@ func JUnit(clusterName string, started time.Time, results []Result) ([]byte, err
 		msg := &junitMessage{Message: firstLine(r.Message), Body: r.Message}
 		switch r.Outcome {
 		case Failed:
-			c.Failure, s.Failures, top.Failures = msg, s.Failures+1, top.Failures+1
+			c.Failure = msg
 		case Error:
-			c.Error, s.Errors, top.Errors = msg, s.Errors+1, top.Errors+1
+			c.Error = msg
 		case Skipped:
-			c.Skipped, s.Skipped, top.Skipped = msg, s.Skipped+1, top.Skipped+1
+			c.Skipped = msg
 		}
-		s.Tests++
-		top.Tests++
-		d, _ := time.ParseDuration(c.Time + "s")
-		s.Time = secs(parse(s.Time) + d)
-		total += r.Took
+		s.add(r)
+		top.add(r)
 		s.Cases = append(s.Cases, c)
 	}
-	top.Time = secs(total)
+	top.Time = secs(top.took) // also for no results at all
 	b, err := xml.MarshalIndent(top, "", "  ")
 	if err != nil {
 		return nil, err
 	}
 	return append([]byte(xml.Header), append(b, '\n')...), nil
-}
-
-func parse(s string) time.Duration {
-	d, _ := time.ParseDuration(s + "s")
-	return d
 }
 
 func firstLine(s string) string {

@@ -2,7 +2,8 @@ package suite
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,12 +35,7 @@ func components(c cluster.Cluster) []string {
 			set[r] = true
 		}
 	}
-	out := make([]string, 0, len(set))
-	for r := range set {
-		out = append(out, r)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 // layoutScript prints one line per finding that breaks the layout.

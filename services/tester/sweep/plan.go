@@ -4,11 +4,11 @@ package sweep
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
 	"pault.ag/go/debian/version"
+	"ringmaster.dev/policies"
 	"ringmaster.dev/repo-publisher/apt"
 )
 
@@ -26,13 +26,7 @@ type Combination struct {
 }
 
 // String is "debian-12: redis 7.0.15, zookeeper 3.8.0".
-func (c Combination) String() string {
-	parts := make([]string, 0, len(c.Versions))
-	for _, k := range slices.Sorted(maps.Keys(c.Versions)) {
-		parts = append(parts, k+" "+c.Versions[k])
-	}
-	return c.Distro + ": " + strings.Join(parts, ", ")
-}
+func (c Combination) String() string { return c.Distro + ": " + policies.VersionList(c.Versions) }
 
 // Plan lists the combinations to sweep: on each distro, every upstream
 // version of each component that the distro's packages (published, by

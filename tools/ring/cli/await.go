@@ -37,6 +37,20 @@ func startRun(ctx context.Context, connect func(context.Context) (*bus.Conn, err
 	return r, nil
 }
 
+// begin starts watching a new run and sends its command; the caller closes
+// the run.
+func begin(ctx context.Context, g *globals, cmd any) (*run, error) {
+	r, err := startRun(ctx, g.connect)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.send(ctx, cmd); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
 // send publishes a command of this run.
 func (r *run) send(ctx context.Context, cmd any, opts ...bus.PublishOption) error {
 	_, err := r.conn.Publish(ctx, cmd, append(opts, bus.WithRunID(r.ID))...)

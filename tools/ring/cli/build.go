@@ -63,14 +63,11 @@ func runBuild(ctx context.Context, out io.Writer, g *globals, req *events.BuildR
 	if err != nil {
 		return err
 	}
-	r, err := startRun(ctx, g.connect)
+	r, err := begin(ctx, g, req)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if err := r.send(ctx, req); err != nil {
-		return err
-	}
 	return newMatrixView(out, st.Name, r.ID, cells).follow(ctx, r.Facts, wait)
 }
 

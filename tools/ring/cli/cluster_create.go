@@ -209,14 +209,11 @@ func newClusterDestroy(g *globals) *cobra.Command {
 // runCreate sends a create command and prints its progress until the
 // cluster is ready (nil), rejected or failed (exit 1) or wait passes (exit 2).
 func runCreate(ctx context.Context, out io.Writer, g *globals, req *events.ClusterCreateRequested, wait time.Duration) error {
-	r, err := startRun(ctx, g.connect)
+	r, err := begin(ctx, g, req)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if err := r.send(ctx, req); err != nil {
-		return err
-	}
 	start := time.Now()
 	fmt.Fprintf(out, "creating %s (run %s)\n", req.Name, r.ID)
 	return r.await(ctx, out, wait, func() string {

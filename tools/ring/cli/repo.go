@@ -143,14 +143,11 @@ func upload(ctx context.Context, store *blob.Store, f pkgFile) (events.PackageRe
 // sendAndWait publishes a command and waits for its first fact of the run:
 // done prints a success; command.failed prints the reason and exits 1.
 func sendAndWait(ctx context.Context, out io.Writer, g *globals, cmd any, wait time.Duration, done func(io.Writer, events.Envelope)) error {
-	r, err := startRun(ctx, g.connect)
+	r, err := begin(ctx, g, cmd)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if err := r.send(ctx, cmd); err != nil {
-		return err
-	}
 	return r.await(ctx, out, wait, func() string {
 		return fmt.Sprintf("no answer within %s; the command stays queued (see `ring status`, `ring events tail --run %s`)", wait, r.ID)
 	}, func(env events.Envelope) (bool, error) {

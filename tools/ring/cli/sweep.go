@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -57,14 +54,11 @@ func newSweepRun(g *globals) *cobra.Command {
 					return fmt.Errorf("--write %s: %w (it must be an existing compatibility facts file, e.g. infra/compat/compat.json)", write, err)
 				}
 			}
-			r, err := startRun(ctx, g.connect)
+			r, err := begin(ctx, g, &req)
 			if err != nil {
 				return err
 			}
 			defer r.Close()
-			if err := r.send(ctx, &req); err != nil {
-				return err
-			}
 			fmt.Fprintf(out, "sweeping %s (run %s)\n", req.Stack, r.ID)
 			start := time.Now()
 			return r.await(ctx, out, wait, func() string {
@@ -154,7 +148,7 @@ func mergeSweep(file string, results []events.SweepResult, run string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	merged, changes, err := policies.MergeMeasured(data, ms, run)
+	merged, changes, err := policies.MergeMeasured(data, ms, events.ShortRunID(run))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
@@ -188,11 +182,7 @@ func printSweep(out io.Writer, results []events.SweepResult, notes []string) {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "DISTRO\tVERSIONS\tOUTCOME\tSECONDS\tDETAIL")
 	for _, r := range results {
-		var vs []string
-		for _, k := range slices.Sorted(maps.Keys(r.Versions)) {
-			vs = append(vs, k+" "+r.Versions[k])
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%.1f\t%s\n", r.Distro, strings.Join(vs, ", "), r.Outcome, r.Seconds, r.Detail)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%.1f\t%s\n", r.Distro, policies.VersionList(r.Versions), r.Outcome, r.Seconds, r.Detail)
 	}
 	if len(results) == 0 {
 		fmt.Fprintln(w, "(no combination to sweep)")

@@ -101,14 +101,11 @@ func testSummary(ctx context.Context, g *globals, out io.Writer, f events.TestFi
 // runTests sends a test run and prints each case and the summary; any
 // failure is exit 1.
 func runTests(ctx context.Context, out io.Writer, g *globals, req *events.TestRunRequested, junit string, wait time.Duration) error {
-	r, err := startRun(ctx, g.connect)
+	r, err := begin(ctx, g, req)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if err := r.send(ctx, req); err != nil {
-		return err
-	}
 	fmt.Fprintf(out, "testing %s (run %s)\n", req.Cluster, r.ID)
 	return r.await(ctx, out, wait, func() string {
 		return fmt.Sprintf("no result within %s (ring events tail --run %s)", wait, r.ID)
