@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm
 
-.PHONY: all deps build run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm clean help
+.PHONY: all deps build image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm clean help
 
 all: build
 
@@ -24,6 +24,25 @@ build: ## build bin/ring and one binary per service
 	@mkdir -p $(BIN)
 	cd tools/ring && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ring .
 	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/$$s ./cmd/$$s) || exit 1; done
+
+# Every service in its own container (infra/compose/compose.yaml); the CLI
+# on this machine reaches them through RING_HOME as it does `ring up`.
+RING_HOME_DIR := $(or $(RING_HOME),$(HOME)/.local/share/ringmaster)
+COMPOSE       ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+COMPOSE_RUN    = RING_HOME=$(RING_HOME_DIR) RING_PROJECT=$(CURDIR) RING_UID=$$(id -u) RING_GID=$$(id -g) \
+                 DOCKER_GID=$$(stat -c %g /var/run/docker.sock) $(COMPOSE) -p ringmaster -f infra/compose/compose.yaml
+
+image: deps build ## every image: toolchains, nodes, KDC and the services' (ringmaster/ring:latest)
+	$(BIN)/ring image build
+	$(BIN)/ring image services
+
+compose-up: image ## NATS+S3 and each service in its own container, detached
+	@mkdir -p $(RING_HOME_DIR)
+	$(COMPOSE_RUN) up -d
+	@echo "up: bin/ring ping | bin/ring status | make compose-down"
+
+compose-down: ## stop and remove the containers of compose-up (state in RING_HOME stays)
+	$(COMPOSE_RUN) down
 
 run: deps build ## the main job on the embedded default (Ctrl-C stops)
 	$(BIN)/ring up --demo --log-level warn

@@ -25,12 +25,15 @@ type Config struct {
 	Endpoint string
 	// AccessKey, SecretKey: credentials; Region may be empty (us-east-1).
 	AccessKey, SecretKey, Region string
+	// CredentialsFile supplies AccessKey and SecretKey when both are empty
+	// (env RING_S3_CREDENTIALS, see ReadCredentials).
+	CredentialsFile string
 	// Bucket is created by Open when missing; empty means DefaultBucket.
 	Bucket string
 }
 
 // ConfigFromEnv reads RING_S3_URL, RING_S3_ACCESS_KEY, RING_S3_SECRET_KEY,
-// RING_S3_REGION and RING_S3_BUCKET (default "ringmaster"). Validation is left
+// RING_S3_CREDENTIALS, RING_S3_REGION and RING_S3_BUCKET (default "ringmaster"). Validation is left
 // to Open.
 func ConfigFromEnv() Config {
 	return configFrom(os.Getenv)
@@ -43,6 +46,8 @@ func configFrom(getenv func(string) string) Config {
 		SecretKey: getenv(EnvSecretKey),
 		Region:    getenv(EnvRegion),
 		Bucket:    getenv(EnvBucket),
+
+		CredentialsFile: getenv(EnvCredentials),
 	}
 	if c.Bucket == "" {
 		c.Bucket = DefaultBucket

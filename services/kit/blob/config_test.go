@@ -16,12 +16,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{"empty gets default bucket", nil, Config{Bucket: "ringmaster"}},
 		{"all set", map[string]string{
 			EnvURL: "http://127.0.0.1:9000", EnvAccessKey: "ak", EnvSecretKey: "sk",
-			EnvRegion: "eu-west-1", EnvBucket: "other",
-		}, Config{Endpoint: "http://127.0.0.1:9000", AccessKey: "ak", SecretKey: "sk", Region: "eu-west-1", Bucket: "other"}},
+			EnvRegion: "eu-west-1", EnvBucket: "other", EnvCredentials: "/run/creds.json",
+		}, Config{Endpoint: "http://127.0.0.1:9000", AccessKey: "ak", SecretKey: "sk", Region: "eu-west-1", Bucket: "other", CredentialsFile: "/run/creds.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{EnvURL, EnvAccessKey, EnvSecretKey, EnvRegion, EnvBucket} {
+			for _, k := range []string{EnvURL, EnvAccessKey, EnvSecretKey, EnvRegion, EnvBucket, EnvCredentials} {
 				t.Setenv(k, tt.env[k])
 			}
 			if got := ConfigFromEnv(); got != tt.want {

@@ -37,8 +37,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg, err = withCredentialsFile(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.AccessKey == "" || cfg.SecretKey == "" {
-		return nil, fmt.Errorf("%w: access key and secret key are required (set %s and %s)", ErrInvalidConfig, EnvAccessKey, EnvSecretKey)
+		return nil, fmt.Errorf("%w: access key and secret key are required (set %s and %s, or %s to a credentials file)", ErrInvalidConfig, EnvAccessKey, EnvSecretKey, EnvCredentials)
 	}
 	if cfg.Bucket == "" {
 		cfg.Bucket = DefaultBucket

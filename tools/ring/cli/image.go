@@ -25,7 +25,8 @@ downloaded .debs are cached under $RING_HOME/cache/debs.`,
 		Example: `  ring image build                         # every recipe for every distro
   ring image build toolchain --distro debian-12
   ring image list
-  ring image prune --dry-run`,
+  ring image prune --dry-run
+  ring image services                      # the image of infra/compose's service containers`,
 	}
 	cmd.PersistentFlags().StringVar(&recipes, "recipes", config.Env("RING_IMAGES", "infra/images"), "recipe directory (env RING_IMAGES)")
 	builder := func(cmd *cobra.Command) (*image.Builder, func(), error) {
@@ -130,6 +131,6 @@ downloaded .debs are cached under $RING_HOME/cache/debs.`,
 		},
 	}
 	prune.Flags().BoolVar(&dry, "dry-run", false, "only say what would be removed")
-	cmd.AddCommand(build, list, prune)
+	cmd.AddCommand(build, list, prune, newImageServices(builder))
 	return cmd
 }

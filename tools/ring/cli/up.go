@@ -24,7 +24,7 @@ func newUp(g *globals) *cobra.Command {
 		concurrency                 int
 		demo                        bool
 		sweepEvery                  time.Duration
-		sweepStacks                 []string
+		sweepStacks, services       []string
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -32,11 +32,17 @@ func newUp(g *globals) *cobra.Command {
 		Long: `Run embedded NATS (JetStream, file storage) and an embedded S3-compatible
 server keeping objects under $RING_HOME (default ~/.local/share/ringmaster),
 and every service in this process. --nats and --s3 use external servers
-instead (S3 credentials from RING_S3_ACCESS_KEY and RING_S3_SECRET_KEY).
-Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
+instead (S3 credentials from RING_S3_ACCESS_KEY and RING_S3_SECRET_KEY, or
+the file RING_S3_CREDENTIALS names). --services runs some services here and
+leaves the others to other processes or containers; --services none runs the
+servers alone (infra/compose/compose.yaml runs each service in its own
+container that way). Ctrl-C stops everything cleanly; in-flight commands
+finish or are handed back.`,
 		Example: `  ring up
   ring up --demo                                   # and show a round trip through every service
   ring up --sweep-every 24h --sweep-stack demo     # a compatibility sweep of demo every day
+  ring up --services none                          # NATS and S3 only; the services run elsewhere
+  ring up --services builder,repo-publisher        # two services here, the rest elsewhere
   RING_HOME=/tmp/ring ring up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0
   RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… ring up --nats nats://10.0.0.5:4222 --s3 http://10.0.0.5:9000`,
 		Args: cobra.NoArgs,
@@ -50,7 +56,7 @@ Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 			if err != nil {
 				return err
 			}
-			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log,
+			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log, Services: services,
 				Builder: builder.OptionsFromEnv(), Provisioner: provisioner.OptionsFromEnv()}
 			if s3URL != "" {
 				cfg.S3 = blob.ConfigFromEnv()
@@ -85,6 +91,7 @@ Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 	cmd.Flags().StringVar(&s3Listen, "s3-listen", "127.0.0.1:9000", "address of the embedded S3 server (port 0: any free port)")
 	cmd.Flags().StringVar(&s3URL, "s3", "", "use this external S3 endpoint instead of the embedded one (credentials from env)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 2, "commands each service handles at once")
+	cmd.Flags().StringSliceVar(&services, "services", nil, "services to run in this process, comma-separated, or none (default: all of "+strings.Join(platform.ServiceNames, ", ")+")")
 	cmd.Flags().DurationVar(&sweepEvery, "sweep-every", 0, "ask for a compatibility sweep of each --sweep-stack this often (0: never)")
 	cmd.Flags().StringArrayVar(&sweepStacks, "sweep-stack", []string{"demo"}, "stack the scheduled sweeps cover (repeatable)")
 	cmd.Flags().BoolVar(&demo, "demo", false, "the main job: ping every service, build and publish the demo stack, create a 3-node cluster from it and run the smoke suites")
@@ -93,7 +100,7 @@ Ctrl-C stops everything cleanly; in-flight commands finish or are handed back.`,
 
 func printEndpoints(cmd *cobra.Command, home string, cfg platform.Config, p *platform.Platform, took time.Duration) {
 	out := cmd.OutOrStdout()
-	names := platform.ServiceNames
+	names := p.Endpoints.Services
 	natsNote, s3Note := "external", "external"
 	if cfg.NATSURL == "" {
 		natsNote = "embedded, JetStream data in " + filepath.Join(home, "nats")
@@ -104,7 +111,11 @@ func printEndpoints(cmd *cobra.Command, home string, cfg platform.Config, p *pla
 	fmt.Fprintf(out, "Ringmaster is up in %s (pid %d)\n", took.Round(time.Millisecond), os.Getpid())
 	fmt.Fprintf(out, "  NATS      %s  (%s)\n", p.Endpoints.NATS, natsNote)
 	fmt.Fprintf(out, "  S3        %s  bucket %s  (%s)\n", p.Endpoints.S3, p.Endpoints.Bucket, s3Note)
-	fmt.Fprintf(out, "  services  %s\n", strings.Join(names, ", "))
+	if len(names) == 0 {
+		fmt.Fprintln(out, "  services  none here (--services none): start them as processes or containers against these servers")
+	} else {
+		fmt.Fprintf(out, "  services  %s\n", strings.Join(names, ", "))
+	}
 	fmt.Fprintln(out, "Try, in another terminal:  ring ping | ring status | ring events tail")
 	fmt.Fprintln(out, "Ctrl-C stops everything.")
 }

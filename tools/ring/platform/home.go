@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/config"
 )
 
@@ -27,6 +29,8 @@ type Endpoints struct {
 	S3     string `json:"s3"`
 	Bucket string `json:"bucket"`
 	PID    int    `json:"pid"`
+	// Services are the services this `ring up` runs (others may run elsewhere).
+	Services []string `json:"services"`
 }
 
 func endpointsPath(home string) string { return filepath.Join(home, "endpoints.json") }
@@ -51,10 +55,7 @@ func ReadEndpoints(home string) (Endpoints, error) {
 func RemoveEndpoints(home string) { _ = os.Remove(endpointsPath(home)) }
 
 // Credentials of the embedded S3 server. The file holding them is 0400.
-type Credentials struct {
-	AccessKey string `json:"access_key"`
-	SecretKey string `json:"secret_key"`
-}
+type Credentials = blob.Credentials
 
 // LoadOrCreateCredentials reads home/s3-credentials.json, or creates it with
 // random keys (mode 0400) on first start.
@@ -63,7 +64,7 @@ func LoadOrCreateCredentials(home string) (Credentials, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return c, err
 	}
-	path := credentialsPath(home)
+	path := CredentialsPath(home)
 	c = Credentials{AccessKey: "ring" + randomHex(8), SecretKey: randomHex(20)}
 	b, _ := json.Marshal(c)
 	if err := os.WriteFile(path, b, 0o400); err != nil {
@@ -72,21 +73,14 @@ func LoadOrCreateCredentials(home string) (Credentials, error) {
 	return c, nil
 }
 
-func credentialsPath(home string) string { return filepath.Join(home, "s3-credentials.json") }
+// CredentialsPath is where `ring up` keeps its embedded S3 server's
+// credentials (what RING_S3_CREDENTIALS may name for other processes).
+func CredentialsPath(home string) string { return filepath.Join(home, "s3-credentials.json") }
 
-// LoadCredentials reads the embedded server's credentials; os.ErrNotExist
-// if `ring up` never ran with this home.
+// LoadCredentials reads the embedded server's credentials; an error
+// wrapping os.ErrNotExist if `ring up` never ran with this home.
 func LoadCredentials(home string) (Credentials, error) {
-	path := credentialsPath(home)
-	var c Credentials
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return c, err
-	}
-	if err := json.Unmarshal(b, &c); err != nil || c.AccessKey == "" || c.SecretKey == "" {
-		return c, fmt.Errorf("%s: not valid credentials; remove it to generate new ones", path)
-	}
-	return c, nil
+	return blob.ReadCredentials(CredentialsPath(home))
 }
 
 func randomHex(n int) string {

@@ -26,7 +26,9 @@ type Config struct {
 	S3          blob.Config
 	S3Listen    string
 	Concurrency int
-	Log         zerolog.Logger
+	// Services are the services to run here (SelectServices); nil: all.
+	Services []string
+	Log      zerolog.Logger
 	// Builder locates stacks and image recipes (absolute paths).
 	Builder builder.Options
 	// Provisioner locates stacks, roles, policy data and recipes (absolute paths).
@@ -53,6 +55,10 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	}
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, fmt.Errorf("RING_HOME %s: %w", home, err)
+	}
+	names, err := SelectServices(cfg.Services)
+	if err != nil {
+		return nil, err
 	}
 	p := &Platform{home: home, errs: make(chan error, len(ServiceNames))}
 	defer func() {
@@ -93,12 +99,12 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("declare streams: %w", err)
 	}
-	p.Endpoints = Endpoints{NATS: natsURL, S3: s3cfg.Endpoint, Bucket: store.Bucket(), PID: os.Getpid()}
+	p.Endpoints = Endpoints{NATS: natsURL, S3: s3cfg.Endpoint, Bucket: store.Bucket(), PID: os.Getpid(), Services: names}
 
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
 	all := factories(cfg)
-	for _, name := range ServiceNames {
+	for _, name := range names {
 		conn, err := bus.Connect(ctx, natsURL, name)
 		if err != nil {
 			p.Stop()

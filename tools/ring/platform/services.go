@@ -1,6 +1,10 @@
 package platform
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	builder "ringmaster.dev/builder"
 	realm "ringmaster.dev/kerberos-realm"
 	"ringmaster.dev/kit/service"
@@ -22,4 +26,26 @@ func factories(cfg Config) map[string]service.Factory {
 		tester.Name:      tester.New,
 		realm.Name:       realm.Factory(cfg.Provisioner.ImagesDir),
 	}
+}
+
+// SelectServices checks a --services list: nil or empty means every
+// service, "none" none (the servers alone); anything else must name
+// services of ServiceNames.
+func SelectServices(names []string) ([]string, error) {
+	if len(names) == 0 {
+		return ServiceNames, nil
+	}
+	if len(names) == 1 && names[0] == "none" {
+		return []string{}, nil
+	}
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(ServiceNames, n) {
+			return nil, fmt.Errorf("unknown service %q: want some of %s, or none", n, strings.Join(ServiceNames, ", "))
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }

@@ -1,0 +1,35 @@
+package platform
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSelectServices(t *testing.T) {
+	tests := []struct {
+		in      []string
+		want    []string
+		wantErr string
+	}{
+		{in: nil, want: ServiceNames},
+		{in: []string{"none"}, want: []string{}},
+		{in: []string{"builder", "tester", "builder"}, want: []string{"builder", "tester"}},
+		{in: []string{"builder", "none"}, wantErr: `unknown service "none"`},
+		{in: []string{"gateway"}, wantErr: `unknown service "gateway": want some of builder, kerberos-realm`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.in, ","), func(t *testing.T) {
+			got, err := SelectServices(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) || got == nil {
+				t.Fatalf("SelectServices(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
