@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"ringmaster.dev/builder/packaging"
+	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/signing"
 )
 
@@ -316,6 +318,39 @@ func TestMirrorAPTAndYUM(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGINT)
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("--follow did not stop cleanly on SIGINT: %v\n%s", err, buf.String())
+		}
+
+		// The S3 mirror after v2, pruning at once: the previous indexes'
+		// by-hash objects leave the bucket; everything left is on the source.
+		out, code := ringMirror(t, home, aptURL, "--suite", suite, "--keyring", keyAsc, "--prune", "--prune-after", "0", s3)
+		if code != 0 || !regexp.MustCompile(`[1-9][0-9]* files the source no longer lists deleted, 0 kept`).MatchString(out) {
+			t.Fatalf("pruning sync to s3 (exit %d):\n%s", code, out)
+		}
+		ctx := context.Background()
+		store, err := blob.Open(ctx, blobConfig(t, home))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var byHash int
+		for info, err := range store.List(ctx, "mirrors/apt/dists/") {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(info.Key, "/by-hash/") {
+				continue
+			}
+			byHash++
+			resp, err := http.Get(strings.TrimSuffix(aptURL, "/") + "/" + strings.TrimPrefix(info.Key, "mirrors/apt/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s is in the pruned mirror but not on the source (%s)", info.Key, resp.Status)
+			}
+		}
+		if byHash == 0 {
+			t.Error("the pruned s3 mirror has no by-hash indexes left")
 		}
 	})
 	t.Logf("total %s", time.Since(t0).Round(time.Millisecond))

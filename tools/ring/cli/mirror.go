@@ -25,10 +25,11 @@ const subjectRepoPublished = events.Prefix + ".fact.repo.published"
 
 func newMirror(g *globals) *cobra.Command {
 	var (
-		format, keyringPath string
-		suites              []string
-		parallel            int
-		follow, quiet       bool
+		format, keyringPath  string
+		suites               []string
+		parallel             int
+		follow, quiet, prune bool
+		pruneAfter           time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "mirror URL DEST",
@@ -56,6 +57,12 @@ directory beside the pool.
 DEST s3://bucket/prefix uses RING_S3_URL, RING_S3_ACCESS_KEY and
 RING_S3_SECRET_KEY (else the S3 server ` + "`ring up`" + ` runs).
 
+Every sync records in DEST/.ring-mirror/ what it wrote for this source.
+--prune deletes files an earlier sync wrote that the source no longer lists,
+once unlisted for --prune-after (default 24h: a client that read the previous
+index can still fetch what it named); files another source's mirror in the
+same DEST lists are kept.
+
 Each sync announces mirror.synced on NATS when a server is reachable.
 --follow keeps running and re-syncs on every repo.published fact.
 
@@ -65,7 +72,8 @@ previous, verified state).`,
   ring mirror http://127.0.0.1:9000/ringmaster/repos/apt --suite debian-12-nightly --keyring ringmaster.asc /srv/mirror/apt
   ring mirror http://127.0.0.1:9000/ringmaster/repos/yum/rockylinux-9-nightly/ --keyring ringmaster.asc /srv/mirror/yum
   ring mirror https://repo.example.org/apt --suite debian-12-stable --keyring ringmaster.gpg s3://mirrors/ringmaster/apt
-  ring mirror http://127.0.0.1:9000/ringmaster/repos/apt --suite debian-12-nightly --keyring ringmaster.asc /srv/mirror/apt --follow`,
+  ring mirror http://127.0.0.1:9000/ringmaster/repos/apt --suite debian-12-nightly --keyring ringmaster.asc /srv/mirror/apt --follow
+  ring mirror http://127.0.0.1:9000/ringmaster/repos/apt --suite debian-12-nightly --keyring ringmaster.asc /srv/mirror/apt --prune --prune-after 1h`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -80,7 +88,10 @@ previous, verified state).`,
 			if err != nil {
 				return err
 			}
-			opt := mirror.Options{Source: args[0], Dest: dest, Format: format, Suites: suites, Keyring: kr, Parallel: parallel}
+			if pruneAfter < 0 {
+				return fmt.Errorf("--prune-after %s: want a duration ≥ 0 (0: delete at once)", pruneAfter)
+			}
+			opt := mirror.Options{Source: args[0], Dest: dest, Format: format, Suites: suites, Keyring: kr, Parallel: parallel, Prune: prune, PruneAfter: pruneAfter}
 			if !quiet {
 				opt.Progress = cmd.ErrOrStderr()
 			}
@@ -102,6 +113,8 @@ previous, verified state).`,
 	cmd.Flags().IntVar(&parallel, "parallel", 8, "concurrent downloads")
 	cmd.Flags().BoolVar(&follow, "follow", false, "keep running: re-sync on every repo.published fact until Ctrl-C")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress on stderr")
+	cmd.Flags().BoolVar(&prune, "prune", false, "delete files earlier syncs wrote that the source no longer lists (after --prune-after)")
+	cmd.Flags().DurationVar(&pruneAfter, "prune-after", 24*time.Hour, "how long a file stays after the source stopped listing it (0: at once)")
 	_ = cmd.MarkFlagRequired("keyring")
 	return cmd
 }
@@ -149,6 +162,9 @@ func printMirrored(out io.Writer, res mirror.Result, suites []string) {
 	fmt.Fprintf(out, "  %d files verified: %d fetched (%s), %d already there\n", res.Files, res.Fetched, humanize.IBytes(uint64(res.Bytes)), res.Skipped)
 	if len(res.Absent) > 0 {
 		fmt.Fprintf(out, "  not on the source (no reader needs them): %s\n", strings.Join(res.Absent, ", "))
+	}
+	if res.Pruned > 0 || res.Unlisted > 0 {
+		fmt.Fprintf(out, "  %d files the source no longer lists deleted, %d kept for now (--prune, --prune-after)\n", res.Pruned, res.Unlisted)
 	}
 	root := res.Dest
 	if !strings.HasPrefix(root, "s3://") {

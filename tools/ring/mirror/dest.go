@@ -26,6 +26,10 @@ type Dest interface {
 	// Commit makes the verified local file src visible at key; with move
 	// the file may be consumed.
 	Commit(ctx context.Context, key, src, sum string, size int64, move bool) error
+	// List returns the keys directly under dir (not recursive).
+	List(ctx context.Context, dir string) ([]string, error)
+	// Delete removes key; a key that is not there is no error.
+	Delete(ctx context.Context, key string) error
 	// WorkDir is a local directory for partial downloads; it survives a
 	// killed run, so the next one resumes.
 	WorkDir() string
@@ -160,6 +164,41 @@ func (d *localDest) Commit(_ context.Context, key, src, _ string, _ int64, move 
 	return nil
 }
 
+func (d *localDest) List(_ context.Context, dir string) ([]string, error) {
+	p, err := d.path(dir)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	var keys []string
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			keys = append(keys, path.Join(dir, e.Name()))
+		}
+	}
+	return keys, err
+}
+
+func (d *localDest) Delete(_ context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	// Directories the deletion emptied go too, up to the mirror's root.
+	for dir := filepath.Dir(p); dir != d.root && strings.HasPrefix(dir, d.root+string(filepath.Separator)); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil {
+			break
+		}
+	}
+	return nil
+}
+
 type s3Dest struct {
 	store  *blob.Store
 	prefix string
@@ -238,6 +277,35 @@ func (d *s3Dest) Commit(ctx context.Context, key, src, sum string, size int64, m
 	}
 	if move {
 		_ = os.Remove(src)
+	}
+	return nil
+}
+
+func (d *s3Dest) List(ctx context.Context, dir string) ([]string, error) {
+	k, err := d.key(dir)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for info, err := range d.store.List(ctx, k+"/") {
+		if err != nil {
+			return nil, err
+		}
+		rel := strings.TrimPrefix(info.Key, d.prefix)
+		if !strings.Contains(strings.TrimPrefix(rel, dir+"/"), "/") {
+			keys = append(keys, rel)
+		}
+	}
+	return keys, nil
+}
+
+func (d *s3Dest) Delete(ctx context.Context, key string) error {
+	k, err := d.key(key)
+	if err != nil {
+		return err
+	}
+	if err := d.store.Delete(ctx, k); err != nil && !errors.Is(err, blob.ErrNotFound) {
+		return err
 	}
 	return nil
 }

@@ -54,8 +54,15 @@ type Options struct {
 	Progress io.Writer
 	// Client defaults to DefaultClient().
 	Client *http.Client
-	// Now is the clock for Valid-Until (default time.Now).
+	// Now is the clock for Valid-Until and pruning (default time.Now).
 	Now func() time.Time
+	// Prune deletes files an earlier sync of this source wrote that the
+	// source no longer lists, once unlisted for PruneAfter (a client that
+	// read the previous index can still fetch what it named meanwhile).
+	// Files another source's mirror in the same destination lists stay.
+	// Without Prune, unlisted files are only recorded.
+	Prune      bool
+	PruneAfter time.Duration
 }
 
 // Result summarizes a sync.
@@ -71,8 +78,10 @@ type Result struct {
 	Bytes int64
 	// Absent lists files an index lists that the source does not serve
 	// (only ones no reader needs, e.g. an unused compression).
-	Absent   []string
-	Duration time.Duration
+	Absent []string
+	// Pruned files were deleted; Unlisted ones wait (PruneAfter, or no Prune).
+	Pruned, Unlisted int
+	Duration         time.Duration
 }
 
 type stage int
@@ -184,6 +193,9 @@ func Sync(ctx context.Context, opt Options) (Result, error) {
 	}
 	if err == nil {
 		err = s.run(ctx)
+	}
+	if err == nil {
+		err = s.record(ctx)
 	}
 	s.res.Duration = time.Since(t0)
 	if err != nil {
@@ -423,19 +435,12 @@ func (s *syncer) commit(ctx context.Context, it *item, st stage) error {
 		return nil
 	}
 	if it.data != nil && it.local == "" {
-		f, err := os.CreateTemp(s.opt.Dest.WorkDir(), "tmp-")
+		tmp, err := writeTemp(s.opt.Dest.WorkDir(), it.data)
 		if err != nil {
 			return err
 		}
-		_, err = f.Write(it.data)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		it.local = f.Name()
-		defer func() { _ = os.Remove(f.Name()); it.local = "" }()
+		it.local = tmp
+		defer func() { _ = os.Remove(tmp); it.local = "" }()
 	}
 	for i := range it.places {
 		p := &it.places[i]
@@ -460,6 +465,24 @@ func (s *syncer) commit(ctx context.Context, it *item, st stage) error {
 		s.prog.addDone(1)
 	}
 	return nil
+}
+
+// writeTemp writes b to a new temporary file in dir (removed by prepareWork
+// if a run dies before committing it).
+func writeTemp(dir string, b []byte) (string, error) {
+	f, err := os.CreateTemp(dir, "tmp-")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // parallel runs fn for every item with at most n at a time; the first error

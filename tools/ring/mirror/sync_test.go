@@ -76,9 +76,12 @@ func TestSyncAPT(t *testing.T) {
 	if len(byHash) != 3 {
 		t.Fatalf("by-hash: %v", byHash)
 	}
-	// Reader-safe order: pool, by-hash, plain indexes, Release, InRelease last.
+	// Reader-safe order: pool, by-hash, plain indexes, Release, InRelease;
+	// then the mirror's own record of what it wrote.
 	rank := func(k string) int {
 		switch {
+		case strings.HasPrefix(k, stateDir+"/"):
+			return 5
 		case strings.HasPrefix(k, "pool/"):
 			return 0
 		case strings.Contains(k, "/by-hash/"):
