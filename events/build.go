@@ -5,7 +5,7 @@ type BuildRequested struct {
 	Stack      string   `json:"stack" doc:"stack name under infra/stacks/"`
 	Components []string `json:"components,omitempty" doc:"components to build; empty means all"`
 	Distros    []string `json:"distros,omitempty" doc:"distros to build for; empty means all"`
-	Channel    string   `json:"channel,omitempty" doc:"repository channel to publish into (default nightly)"`
+	Channel    string   `json:"channel,omitempty" doc:"repository channel to publish into (default: the stack's channel)"`
 }
 
 // BuildSucceeded reports one built matrix cell and its packages.

@@ -42,6 +42,8 @@ type SweepRunRequested struct {
 	KeepFailed bool `json:"keep_failed,omitempty" doc:"keep the clusters of failed combinations"`
 	// Prefix names the clusters: <prefix>-1, <prefix>-2, …
 	Prefix string `json:"prefix,omitempty" doc:"cluster names are <prefix>-<n> (default sweep-<run>)"`
+	// Parallel measures that many combinations at once (each its own cluster).
+	Parallel int `json:"parallel,omitempty" doc:"combinations measured at once (default 1, at most 8)"`
 }
 
 // SweepResult is the measured outcome of one combination.

@@ -144,7 +144,7 @@ func TestFixtureMatrix(t *testing.T) {
 		m, _ := cmds.GetMsg(p.ctx, seq)
 		var req events.RepoPublishRequested
 		_ = json.Unmarshal(m.Data, &req)
-		if req.Channel != "nightly" || len(req.Distros) != 1 || len(req.Packages) != 2 {
+		if req.Channel != "stable" || len(req.Distros) != 1 || len(req.Packages) != 2 { // the fixture's channel:
 			t.Errorf("publish command %+v", req)
 		}
 	}

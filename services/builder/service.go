@@ -4,6 +4,7 @@
 package builder
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -121,10 +122,9 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 	if err != nil {
 		return bus.Permanent(err)
 	}
-	channel := req.Channel
-	if channel == "" {
-		channel = "nightly"
-	}
+	// The request's channel, else the one the stack declares (stack.yaml
+	// channel:, whose default is stack.DefaultChannel).
+	channel := cmp.Or(req.Channel, st.Channel)
 	work := filepath.Join(b.WorkDir, "builds", d.Envelope.ID)
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return err

@@ -6,10 +6,12 @@ require (
 	github.com/go-zookeeper/zk v1.0.4
 	github.com/gomodule/redigo v1.9.3
 	github.com/rs/zerolog v1.35.1
+	golang.org/x/sync v0.24.0
 	pault.ag/go/debian v0.19.0
 	ringmaster.dev/builder v0.0.0
 	ringmaster.dev/events v0.0.0
 	ringmaster.dev/kit v0.0.0
+	ringmaster.dev/policies v0.0.0
 	ringmaster.dev/provisioner v0.0.0
 	ringmaster.dev/repo-publisher v0.0.0
 )
@@ -91,12 +93,10 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0-rc.2 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
-	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
 	pault.ag/go/topsort v0.1.1 // indirect
-	ringmaster.dev/policies v0.0.0 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 

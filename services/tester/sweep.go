@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
@@ -22,10 +23,12 @@ import (
 	"ringmaster.dev/tester/sweep"
 )
 
-// Sweep defaults.
+// Sweep defaults and bounds.
 const (
 	DefaultSweepNodes = 3
 	DefaultSweepMax   = 16
+	// MaxSweepParallel bounds the combinations measured at once.
+	MaxSweepParallel = 8
 )
 
 // SweepOptions locate what a sweep reads besides the blob store.
@@ -57,8 +60,9 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 	if err := cluster.ValidateName("stack", req.Stack); err != nil {
 		return events.SweepFinished{}, fmt.Errorf("%w: %w", errSweep, err)
 	}
-	if req.Nodes < 0 || req.Max < 0 {
-		return events.SweepFinished{}, fmt.Errorf("%w: nodes %d, max %d: want 0 (the default) or more", errSweep, req.Nodes, req.Max)
+	if req.Nodes < 0 || req.Max < 0 || req.Parallel < 0 || req.Parallel > MaxSweepParallel {
+		return events.SweepFinished{}, fmt.Errorf("%w: nodes %d, max %d, parallel %d: want 0 (the default) or more, parallel at most %d",
+			errSweep, req.Nodes, req.Max, req.Parallel, MaxSweepParallel)
 	}
 	prefix := req.Prefix
 	if prefix == "" {
@@ -102,20 +106,31 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 		return events.SweepFinished{}, err
 	}
 	defer w.Stop()
+	fctx, stopFeed := context.WithCancel(ctx)
+	defer stopFeed()
+	fd := newFeed(fctx, w)
 	fin := events.SweepFinished{Stack: st.Name, Channel: channel, Notes: notes, Key: sweep.Key(st.Name, run.RunID())}
 	if run.Attempt() > 1 {
-		if err := t.buryEarlierAttempts(ctx, prefix, len(combos), run, w, log); err != nil {
+		if err := t.buryEarlierAttempts(ctx, prefix, len(combos), run, fd, log); err != nil {
 			return events.SweepFinished{}, err
 		}
 	}
+	// Combinations are measured req.Parallel at a time (default one);
+	// results keep the plan's order whatever finishes first.
+	fin.Results = make([]events.SweepResult, len(combos))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(req.Parallel, 1))
 	for i, c := range combos {
-		name := clusterName(prefix, i+1, run.Attempt())
-		log.Info().Str("cluster", name).Str("combination", c.String()).Msg("sweep: combination")
-		r, err := t.sweepOne(ctx, req, channel, c, name, run, w, log)
-		if err != nil {
-			return events.SweepFinished{}, err
-		}
-		fin.Results = append(fin.Results, r)
+		g.Go(func() error {
+			name := clusterName(prefix, i+1, run.Attempt())
+			log.Info().Str("cluster", name).Str("combination", c.String()).Msg("sweep: combination")
+			r, err := t.sweepOne(gctx, req, channel, c, name, run, fd, log)
+			fin.Results[i] = r
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return events.SweepFinished{}, err
 	}
 	doc, err := json.MarshalIndent(sweep.Results{Version: 1, Stack: st.Name, Channel: channel, Run: run.RunID(),
 		Started: started, Finished: time.Now().UTC(), Results: fin.Results, Notes: notes}, "", "  ")
@@ -132,14 +147,16 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 
 // sweepOne measures one combination. An error is the sweep's own (the bus,
 // the store): the combination's failures are its outcome.
-func (t *Tester) sweepOne(ctx context.Context, req events.SweepRunRequested, channel string, c sweep.Combination, name string, run Run, w *bus.Watch, log zerolog.Logger) (events.SweepResult, error) {
+func (t *Tester) sweepOne(ctx context.Context, req events.SweepRunRequested, channel string, c sweep.Combination, name string, run Run, fd *feed, log zerolog.Logger) (events.SweepResult, error) {
 	start := time.Now()
+	answers, unsubscribe := fd.subscribe(name)
+	defer unsubscribe()
 	res := events.SweepResult{Distro: c.Distro, Versions: c.Versions, Cluster: name}
 	done := func(outcome, detail string) (events.SweepResult, error) {
 		res.Outcome, res.Detail, res.Seconds = outcome, detail, time.Since(start).Seconds()
 		keep := req.KeepFailed && (outcome == sweep.Failed || outcome == sweep.Error)
 		if !keep && outcome != sweep.Denied {
-			if err := t.destroy(ctx, name, run, w); err != nil {
+			if err := t.destroy(ctx, name, run, answers); err != nil {
 				return res, err
 			}
 		}
@@ -150,7 +167,7 @@ func (t *Tester) sweepOne(ctx context.Context, req events.SweepRunRequested, cha
 	if err := run.EmitAs(name, &cmd); err != nil {
 		return res, err
 	}
-	outcome, detail, err := t.awaitCluster(ctx, w, name)
+	outcome, detail, err := t.awaitCluster(ctx, answers, name)
 	if err != nil {
 		return res, err
 	}
@@ -211,12 +228,15 @@ func clusterName(prefix string, i, attempt int) string {
 // earlier attempt of this sweep made or asked for: the destroy buries the
 // name for this run, so a create command of that attempt still on its way
 // (the provisioner died too) does not make the cluster after all.
-func (t *Tester) buryEarlierAttempts(ctx context.Context, prefix string, combos int, run Run, w *bus.Watch, log zerolog.Logger) error {
+func (t *Tester) buryEarlierAttempts(ctx context.Context, prefix string, combos int, run Run, fd *feed, log zerolog.Logger) error {
 	for a := 1; a < run.Attempt(); a++ {
 		for i := 1; i <= combos; i++ {
 			name := clusterName(prefix, i, a)
 			log.Info().Str("cluster", name).Msg("sweep: removing what an earlier attempt made")
-			if err := t.destroy(ctx, name, run, w); err != nil {
+			answers, unsubscribe := fd.subscribe(name)
+			err := t.destroy(ctx, name, run, answers)
+			unsubscribe()
+			if err != nil {
 				return err
 			}
 		}
@@ -226,11 +246,11 @@ func (t *Tester) buryEarlierAttempts(ctx context.Context, prefix string, combos 
 
 // destroy asks the provisioner to destroy cluster name for this run and
 // waits for it; no answer within the timeout is logged, not fatal.
-func (t *Tester) destroy(ctx context.Context, name string, run Run, w *bus.Watch) error {
+func (t *Tester) destroy(ctx context.Context, name string, run Run, answers <-chan any) error {
 	if err := run.EmitAs("destroy/"+name, &events.ClusterDestroyRequested{Name: name}); err != nil {
 		return err
 	}
-	_, err := awaitFact(ctx, w, cmp.Or(t.Sweeps.ClusterTimeout, 5*time.Minute), func(payload any) (struct{}, bool) {
+	_, err := awaitFact(ctx, answers, cmp.Or(t.Sweeps.ClusterTimeout, 5*time.Minute), func(payload any) (struct{}, bool) {
 		f, ok := payload.(*events.ClusterDestroyed)
 		return struct{}{}, ok && f.Name == name
 	})
@@ -244,20 +264,17 @@ func (t *Tester) destroy(ctx context.Context, name string, run Run, w *bus.Watch
 // errNoAnswer is a wait for a fact that timed out.
 var errNoAnswer = errors.New("no answer")
 
-// awaitFact reads the run's facts until match says one is the answer (and
-// returns what match made of it), the timeout passes (errNoAnswer) or ctx
-// ends.
-func awaitFact[T any](ctx context.Context, w *bus.Watch, timeout time.Duration, match func(payload any) (T, bool)) (T, error) {
+// awaitFact reads answers until match says one is the answer (and returns
+// what match made of it), the timeout passes (errNoAnswer) or ctx ends.
+func awaitFact[T any](ctx context.Context, answers <-chan any, timeout time.Duration, match func(payload any) (T, bool)) (T, error) {
 	var zero T
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		select {
-		case env := <-w.Facts:
-			if _, payload, err := env.Decode(); err == nil {
-				if v, ok := match(payload); ok {
-					return v, nil
-				}
+		case payload := <-answers:
+			if v, ok := match(payload); ok {
+				return v, nil
 			}
 		case <-timer.C:
 			return zero, errNoAnswer
@@ -269,10 +286,10 @@ func awaitFact[T any](ctx context.Context, w *bus.Watch, timeout time.Duration, 
 
 // awaitCluster waits for the provisioner's answer about cluster name: ""
 // when it is ready, else the outcome (denied, error) and why.
-func (t *Tester) awaitCluster(ctx context.Context, w *bus.Watch, name string) (outcome, detail string, err error) {
+func (t *Tester) awaitCluster(ctx context.Context, answers <-chan any, name string) (outcome, detail string, err error) {
 	type answer struct{ outcome, detail string }
 	timeout := cmp.Or(t.Sweeps.ClusterTimeout, 15*time.Minute)
-	got, err := awaitFact(ctx, w, timeout, func(payload any) (answer, bool) {
+	got, err := awaitFact(ctx, answers, timeout, func(payload any) (answer, bool) {
 		switch f := payload.(type) {
 		case *events.ClusterReady:
 			return answer{}, f.Name == name

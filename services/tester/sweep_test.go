@@ -50,8 +50,12 @@ func TestAwaitCluster(t *testing.T) {
 			for _, f := range tc.facts {
 				ch <- fact(t, f)
 			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			answers, unsubscribe := newFeed(ctx, &bus.Watch{Facts: ch}).subscribe("sweep-x-1")
+			defer unsubscribe()
 			tr := &Tester{Sweeps: SweepOptions{ClusterTimeout: 50 * time.Millisecond}}
-			outcome, detail, err := tr.awaitCluster(context.Background(), &bus.Watch{Facts: ch}, "sweep-x-1")
+			outcome, detail, err := tr.awaitCluster(ctx, answers, "sweep-x-1")
 			if err != nil || outcome != tc.outcome || detail != tc.detail {
 				t.Fatalf("awaitCluster = %q, %q, %v; want %q, %q", outcome, detail, err, tc.outcome, tc.detail)
 			}
@@ -60,7 +64,7 @@ func TestAwaitCluster(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	tr := &Tester{Sweeps: SweepOptions{ClusterTimeout: time.Minute}}
-	if _, _, err := tr.awaitCluster(ctx, &bus.Watch{Facts: make(chan events.Envelope)}, "sweep-x-1"); err == nil {
+	if _, _, err := tr.awaitCluster(ctx, make(chan any), "sweep-x-1"); err == nil {
 		t.Fatal("a cancelled sweep kept waiting")
 	}
 }
@@ -103,6 +107,7 @@ func TestSweepRequestErrors(t *testing.T) {
 		{"a path for a stack", events.SweepRunRequested{Stack: "../demo"}, "stack name"},
 		{"no component with a role", events.SweepRunRequested{Stack: "fixture"}, "no component with a role"},
 		{"negative max", events.SweepRunRequested{Stack: "demo", Max: -1}, "want 0 (the default) or more"},
+		{"too parallel", events.SweepRunRequested{Stack: "demo", Parallel: MaxSweepParallel + 1}, "parallel at most 8"},
 		{"a prefix that makes bad names", events.SweepRunRequested{Stack: "demo", Prefix: "Bad_Prefix"}, "sweep prefix name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -434,8 +434,9 @@ func sweepScenario(t *testing.T, home string, p *cluster.Provider) {
 	doc["known_good"] = []any{} // so the sweep's pass is news
 	facts, _ = json.Marshal(doc)
 	writeFile(t, compat, string(facts))
+	// Both combinations at once: each gets its own cluster's answers.
 	out = mustRing(t, home, 15*time.Minute, "sweep", "run", "--stack", "demo", "--distro", "debian-12", "--suite", "redis",
-		"--prefix", "it-sweep", "--write", compat)
+		"--prefix", "it-sweep", "--write", compat, "--parallel", "2")
 	for _, want := range []string{"it-sweep-1: allowed: redis 7.0.15, zookeeper 3.8.0 on debian-12", "it-sweep-1: ready in",
 		"it-sweep-2: allowed: redis 6.0.16, zookeeper 3.8.0 on debian-12", "it-sweep-2: ready in",
 		"debian-12  redis 7.0.15, zookeeper 3.8.0  passed", "debian-12  redis 6.0.16, zookeeper 3.8.0  passed",
@@ -458,5 +459,54 @@ func sweepScenario(t *testing.T, home string, p *cluster.Provider) {
 	}
 	if got := mustRing(t, home, time.Minute, "sweep", "show", "--stack", "demo"); !strings.Contains(got, "passed") || !strings.Contains(got, "redis 7.0.15, zookeeper 3.8.0") {
 		t.Errorf("sweep show:\n%s", got)
+	}
+	brokenSweep(t, home, p, compat)
+}
+
+// brokenSweep: a combination that really fails. The fixture Redis 6.0.98
+// (its init script deletes the data directory on stop) in channel broken,
+// beside the nightly ZooKeeper: the cluster comes up, the redis suite's
+// restart case fails, the sweep says failed (not error) and exits 1, the
+// result lands in known_bad with the failed case, and the policy refuses
+// the pair from then on with the sweep's reason.
+func brokenSweep(t *testing.T, home string, p *cluster.Provider, compat string) {
+	ctx := context.Background()
+	if out := mustRing(t, home, 30*time.Minute, "build", "--stack", "fixture-redis-broken"); !strings.Contains(out, "published debian-12 to broken") {
+		t.Fatalf("fixture-redis-broken build:\n%s", out)
+	}
+	zk := ""
+	for _, l := range strings.Split(mustRing(t, home, time.Minute, "repo", "list"), "\n") {
+		if f := strings.Fields(l); len(f) >= 4 && slices.Contains(f, "nightly") && slices.Contains(f, "zookeeper") && slices.Contains(f, "debian-12") {
+			for _, v := range f {
+				if strings.HasPrefix(v, "3.8.0-") {
+					zk = v
+				}
+			}
+		}
+	}
+	if zk == "" {
+		t.Fatal("ring repo list shows no zookeeper 3.8.0 in nightly for debian-12")
+	}
+	mustRing(t, home, 5*time.Minute, "repo", "promote", "--from", "nightly", "--to", "broken", "--distro", "debian-12", "zookeeper@"+zk)
+	out, err := ringLong(t, home, 15*time.Minute, "sweep", "run", "--stack", "demo", "--channel", "broken", "--distro", "debian-12",
+		"--suite", "redis", "--prefix", "it-sweep-bad", "--write", compat)
+	if err == nil {
+		t.Errorf("a sweep with a failed combination exited 0:\n%s", out)
+	}
+	for _, want := range []string{"it-sweep-bad-1: ready in", "debian-12  redis 6.0.98, zookeeper 3.8.0  failed", "replica-catches-up-after-restart",
+		"known_bad + redis 6.0.98, zookeeper 3.8.0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("broken sweep output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := p.Get(ctx, "it-sweep-bad-1"); !cluster.IsNotFound(err) {
+		t.Errorf("the failed combination's cluster was kept without --keep-failed: %v", err)
+	}
+	spec := filepath.Join(t.TempDir(), "bad.json")
+	writeFile(t, spec, `{"stack": "demo", "components": {"zookeeper": "3.8.0", "redis": "6.0.98"}, "distro": "debian-12",
+  "roles": {"zookeeper": 3, "redis": 3}, "nodes": 3, "memory_mb_per_node": 512}`)
+	got, err := ringLong(t, home, time.Minute, "policy", "check", "--data", compat, spec)
+	if err == nil || !strings.Contains(got, "known-bad-pair") || !strings.Contains(got, "measured by sweep") || !strings.Contains(got, "replica-catches-up-after-restart") {
+		t.Errorf("the policy with the merged facts does not refuse the failed pair: %v\n%s", err, got)
 	}
 }

@@ -43,7 +43,7 @@ log lines and the command for its full log.`,
 	cmd.Flags().StringVar(&stackName, "stack", "", "stack under infra/stacks (env RING_STACKS for another directory)")
 	cmd.Flags().StringArrayVar(&components, "component", nil, "only this component (and its build dependencies); repeatable")
 	cmd.Flags().StringArrayVar(&distros, "distro", nil, "only this distro; repeatable")
-	cmd.Flags().StringVar(&channel, "channel", "nightly", "channel to publish into")
+	cmd.Flags().StringVar(&channel, "channel", "", "channel to publish into (default: the channel stack.yaml names)")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Hour, "how long to wait for the whole build")
 	_ = cmd.MarkFlagRequired("stack")
 	cmd.AddCommand(newBuildLogs(g))

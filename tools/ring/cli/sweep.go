@@ -44,7 +44,8 @@ func newSweepRun(g *globals) *cobra.Command {
 		Short: "Sweep a stack's published version combinations; exit 1 when one failed",
 		Example: `  ring sweep run --stack demo --distro debian-12
   ring sweep run --stack demo --write infra/compat/compat.json    # record the results as facts
-  ring sweep run --stack demo --nodes 3 --max 4 --suite zookeeper --keep-failed`,
+  ring sweep run --stack demo --nodes 3 --max 4 --suite zookeeper --keep-failed
+  ring sweep run --stack demo --parallel 2                         # two clusters at a time`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -78,6 +79,7 @@ func newSweepRun(g *globals) *cobra.Command {
 	f.IntVar(&req.Max, "max", 16, "at most this many combinations, newest versions first")
 	f.StringArrayVar(&req.Suites, "suite", nil, "suite to run (repeatable; default: every suite that applies)")
 	f.BoolVar(&req.KeepFailed, "keep-failed", false, "keep the clusters of failed combinations for inspection")
+	f.IntVar(&req.Parallel, "parallel", 1, "combinations measured at once, each its own cluster (at most 8; mind the machine's memory)")
 	f.StringVar(&req.Prefix, "prefix", "", "name the clusters <prefix>-1, <prefix>-2, … (default sweep-<run>)")
 	f.StringVar(&write, "write", "", "merge the results into this compatibility facts file")
 	f.DurationVar(&wait, "wait", 2*time.Hour, "how long to wait for the whole sweep")
