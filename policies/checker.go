@@ -227,7 +227,7 @@ func valueOf(o ast.Object, k *ast.Term) ast.Value {
 
 func init() {
 	ast.InternStringTerm("stack", "components", "distro", "roles", "nodes", "kerberos",
-		"memory_mb_per_node", "machine_mb", "version_keys", "invalid_versions")
+		"memory_mb_per_node", "machine_mb", "committed_mb", "version_keys", "invalid_versions")
 }
 
 // input builds the input as an AST value directly (no JSON round trip),
@@ -246,6 +246,9 @@ func (c *Checker) input(in Input) *ast.Term {
 	items := make([][2]*ast.Term, 0, 10)
 	if in.MachineMB > 0 {
 		items = append(items, ast.Item(ast.InternedTerm("machine_mb"), ast.InternedTerm(in.MachineMB)))
+	}
+	if in.CommittedMB > 0 {
+		items = append(items, ast.Item(ast.InternedTerm("committed_mb"), ast.InternedTerm(in.CommittedMB)))
 	}
 	return ast.NewTerm(ast.NewObject(append(items,
 		ast.Item(ast.InternedTerm("stack"), ast.InternedTerm(in.Stack)),

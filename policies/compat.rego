@@ -2,7 +2,8 @@
 #
 # input: {stack, components: {name: version}, distro, roles: {role: node count},
 #         nodes, kerberos, memory_mb_per_node, machine_mb (optional: the
-#         memory of the machine the nodes run on, as measured)}
+#         memory of the machine the nodes run on, as measured), committed_mb
+#         (optional: the memory clusters already running there hold)}
 # data.compat: the facts in infra/compat/compat.json
 #
 # decision: {allow, deny: [{rule, message}]} — every deny reason carries a
@@ -239,6 +240,17 @@ _deny contains {"rule": "memory-total", "message": msg} if {
 	input.nodes * input.memory_mb_per_node > _machine_mb
 	total := input.nodes * input.memory_mb_per_node
 	msg := sprintf("%d nodes × %d MB = %d MB is more than the machine's %d MB", [input.nodes, input.memory_mb_per_node, total, _machine_mb])
+}
+
+# What is left of the machine once the clusters already running on it
+# (input.committed_mb, their nodes' limits added up) are counted. Only when
+# the cluster fits the machine at all (else memory-total says so).
+_deny contains {"rule": "memory-available", "message": msg} if {
+	input.committed_mb > 0
+	total := input.nodes * input.memory_mb_per_node
+	total <= _machine_mb
+	total + input.committed_mb > _machine_mb
+	msg := sprintf("%d nodes × %d MB = %d MB is more than the %d MB left of the machine's %d MB: running clusters hold %d MB (ring cluster list; destroy one, or ask for less --memory)", [input.nodes, input.memory_mb_per_node, total, _machine_mb - input.committed_mb, _machine_mb, input.committed_mb])
 }
 
 # The machine's memory: as measured (input.machine_mb, the Docker host's

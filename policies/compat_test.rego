@@ -131,6 +131,16 @@ test_memory_exactly_machine_allowed if {
 	rules(json.patch(good, [{"op": "replace", "path": "/memory_mb_per_node", "value": 8192}])) == set()
 }
 
+test_memory_held_by_running_clusters if {
+	# 3 × 1024 = 3072 MB of the facts' 24576: 21504 MB held leaves too little.
+	rules(json.patch(good, [{"op": "add", "path": "/committed_mb", "value": 21505}])) == {"memory-available"}
+	rules(json.patch(good, [{"op": "add", "path": "/committed_mb", "value": 21504}])) == set()
+	# A cluster bigger than the machine is memory-total's alone.
+	rules(json.patch(good, [{"op": "replace", "path": "/memory_mb_per_node", "value": 9000}, {"op": "add", "path": "/committed_mb", "value": 1000}])) == {"memory-total"}
+	# What is left is counted from the measured machine when there is one.
+	rules(json.patch(good, [{"op": "add", "path": "/machine_mb", "value": 65536}, {"op": "add", "path": "/committed_mb", "value": 63000}])) == {"memory-available"}
+}
+
 test_measured_machine_memory_wins if {
 	small := json.patch(good, [{"op": "add", "path": "/machine_mb", "value": 2048}])
 	rules(small) == {"memory-total"}

@@ -35,6 +35,9 @@ type Input struct {
 	// MachineMB is the memory of the machine the nodes run on as measured
 	// (the Docker host's); 0 leaves the facts' figure.
 	MachineMB int `json:"machine_mb,omitempty"`
+	// CommittedMB is the memory the nodes of clusters already running on
+	// that machine hold (their limits added up); 0: none or unknown.
+	CommittedMB int `json:"committed_mb,omitempty"`
 }
 
 // Reason is one reason a cluster is denied.

@@ -80,7 +80,11 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if err != nil {
 		return events.ClusterReady{}, err
 	}
-	dec, err := p.Policy.Check(ctx, pl.PolicyInput(p.MachineMB))
+	others, err := p.Docker.List(ctx)
+	if err != nil {
+		return events.ClusterReady{}, fmt.Errorf("the clusters already running: %w", err)
+	}
+	dec, err := p.Policy.Check(ctx, pl.PolicyInput(p.MachineMB, committedMB(others, pl.Spec.Name)))
 	if err != nil {
 		return events.ClusterReady{}, fmt.Errorf("policy: %w", err)
 	}

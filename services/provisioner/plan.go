@@ -130,8 +130,8 @@ func (pl plan) packageVersions(i int) map[string]string {
 }
 
 // PolicyInput is the compatibility policy's view of the plan on a machine
-// of machineMB (0: unknown).
-func (pl plan) PolicyInput(machineMB int) policies.Input {
+// of machineMB (0: unknown) whose running clusters hold committedMB.
+func (pl plan) PolicyInput(machineMB, committedMB int) policies.Input {
 	return policies.Input{Stack: pl.Spec.Stack, Components: pl.Versions, Distro: pl.Spec.Distro, Roles: maps.Clone(pl.Spec.Roles),
-		Nodes: pl.Spec.Nodes, Kerberos: pl.Spec.Kerberos != "", MemoryMB: pl.Spec.MemoryMB, MachineMB: machineMB}
+		Nodes: pl.Spec.Nodes, Kerberos: pl.Spec.Kerberos != "", MemoryMB: pl.Spec.MemoryMB, MachineMB: machineMB, CommittedMB: committedMB}
 }

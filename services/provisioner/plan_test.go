@@ -87,7 +87,7 @@ func TestPlan(t *testing.T) {
 					t.Fatalf("%s: plan versions %v, spec %v, node 1's packages %v; want %s", comp, pl.Versions, pl.Spec.Versions, pl.packageVersions(1), v)
 				}
 			}
-			dec, err := p.Policy.Check(context.Background(), pl.PolicyInput(0))
+			dec, err := p.Policy.Check(context.Background(), pl.PolicyInput(0, 0))
 			if err != nil {
 				t.Fatal(err)
 			}
