@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,6 +173,18 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatalf("cluster: %+v %v", c, err)
 	}
 	assertLockedDown(t, dc, c)
+
+	// One node of nearly the whole host fits the machine, but not beside
+	// it-zk's three running nodes: refused, naming what they hold.
+	out, err = ringLong(t, home, time.Minute, "cluster", "create", "it-avail", "-n", "1", "--role", "redis=1", "--memory", strconv.Itoa(hostMB-256))
+	// (at least it-zk's: other clusters on this Docker host count too)
+	held := regexp.MustCompile(`running clusters hold (\d+) MB`).FindStringSubmatch(out)
+	if err == nil || !strings.Contains(out, "memory-available") || held == nil {
+		t.Fatalf("a cluster that fits the machine but not what is left: %v, want memory-available in\n%s", err, out)
+	}
+	if mb, _ := strconv.Atoi(held[1]); mb < 3*c.Spec.MemoryMB {
+		t.Errorf("the policy counted %d MB held, less than it-zk's 3 × %d MB", mb, c.Spec.MemoryMB)
+	}
 
 	// The name is taken: a clear message, non-zero exit.
 	if out, err := ringLong(t, home, time.Minute, "cluster", "create", "it-zk", "-n", "3"); err == nil || !strings.Contains(out, "already exists") {
