@@ -80,14 +80,11 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if err != nil {
 		return events.ClusterReady{}, err
 	}
-	others, err := p.Docker.List(ctx)
-	if err != nil {
-		return events.ClusterReady{}, fmt.Errorf("the clusters already running: %w", err)
-	}
-	dec, err := p.Policy.Check(ctx, pl.PolicyInput(p.MachineMB, committedMB(others, pl.Spec.Name)))
+	dec, release, err := p.admit(ctx, pl)
 	if err != nil {
 		return events.ClusterReady{}, fmt.Errorf("policy: %w", err)
 	}
+	defer release()
 	if !dec.Allow {
 		return events.ClusterReady{}, &RejectedError{Reasons: dec.Deny}
 	}

@@ -14,14 +14,17 @@ func TestCommittedMB(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		clusters []cluster.Cluster
+		reserved map[string]int
 		want     int
 	}{
-		{"none", nil, 0},
-		{"running nodes count, stopped ones not", []cluster.Cluster{c("a", 1024, running, running, stopped), c("b", 512, stopped)}, 2048},
-		{"the cluster being made is not counted", []cluster.Cluster{c("new", 4096, running), c("a", 256, running)}, 256},
+		{"none", nil, nil, 0},
+		{"running nodes count, stopped ones not", []cluster.Cluster{c("a", 1024, running, running, stopped), c("b", 512, stopped)}, nil, 2048},
+		{"the cluster being made is not counted", []cluster.Cluster{c("new", 4096, running), c("a", 256, running)}, map[string]int{"new": 4096}, 256},
+		{"a cluster still being made counts what it was allowed, once",
+			[]cluster.Cluster{c("half", 1024, running), c("a", 256, running)}, map[string]int{"half": 3072, "other": 512}, 3072 + 256 + 512},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := committedMB(tc.clusters, "new"); got != tc.want {
+			if got := committedMB(tc.clusters, tc.reserved, "new"); got != tc.want {
 				t.Errorf("committedMB = %d, want %d", got, tc.want)
 			}
 		})

@@ -42,6 +42,8 @@ type Provisioner struct {
 	Tombstones Tombstones
 
 	flights flights
+	// admission counts the memory of clusters being made (memory.go).
+	admission admission
 }
 
 // New is the service's service.Factory with options from the environment.
