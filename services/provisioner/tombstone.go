@@ -87,6 +87,9 @@ func (fs *flights) start(ctx context.Context, name, run string) (context.Context
 	return ctx, func() {
 		fs.mu.Lock()
 		delete(fs.m[name], f)
+		if len(fs.m[name]) == 0 {
+			delete(fs.m, name)
+		}
 		fs.mu.Unlock()
 		cancel()
 		close(f.done)

@@ -322,6 +322,14 @@ func TestMirrorAPTAndYUM(t *testing.T) {
 
 		// The S3 mirror after v2, pruning at once: the previous indexes'
 		// by-hash objects leave the bucket; everything left is on the source.
+		// A negative grace is refused before the destination is touched.
+		never := filepath.Join(t.TempDir(), "never")
+		if out, code := ringMirror(t, home, aptURL, "--suite", suite, "--keyring", keyAsc, "--prune", "--prune-after", "-1h", never); code == 0 || !strings.Contains(out, "--prune-after -1h0m0s: want a duration ≥ 0") {
+			t.Fatalf("--prune-after -1h (exit %d):\n%s", code, out)
+		}
+		if _, err := os.Stat(never); !os.IsNotExist(err) {
+			t.Errorf("a refused mirror made its destination: %v", err)
+		}
 		out, code := ringMirror(t, home, aptURL, "--suite", suite, "--keyring", keyAsc, "--prune", "--prune-after", "0", s3)
 		if code != 0 || !regexp.MustCompile(`[1-9][0-9]* files the source no longer lists deleted, 0 kept`).MatchString(out) {
 			t.Fatalf("pruning sync to s3 (exit %d):\n%s", code, out)

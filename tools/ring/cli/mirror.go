@@ -80,6 +80,9 @@ previous, verified state).`,
 			if format != "" && format != mirror.APT && format != mirror.YUM {
 				return fmt.Errorf("--format %q: want apt or yum", format)
 			}
+			if pruneAfter < 0 {
+				return fmt.Errorf("--prune-after %s: want a duration ≥ 0 (0: delete at once)", pruneAfter)
+			}
 			kr, err := mirror.LoadKeyring(keyringPath)
 			if err != nil {
 				return err
@@ -87,9 +90,6 @@ previous, verified state).`,
 			dest, err := openMirrorDest(ctx, args[1])
 			if err != nil {
 				return err
-			}
-			if pruneAfter < 0 {
-				return fmt.Errorf("--prune-after %s: want a duration ≥ 0 (0: delete at once)", pruneAfter)
 			}
 			opt := mirror.Options{Source: args[0], Dest: dest, Format: format, Suites: suites, Keyring: kr, Parallel: parallel, Prune: prune, PruneAfter: pruneAfter}
 			if !quiet {

@@ -49,16 +49,16 @@ type Platform struct {
 // Start brings the platform up: servers, streams, bucket, every service.
 // On failure everything started so far is stopped again.
 func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
+	names, err := SelectServices(cfg.Services) // before anything is written
+	if err != nil {
+		return nil, err
+	}
 	home, err := filepath.Abs(cfg.Home)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, fmt.Errorf("RING_HOME %s: %w", home, err)
-	}
-	names, err := SelectServices(cfg.Services)
-	if err != nil {
-		return nil, err
 	}
 	p := &Platform{home: home, errs: make(chan error, len(ServiceNames))}
 	defer func() {

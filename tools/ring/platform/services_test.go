@@ -1,6 +1,10 @@
 package platform
 
 import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -31,5 +35,17 @@ func TestSelectServices(t *testing.T) {
 				t.Fatalf("SelectServices(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 			}
 		})
+	}
+}
+
+// A bad --services list is refused before RING_HOME is made or anything
+// starts.
+func TestStartRefusesUnknownServicesFirst(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "ring")
+	if _, err := Start(context.Background(), Config{Home: home, Services: []string{"gateway"}}); err == nil || !strings.Contains(err.Error(), `unknown service "gateway"`) {
+		t.Fatalf("Start with --services gateway: %v", err)
+	}
+	if _, err := os.Stat(home); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("RING_HOME was made for a refused start: %v", err)
 	}
 }
