@@ -47,14 +47,22 @@ func TestAwaitCluster(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := make(chan events.Envelope, len(tc.facts))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// Subscribe first, as a sweep does before it sends the create:
+			// the feed drops facts about clusters nobody waits for.
+			answers, unsubscribe := newFeed(ctx, &bus.Watch{Facts: ch}).subscribe("sweep-x-1")
+			defer unsubscribe()
 			for _, f := range tc.facts {
 				ch <- fact(t, f)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			answers, unsubscribe := newFeed(ctx, &bus.Watch{Facts: ch}).subscribe("sweep-x-1")
-			defer unsubscribe()
-			tr := &Tester{Sweeps: SweepOptions{ClusterTimeout: 50 * time.Millisecond}}
+			// Answers come at once; only "no answer" waits out the deadline,
+			// so a slow machine cannot turn a delivered answer into a timeout.
+			timeout := 10 * time.Second
+			if tc.name == "no answer" {
+				timeout = 50 * time.Millisecond
+			}
+			tr := &Tester{Sweeps: SweepOptions{ClusterTimeout: timeout}}
 			outcome, detail, err := tr.awaitCluster(ctx, answers, "sweep-x-1")
 			if err != nil || outcome != tc.outcome || detail != tc.detail {
 				t.Fatalf("awaitCluster = %q, %q, %v; want %q, %q", outcome, detail, err, tc.outcome, tc.detail)
