@@ -9,10 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -38,14 +36,7 @@ func kvno(t *testing.T, home, from, to string) (string, error) {
 // configuration.
 func realmScenario(t *testing.T, home string, p *cluster.Provider, upOut *syncBuffer) {
 	ctx := context.Background()
-	tail := exec.Command(ringBin, "events", "tail", "--output", "json")
-	tail.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-	events := &syncBuffer{}
-	tail.Stdout = events
-	if err := tail.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tail.Process.Signal(syscall.SIGTERM); _ = tail.Wait() }()
+	events := startTail(t, home)
 
 	start := time.Now()
 	// IT-OLD-PROD runs a kerberized ZooKeeper ensemble: the provisioner asks

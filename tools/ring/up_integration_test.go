@@ -79,14 +79,7 @@ func TestUpPingStatusAndCleanStop(t *testing.T) {
 		t.Fatalf("credentials file: %v %v", st, err)
 	}
 	// A live tail sees the ping commands and the pongs.
-	tail := exec.Command(ringBin, "events", "tail", "--output", "json")
-	tail.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
-	tailOut := &syncBuffer{}
-	tail.Stdout = tailOut
-	if err := tail.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond)
+	tailOut := startTail(t, home)
 
 	if got, err := ring(t, home, "ping"); err != nil || !strings.Contains(got, "all 5 services answered") {
 		t.Fatalf("ping: %v\n%s", err, got)
@@ -103,10 +96,15 @@ func TestUpPingStatusAndCleanStop(t *testing.T) {
 	if strings.Contains(got, "down") {
 		t.Errorf("a service is down:\n%s", got)
 	}
-	time.Sleep(300 * time.Millisecond)
-	_ = tail.Process.Signal(syscall.SIGTERM)
-	_ = tail.Wait()
-	pings, pongs := strings.Count(tailOut.String(), "ringmaster.service.ping.requested.v1"), strings.Count(tailOut.String(), "ringmaster.service.pong.v1")
+	// ping returned after all five pongs were published; the tail prints
+	// them soon after.
+	var pings, pongs int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		pings, pongs = strings.Count(tailOut.String(), "ringmaster.service.ping.requested.v1"), strings.Count(tailOut.String(), "ringmaster.service.pong.v1")
+		if pings >= 5 && pongs >= 5 {
+			break
+		}
+	}
 	if pings != 5 || pongs != 5 {
 		t.Fatalf("tail saw %d pings and %d pongs, want 5 and 5:\n%s", pings, pongs, tailOut.String())
 	}

@@ -207,7 +207,15 @@ func TestDoneMarkerStopsRerunAfterDedupeWindow(t *testing.T) {
 	old.Set(events.HeaderTime, time.Now().Add(-time.Hour).Format(time.RFC3339Nano))
 	e.rawCommand(old, body, "same")
 	eventually(t, "first settled", func() bool { return m.Succeeded.Load() == 1 })
-	time.Sleep(100 * time.Millisecond) // the async done marker lands
+	// The done marker is written without waiting: wait until it is stored.
+	eventually(t, "done marker stored", func() bool {
+		kv, err := e.conn.JS.KeyValue(e.ctx, bus.DoneBucket)
+		if err != nil {
+			return false
+		}
+		st, err := kv.Status(e.ctx)
+		return err == nil && st.Values() == 1
+	})
 	e.rawCommand(old, body, "same, again after the window")
 	eventually(t, "both settled", func() bool { return m.Succeeded.Load()+m.Duplicates.Load() == 2 })
 	if calls.Load() != 1 || m.Duplicates.Load() != 1 {

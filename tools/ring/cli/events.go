@@ -46,9 +46,13 @@ func newEvents(g *globals) *cobra.Command {
 				return err
 			}
 			defer func() { _ = sub.Unsubscribe() }()
-			if output == "text" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "watching %s.> on %s (Ctrl-C stops)\n", events.Prefix, g.natsURL())
+			// Once the server has the subscription, say so (on stderr, also
+			// with --output json): a script can wait for this line and know
+			// that nothing published after it is missed.
+			if err := conn.NC.FlushWithContext(ctx); err != nil {
+				return fmt.Errorf("subscribe: %w", err)
 			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "watching %s.> on %s (Ctrl-C stops)\n", events.Prefix, g.natsURL())
 			for {
 				select {
 				case <-ctx.Done():
