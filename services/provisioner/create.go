@@ -80,15 +80,16 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if err != nil {
 		return events.ClusterReady{}, err
 	}
-	dec, release, err := p.admit(ctx, pl)
+	dec, c, release, err := p.admit(ctx, pl)
 	if err != nil {
-		return events.ClusterReady{}, fmt.Errorf("policy: %w", err)
+		return events.ClusterReady{}, err
 	}
 	defer release()
 	if !dec.Allow {
 		return events.ClusterReady{}, &RejectedError{Reasons: dec.Deny}
 	}
 	step("", "policy", "allowed: %s on %s, %d nodes, roles %v", policies.VersionList(pl.Versions), pl.Spec.Distro, pl.Spec.Nodes, pl.Spec.Roles)
+	step("", "network", "network %s (gateway %s)", cluster.NetworkName(pl.Spec.Name), c.Gateway)
 	images := map[string]string{}
 	if req.From != "" {
 		images = snap.Images
@@ -104,11 +105,6 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 			images[cluster.NodeName(i)] = res.Spec.Tag
 		}
 	}
-	c, err := p.Docker.EnsureNetwork(ctx, pl.Spec)
-	if err != nil {
-		return events.ClusterReady{}, err
-	}
-	step("", "network", "network %s (gateway %s)", cluster.NetworkName(pl.Spec.Name), c.Gateway)
 	nodes := make([]cluster.Node, pl.Spec.Nodes)
 	g, gctx := errgroup.WithContext(ctx)
 	for i := 1; i <= pl.Spec.Nodes; i++ {

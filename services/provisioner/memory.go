@@ -9,22 +9,18 @@ import (
 	"ringmaster.dev/provisioner/cluster"
 )
 
-// committedMB is the memory other clusters hold on this Docker host: the
-// limits of their running nodes added up — a stopped node holds none — and,
+// committedMB is the memory other clusters hold on this Docker host: for
+// each, its node limit times the nodes that hold memory (holding) — and,
 // for clusters this process is still making, what they were allowed
-// (reserved) instead of what of them runs so far. The cluster being made
-// (except: a redelivered create) is not counted against itself.
+// (reserved) instead. The cluster being made (except: a redelivered create)
+// is not counted against itself.
 func committedMB(clusters []cluster.Cluster, reserved map[string]int, except string) int {
 	total := 0
 	for _, c := range clusters {
 		if c.Spec.Name == except || reserved[c.Spec.Name] > 0 {
 			continue
 		}
-		for _, n := range c.Nodes {
-			if n.Running() {
-				total += c.Spec.MemoryMB
-			}
-		}
+		total += c.Spec.MemoryMB * holding(c)
 	}
 	for name, mb := range reserved {
 		if name != except {
@@ -32,6 +28,28 @@ func committedMB(clusters []cluster.Cluster, reserved map[string]int, except str
 		}
 	}
 	return total
+}
+
+// holding counts the nodes of c that hold memory: running ones, ones
+// created and not yet started, and ones its spec names that do not exist
+// yet — a create under way, here or in another provisioner on this Docker
+// host, whose network (carrying the spec) is made when it is admitted. A
+// stopped node holds none.
+func holding(c cluster.Cluster) int {
+	n := max(c.Spec.Nodes-len(c.Nodes), 0)
+	for _, node := range c.Nodes {
+		if node.Running() || node.State == "created" {
+			n++
+		}
+	}
+	return n
+}
+
+// AdmissionLock serializes admissions across provisioner processes that
+// share a Docker host, so two of them never count the host's memory at the
+// same moment. Lock blocks until held or ctx ends.
+type AdmissionLock interface {
+	Lock(ctx context.Context) (unlock func(), err error)
 }
 
 // admission decides creates one at a time: what runs and what is reserved
@@ -43,26 +61,43 @@ type admission struct {
 	reserved map[string]int
 }
 
-// admit checks pl against the policy on this host and, if allowed, holds
-// its memory; release gives it back (call it when the create ends).
-func (p *Provisioner) admit(ctx context.Context, pl plan) (policies.Decision, func(), error) {
+// admit checks pl against the policy on this host and, if allowed, makes
+// the cluster's network — from then on every provisioner on the host counts
+// the cluster (holding) — and holds its memory here; release gives that
+// back (call it when the create ends). With p.Lock set, other provisioner
+// processes admit nothing in between.
+func (p *Provisioner) admit(ctx context.Context, pl plan) (policies.Decision, cluster.Cluster, func(), error) {
 	a := &p.admission
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if p.Lock != nil {
+		unlock, err := p.Lock.Lock(ctx)
+		if err != nil {
+			return policies.Decision{}, cluster.Cluster{}, nil, fmt.Errorf("admission: %w", err)
+		}
+		defer unlock()
+	}
 	running, err := p.Docker.List(ctx)
 	if err != nil {
-		return policies.Decision{}, nil, fmt.Errorf("the clusters already running: %w", err)
+		return policies.Decision{}, cluster.Cluster{}, nil, fmt.Errorf("the clusters already running: %w", err)
 	}
 	dec, err := p.Policy.Check(ctx, pl.PolicyInput(p.MachineMB, committedMB(running, a.reserved, pl.Spec.Name)))
-	if err != nil || !dec.Allow {
-		return dec, func() {}, err
+	if err != nil {
+		return dec, cluster.Cluster{}, nil, fmt.Errorf("policy: %w", err)
+	}
+	if !dec.Allow {
+		return dec, cluster.Cluster{}, func() {}, nil
+	}
+	c, err := p.Docker.EnsureNetwork(ctx, pl.Spec)
+	if err != nil {
+		return dec, cluster.Cluster{}, nil, err
 	}
 	if a.reserved == nil {
 		a.reserved = map[string]int{}
 	}
 	name, mb := pl.Spec.Name, pl.Spec.Nodes*pl.Spec.MemoryMB
 	a.reserved[name] = mb
-	return dec, func() {
+	return dec, c, func() {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if a.reserved[name] == mb {

@@ -20,6 +20,13 @@ func TestCommittedMB(t *testing.T) {
 		{"none", nil, nil, 0},
 		{"running nodes count, stopped ones not", []cluster.Cluster{c("a", 1024, running, running, stopped), c("b", 512, stopped)}, nil, 2048},
 		{"the cluster being made is not counted", []cluster.Cluster{c("new", 4096, running), c("a", 256, running)}, map[string]int{"new": 4096}, 256},
+		{"a node created and not yet started holds its memory", []cluster.Cluster{c("a", 512, cluster.Node{State: "created"}, stopped)}, nil, 512},
+		{"nodes the spec names that do not exist yet count (a create in another provisioner)",
+			[]cluster.Cluster{{Spec: cluster.Spec{Name: "elsewhere", MemoryMB: 1024, Nodes: 3}, Nodes: []cluster.Node{running}}}, nil, 3072},
+		{"a network without nodes yet holds the whole cluster",
+			[]cluster.Cluster{{Spec: cluster.Spec{Name: "admitted", MemoryMB: 1000, Nodes: 2}}}, nil, 2000},
+		{"a stopped cluster of all its nodes holds nothing",
+			[]cluster.Cluster{{Spec: cluster.Spec{Name: "stopped", MemoryMB: 1000, Nodes: 2}, Nodes: []cluster.Node{stopped, stopped}}}, nil, 0},
 		{"a cluster still being made counts what it was allowed, once",
 			[]cluster.Cluster{c("half", 1024, running), c("a", 256, running)}, map[string]int{"half": 3072, "other": 512}, 3072 + 256 + 512},
 	} {

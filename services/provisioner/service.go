@@ -40,6 +40,9 @@ type Provisioner struct {
 	MachineMB int
 	// Tombstones keep destroyed clusters destroyed (nil: not kept).
 	Tombstones Tombstones
+	// Lock serializes admissions with other provisioner processes (nil:
+	// this process only; see memory.go).
+	Lock AdmissionLock
 
 	flights flights
 	// admission counts the memory of clusters being made (memory.go).
@@ -65,6 +68,9 @@ func Factory(opts Options) service.Factory {
 		}
 		if deps.Bus != nil {
 			if p.Tombstones, err = OpenTombstones(ctx, deps.Bus.JS); err != nil {
+				return service.Definition{}, err
+			}
+			if p.Lock, err = OpenLeaseLock(ctx, deps.Bus.JS); err != nil {
 				return service.Definition{}, err
 			}
 		}
