@@ -18,6 +18,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stringid"
 
 	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/kit/image"
@@ -86,7 +87,7 @@ func noContainersLeft(t *testing.T, c *client.Client, runID string) {
 		t.Error(err)
 	}
 	for _, ct := range list {
-		t.Errorf("container %s (%s) of run %s was left behind", short(ct.ID), ct.State, runID)
+		t.Errorf("container %s (%s) of run %s was left behind", stringid.TruncateID(ct.ID), ct.State, runID)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	errdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/pkg/stringid"
 )
 
 // Cleanup force-removes every container, running or not, that matches
@@ -33,7 +34,7 @@ func Cleanup(ctx context.Context, docker Docker, labelSelector string) (int, err
 			n++
 		case errdefs.IsNotFound(err): // gone meanwhile
 		default:
-			errs = append(errs, fmt.Errorf("remove %s: %w", short(c.ID), err))
+			errs = append(errs, fmt.Errorf("remove %s: %w", stringid.TruncateID(c.ID), err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/docker/docker/pkg/stringid"
 )
 
 // removeTimeout bounds the final removal of the container, which runs on a
@@ -64,10 +65,10 @@ func Run(ctx context.Context, docker Docker, spec Spec, log io.Writer) (res Resu
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
 		defer cancel()
 		if rerr := docker.ContainerRemove(rctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true}); rerr != nil && !errdefs.IsNotFound(rerr) {
-			err = errors.Join(err, fmt.Errorf("cell %s: remove container %s: %w", name, short(id), rerr))
+			err = errors.Join(err, fmt.Errorf("cell %s: remove container %s: %w", name, stringid.TruncateID(id), rerr))
 		}
 	}()
-	fmt.Fprintf(log, "ringmaster: building %s in %s (container %s)\n", name, spec.Image, short(id))
+	fmt.Fprintf(log, "ringmaster: building %s in %s (container %s)\n", name, spec.Image, stringid.TruncateID(id))
 	for _, w := range created.Warnings { // e.g. a limit the kernel cannot enforce
 		fmt.Fprintf(log, "ringmaster: docker warning: %s\n", w)
 	}
@@ -199,8 +200,6 @@ func containerConfig(s Spec, work string) (*container.Config, *container.HostCon
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
-
-func short(id string) string { return id[:min(12, len(id))] }
 
 // logStream copies the container's followed logs to a writer.
 type logStream struct {

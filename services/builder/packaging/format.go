@@ -17,6 +17,7 @@ import (
 	_ "github.com/goreleaser/nfpm/v2/rpm" // registers the rpm packager
 
 	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/file"
 )
 
 // Format is a package format; it packages components.
@@ -89,27 +90,8 @@ func (f Format) Package(ctx context.Context, comp *stack.Component, stagedDir, d
 
 // writeFile writes the package next to path and renames it into place, so
 // that a failure leaves nothing behind.
-func writeFile(pkgr nfpm.Packager, info *nfpm.Info, path string, a *Artifact) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(pkgr, info, tmp, a); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+func writeFile(pkgr nfpm.Packager, info *nfpm.Info, path string, a *Artifact) error {
+	return file.WriteAtomic(path, 0o644, func(w io.Writer) error { return write(pkgr, info, w, a) })
 }
 
 func write(pkgr nfpm.Packager, info *nfpm.Info, w io.Writer, a *Artifact) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stringid"
 )
 
 // Provider creates and finds clusters in one Docker engine.
@@ -327,7 +328,7 @@ func (p *Provider) Destroy(ctx context.Context, name string) error {
 		if in, err := p.c.NetworkInspect(ctx, c.NetworkID, network.InspectOptions{}); err == nil {
 			for id := range in.Containers {
 				if err := p.c.NetworkDisconnect(ctx, c.NetworkID, id, true); err != nil && !errdefs.IsNotFound(err) {
-					errs = append(errs, fmt.Errorf("disconnect %s from %s: %w", short(id), NetworkName(name), err))
+					errs = append(errs, fmt.Errorf("disconnect %s from %s: %w", stringid.TruncateID(id), NetworkName(name), err))
 				}
 			}
 		}
@@ -422,11 +423,4 @@ func (p *Provider) Remove(ctx context.Context, n Node) error {
 		return fmt.Errorf("remove %s: %w", n.Container, err)
 	}
 	return nil
-}
-
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }

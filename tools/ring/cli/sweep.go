@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
+	kitfile "ringmaster.dev/kit/file"
 	"ringmaster.dev/policies"
 	"ringmaster.dev/tester/sweep"
 )
@@ -161,23 +161,10 @@ func mergeSweep(file string, results []events.SweepResult, run string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(merged); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	return changes, os.Rename(tmp.Name(), file)
+	return changes, kitfile.WriteAtomic(file, info.Mode().Perm(), func(w io.Writer) error {
+		_, err := w.Write(merged)
+		return err
+	})
 }
 
 func printSweep(out io.Writer, results []events.SweepResult, notes []string) {
