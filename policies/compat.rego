@@ -250,7 +250,7 @@ _deny contains {"rule": "memory-available", "message": msg} if {
 	total := input.nodes * input.memory_mb_per_node
 	total <= _machine_mb
 	total + input.committed_mb > _machine_mb
-	msg := sprintf("%d nodes × %d MB = %d MB is more than the %d MB left of the machine's %d MB: running clusters hold %d MB (ring cluster list; destroy one, or ask for less --memory)", [input.nodes, input.memory_mb_per_node, total, _machine_mb - input.committed_mb, _machine_mb, input.committed_mb])
+	msg := sprintf("%d nodes × %d MB = %d MB is more than the %d MB left of the machine's %d MB: running clusters hold %d MB (ring cluster list; stop or destroy one, or ask for less --memory)", [input.nodes, input.memory_mb_per_node, total, _machine_mb - input.committed_mb, _machine_mb, input.committed_mb])
 }
 
 # The machine's memory: as measured (input.machine_mb, the Docker host's

@@ -9,8 +9,8 @@ import (
 	"ringmaster.dev/provisioner/cluster"
 )
 
-// committedMB is the memory other clusters hold on this Docker host: for
-// each, its node limit times the nodes that hold memory (holding) — and,
+// committedMB is the memory other clusters hold on this Docker host
+// (cluster.HeldMB, what `ring cluster list` shows) — and,
 // for clusters this process is still making, what they were allowed
 // (reserved) instead. The cluster being made (except: a redelivered create)
 // is not counted against itself.
@@ -20,7 +20,7 @@ func committedMB(clusters []cluster.Cluster, reserved map[string]int, except str
 		if c.Spec.Name == except || reserved[c.Spec.Name] > 0 {
 			continue
 		}
-		total += c.Spec.MemoryMB * holding(c)
+		total += c.HeldMB()
 	}
 	for name, mb := range reserved {
 		if name != except {
@@ -28,21 +28,6 @@ func committedMB(clusters []cluster.Cluster, reserved map[string]int, except str
 		}
 	}
 	return total
-}
-
-// holding counts the nodes of c that hold memory: running ones, ones
-// created and not yet started, and ones its spec names that do not exist
-// yet — a create under way, here or in another provisioner on this Docker
-// host, whose network (carrying the spec) is made when it is admitted. A
-// stopped node holds none.
-func holding(c cluster.Cluster) int {
-	n := max(c.Spec.Nodes-len(c.Nodes), 0)
-	for _, node := range c.Nodes {
-		if node.Running() || node.State == "created" {
-			n++
-		}
-	}
-	return n
 }
 
 // AdmissionLock serializes admissions across provisioner processes that

@@ -245,8 +245,9 @@ func TestClusterLifecycle(t *testing.T) {
 
 	// Stop and start: each node's boot script brings its services back.
 	mustRing(t, home, 2*time.Minute, "cluster", "stop", "it-copy")
-	if got := mustRing(t, home, time.Minute, "cluster", "list"); !strings.Contains(got, "stopped") || !strings.Contains(got, "redis=7.0.15×3,zookeeper=3.8.0×3") {
-		t.Fatalf("list after stop:\n%s", got)
+	if got := mustRing(t, home, time.Minute, "cluster", "list"); !strings.Contains(got, "stopped") || !strings.Contains(got, "redis=7.0.15×3,zookeeper=3.8.0×3") ||
+		!regexp.MustCompile(`(?m)^it-copy\s+stopped\s+3/3\s+\S+\s+0 MB\s`).MatchString(got) || !strings.Contains(got, "MB of the Docker host's") {
+		t.Fatalf("list after stop (a stopped cluster holds no memory):\n%s", got)
 	}
 	mustRing(t, home, time.Minute, "cluster", "start", "it-copy")
 	mustRing(t, home, 5*time.Minute, "test", "run", "it-copy", "--suite", "zookeeper", "--suite", "redis")

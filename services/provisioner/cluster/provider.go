@@ -54,6 +54,21 @@ type Cluster struct {
 	Extra []Node
 }
 
+// HeldMB is the memory c holds on its Docker host: its node limit for each
+// node that is running or created and not yet started, and for each node
+// its spec names that does not exist yet — a create under way, whose
+// network (carrying the spec) is made when the create is admitted. A
+// stopped node holds none.
+func (c Cluster) HeldMB() int {
+	n := max(c.Spec.Nodes-len(c.Nodes), 0)
+	for _, node := range c.Nodes {
+		if node.Running() || node.State == "created" {
+			n++
+		}
+	}
+	return n * c.Spec.MemoryMB
+}
+
 // Node returns the node named name.
 func (c Cluster) Node(name string) (Node, error) {
 	for _, n := range c.Nodes {

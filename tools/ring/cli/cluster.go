@@ -94,17 +94,25 @@ func newClusterList(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(w, "CLUSTER\tSTATE\tNODES\tAGE\tSTACK\tCHANNEL\tDISTRO\tROLES\tIMAGE")
+			fmt.Fprintln(w, "CLUSTER\tSTATE\tNODES\tAGE\tMEMORY\tSTACK\tCHANNEL\tDISTRO\tROLES\tIMAGE")
+			held := 0
 			for _, c := range all {
 				img := ""
 				if len(c.Nodes) > 0 {
 					img = c.Nodes[0].Image
 				}
-				fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Spec.Name, clusterState(ctx, p, c), len(c.Nodes), c.Spec.Nodes,
-					age(c.Created), c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec), img)
+				held += c.HeldMB()
+				fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%d MB\t%s\t%s\t%s\t%s\t%s\n", c.Spec.Name, clusterState(ctx, p, c), len(c.Nodes), c.Spec.Nodes,
+					age(c.Created), c.HeldMB(), c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec), img)
 			}
 			if len(all) == 0 {
 				fmt.Fprintln(w, "(no clusters: ring cluster create --help)")
+				return nil
+			}
+			w.Flush()
+			// What the policy's memory rules count (memory-available).
+			if info, err := p.Client().Info(ctx); err == nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "clusters hold %d MB of the Docker host's %d MB (a stopped node holds none)\n", held, info.MemTotal>>20)
 			}
 			return nil
 		},
