@@ -3,8 +3,8 @@ module ringmaster.dev/policies
 go 1.26.0
 
 require (
+	github.com/goccy/go-yaml v1.19.2
 	github.com/open-policy-agent/opa v1.20.2
-	sigs.k8s.io/yaml v1.6.0
 )
 
 require (
@@ -36,4 +36,5 @@ require (
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+	sigs.k8s.io/yaml v1.6.0 // indirect
 )

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Files holds the Rego policies and their Rego unit tests.
@@ -112,13 +114,43 @@ func LoadData(path string) ([]byte, error) {
 	return b, nil
 }
 
-// ParseInput reads a cluster spec in JSON or YAML; unknown fields are errors.
+// ParseInput reads a cluster spec in JSON or YAML; unknown fields are
+// errors. An error names the line and column, the field and what was wrong,
+// with the spec's lines around it.
 func ParseInput(b []byte) (Input, error) {
 	var in Input
-	if err := yaml.UnmarshalStrict(b, &in); err != nil {
-		return Input{}, fmt.Errorf("cluster spec: %w", err)
+	// Once strictly for every field, once more for the versions as written.
+	var written struct {
+		Components map[string]specVersion `yaml:"components"`
+	}
+	for _, err := range []error{
+		yaml.UnmarshalWithOptions(b, &in, yaml.Strict()),
+		yaml.Unmarshal(b, &written),
+	} {
+		if err != nil {
+			return Input{}, fmt.Errorf("cluster spec: line %s", strings.Replace(strings.TrimPrefix(yaml.FormatError(err, false, true), "["), "] ", ": ", 1))
+		}
+	}
+	for name, v := range written.Components {
+		in.Components[name] = string(v)
 	}
 	return in, nil
+}
+
+// specVersion is a component's version as the spec writes it: an unquoted
+// 3.10 stays "3.10", where YAML would read the number 3.1.
+type specVersion string
+
+func (v *specVersion) UnmarshalYAML(n ast.Node) error {
+	switch n := n.(type) {
+	case *ast.StringNode:
+		*v = specVersion(n.Value)
+	case *ast.IntegerNode, *ast.FloatNode:
+		*v = specVersion(n.GetToken().Value)
+	default:
+		return fmt.Errorf("a version is a string like 3.8.0, not %s", n.Type())
+	}
+	return nil
 }
 
 // LoadInput reads a cluster spec (JSON or YAML) from path.

@@ -123,8 +123,26 @@ func TestParseInputYAML(t *testing.T) {
 	if in.Components["zookeeper"] != "3.8.0" || in.Roles["zookeeper"] != 3 || !in.Kerberos || in.MemoryMB != 512 {
 		t.Fatalf("parsed %+v", in)
 	}
-	if _, err := ParseInput([]byte(`{"nodez": 3}`)); err == nil {
-		t.Fatal("unknown field accepted")
+	if in, err := ParseInput([]byte("components: {zookeeper: 3.10, redis: 7.0.15}\n")); err != nil || in.Components["zookeeper"] != "3.10" || in.Components["redis"] != "7.0.15" {
+		t.Errorf("unquoted versions: %v, %v; want 3.10 as written", in.Components, err)
+	}
+}
+
+// TestParseInputErrors: a bad spec is refused naming the line and column,
+// the field and the problem.
+func TestParseInputErrors(t *testing.T) {
+	for _, tc := range []struct{ name, spec, want string }{
+		{"unknown field", "{\"stack\": \"demo\",\n \"nodez\": 3}", `line 2:2: unknown field "nodez"`},
+		{"wrong type", "stack: demo\nnodes: three\n", "line 2:8: cannot unmarshal string into Go struct field Input.Nodes of type int"},
+		{"a version that is a list", "components:\n  zookeeper: [3, 8]\n", "line 2:14:"},
+		{"broken syntax", "{\"stack\": \"demo\",\n\"components\": {\"zookeeper\": \"3.8.0\"\n", "line 2:15:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseInput([]byte(tc.spec))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }
 
