@@ -75,7 +75,9 @@ type platform struct {
 
 func newPlatform(t *testing.T) *platform {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// Long enough for the longest build a test waits for (10 minutes, when
+	// the toolchain images are built first on a new machine).
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	t.Cleanup(cancel)
 	dir := t.TempDir()
 	ns, err := natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(dir, "nats")})
