@@ -49,7 +49,7 @@ func newEvents(g *globals) *cobra.Command {
 			// Once the server has the subscription, say so (on stderr, also
 			// with --output json): a script can wait for this line and know
 			// that nothing published after it is missed.
-			if err := conn.NC.FlushWithContext(ctx); err != nil {
+			if err := conn.NC.FlushTimeout(5 * time.Second); err != nil {
 				return fmt.Errorf("subscribe: %w", err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "watching %s.> on %s (Ctrl-C stops)\n", events.Prefix, g.natsURL())
