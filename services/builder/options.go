@@ -33,6 +33,6 @@ func OptionsFromEnv() Options {
 		home = "."
 	}
 	o.DebCache = config.Env("RING_DEB_CACHE", filepath.Join(home, "cache", "debs"))
-	o.DebCache, _ = filepath.Abs(o.DebCache)
+	o.DebCache = config.Abs(o.DebCache)
 	return o
 }

@@ -42,6 +42,6 @@ func OptionsFromEnv() Options {
 	if err != nil {
 		home = "."
 	}
-	o.DebCache, _ = filepath.Abs(config.Env("RING_DEB_CACHE", filepath.Join(home, "cache", "debs")))
+	o.DebCache = config.Abs(config.Env("RING_DEB_CACHE", filepath.Join(home, "cache", "debs")))
 	return o
 }

@@ -21,7 +21,7 @@ func Home() (string, error) {
 		}
 		h = filepath.Join(base, ".local", "share", "ringmaster")
 	}
-	return filepath.Abs(h)
+	return Abs(h), nil
 }
 
 // Env returns the environment variable k, or def when it is unset or empty.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,5 +36,27 @@ func TestProjectDir(t *testing.T) {
 	t.Setenv("RING_TEST_DIR", "/x/y")
 	if d := ProjectDir("RING_TEST_DIR", "infra/stacks"); d != "/x/y" {
 		t.Fatalf("ProjectDir with env = %q", d)
+	}
+}
+
+// TestPathsAfterChdir: the embedded S3 server changes the working
+// directory; relative paths still mean what they meant where the process
+// started.
+func TestPathsAfterChdir(t *testing.T) {
+	start, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	t.Setenv("RING_TEST_DIR", "")
+	if d := ProjectDir("RING_TEST_DIR", "testdata-or-not"); d != filepath.Join(start, "testdata-or-not") {
+		t.Errorf("ProjectDir after chdir = %q, want under %s", d, start)
+	}
+	if d := ProjectDir("RING_TEST_DIR", "config.go"); d != filepath.Join(start, "config.go") {
+		t.Errorf("ProjectDir of an existing file after chdir = %q", d)
+	}
+	t.Setenv(EnvHome, "rel/home")
+	if h, err := Home(); err != nil || h != filepath.Join(start, "rel/home") {
+		t.Errorf("Home() after chdir = %q, %v; want %s", h, err, filepath.Join(start, "rel/home"))
 	}
 }

@@ -12,8 +12,9 @@
 //   - Start changes the process working directory to Config.Dir/data (the
 //     POSIX backend resolves object paths relative to the working directory
 //     and calls os.Chdir itself). Code in the same process must not rely on
-//     relative paths, and must not change the working directory while a
-//     Server runs.
+//     relative paths — kit/config resolves them against the directory the
+//     process started in (config.Abs, ProjectDir, Home) — and must not change
+//     the working directory while a Server runs.
 //   - The gateway prints nothing to stdout (Quiet, banner suppressed, IAM
 //     built here), but it reports internal errors, such as a client hanging
 //     up mid-upload, on stderr.
