@@ -10,9 +10,8 @@ import (
 )
 
 // committedMB is the memory other clusters hold on this Docker host
-// (cluster.HeldMB, what `ring cluster list` shows) — and,
-// for clusters this process is still making, what they were allowed
-// (reserved) instead. The cluster being made (except: a redelivered create)
+// (cluster.HeldMB, what `ring cluster list` shows) — and, for clusters this
+// process is still making, what they were allowed (reserved) instead. The cluster being made (except: a redelivered create)
 // is not counted against itself.
 func committedMB(clusters []cluster.Cluster, reserved map[string]int, except string) int {
 	total := 0
@@ -48,7 +47,7 @@ type admission struct {
 
 // admit checks pl against the policy on this host and, if allowed, makes
 // the cluster's network — from then on every provisioner on the host counts
-// the cluster (holding) — and holds its memory here; release gives that
+// the cluster (cluster.HeldMB) — and holds its memory here; release gives that
 // back (call it when the create ends). With p.Lock set, other provisioner
 // processes admit nothing in between.
 func (p *Provisioner) admit(ctx context.Context, pl plan) (policies.Decision, cluster.Cluster, func(), error) {
