@@ -123,18 +123,22 @@ func ParseInput(b []byte) (Input, error) {
 	var written struct {
 		Components map[string]specVersion `yaml:"components"`
 	}
-	for _, err := range []error{
-		yaml.UnmarshalWithOptions(b, &in, yaml.Strict()),
-		yaml.Unmarshal(b, &written),
-	} {
-		if err != nil {
-			return Input{}, fmt.Errorf("cluster spec: line %s", strings.Replace(strings.TrimPrefix(yaml.FormatError(err, false, true), "["), "] ", ": ", 1))
-		}
+	if err := yaml.UnmarshalWithOptions(b, &in, yaml.Strict()); err != nil {
+		return Input{}, specError(err)
+	}
+	if err := yaml.Unmarshal(b, &written); err != nil {
+		return Input{}, specError(err)
 	}
 	for name, v := range written.Components {
 		in.Components[name] = string(v)
 	}
 	return in, nil
+}
+
+// specError says where in the spec a YAML error is: "line L:C: problem"
+// and the lines around it.
+func specError(err error) error {
+	return fmt.Errorf("cluster spec: line %s", strings.Replace(strings.TrimPrefix(yaml.FormatError(err, false, true), "["), "] ", ": ", 1))
 }
 
 // specVersion is a component's version as the spec writes it: an unquoted

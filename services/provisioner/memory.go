@@ -11,8 +11,9 @@ import (
 
 // committedMB is the memory other clusters hold on this Docker host
 // (cluster.HeldMB, what `ring cluster list` shows) — and, for clusters this
-// process is still making, what they were allowed (reserved) instead. The cluster being made (except: a redelivered create)
-// is not counted against itself.
+// process is still making, what they were allowed (reserved) instead. The
+// cluster being made (except: a redelivered create) is not counted against
+// itself.
 func committedMB(clusters []cluster.Cluster, reserved map[string]int, except string) int {
 	total := 0
 	for _, c := range clusters {
@@ -47,8 +48,8 @@ type admission struct {
 
 // admit checks pl against the policy on this host and, if allowed, makes
 // the cluster's network — from then on every provisioner on the host counts
-// the cluster (cluster.HeldMB) — and holds its memory here; release gives that
-// back (call it when the create ends). With p.Lock set, other provisioner
+// the cluster (cluster.HeldMB) — and holds its memory here; release gives
+// that back (call it when the create ends). With p.Lock set, other provisioner
 // processes admit nothing in between.
 func (p *Provisioner) admit(ctx context.Context, pl plan) (policies.Decision, cluster.Cluster, func(), error) {
 	a := &p.admission

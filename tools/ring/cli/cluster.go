@@ -101,9 +101,10 @@ func newClusterList(g *globals) *cobra.Command {
 				if len(c.Nodes) > 0 {
 					img = c.Nodes[0].Image
 				}
-				held += c.HeldMB()
+				mb := c.HeldMB()
+				held += mb
 				fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%d MB\t%s\t%s\t%s\t%s\t%s\n", c.Spec.Name, clusterState(ctx, p, c), len(c.Nodes), c.Spec.Nodes,
-					age(c.Created), c.HeldMB(), c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec), img)
+					age(c.Created), mb, c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec), img)
 			}
 			if len(all) == 0 {
 				fmt.Fprintln(w, "(no clusters: ring cluster create --help)")

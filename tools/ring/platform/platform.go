@@ -11,6 +11,7 @@ import (
 	builder "ringmaster.dev/builder"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/s3server"
 	"ringmaster.dev/kit/service"
@@ -53,10 +54,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err != nil {
 		return nil, err
 	}
-	home, err := filepath.Abs(cfg.Home)
-	if err != nil {
-		return nil, err
-	}
+	home := config.Abs(cfg.Home) // a relative home: from where the process started (kit/config)
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, fmt.Errorf("RING_HOME %s: %w", home, err)
 	}
