@@ -8,9 +8,9 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X ringmaster.dev/kit/service.Version=$(VERSION)
 MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-SERVICES := builder repo-publisher provisioner tester kerberos-realm
+SERVICES := builder repo-publisher provisioner tester kerberos-realm gateway
 
-.PHONY: all deps build image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm clean help
+.PHONY: all deps build image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway clean help
 
 all: build
 
@@ -62,7 +62,7 @@ lint: ## gofmt, go vet, staticcheck (pinned)
 docs: ## regenerate docs/events.md from the event catalog
 	$(GO) run ./events/cmd/eventsdoc docs/events.md
 
-bench: bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm ## every benchmark; figures go into docs/benchmarks.md
+bench: bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway ## every benchmark; figures go into docs/benchmarks.md
 
 bench-bus: build ## bus throughput, latency and ring up idle memory
 	bash infra/bench/bench-bus.sh
@@ -81,6 +81,9 @@ bench-realm: deps ## four clusters, four realms, mesh trust
 
 clean:
 	rm -rf $(BIN)
+
+bench-gateway: deps ## webhook intake p99 vs a bare HMAC handler; push → green status of the fixture stack from git
+	bash infra/bench/bench-gateway.sh
 
 bench-repo: ## repo publisher vs apt-ftparchive, createrepo_c, aptly, reprepro
 	bash infra/bench/bench-repo.sh

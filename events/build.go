@@ -6,6 +6,18 @@ type BuildRequested struct {
 	Components []string `json:"components,omitempty" doc:"components to build; empty means all"`
 	Distros    []string `json:"distros,omitempty" doc:"distros to build for; empty means all"`
 	Channel    string   `json:"channel,omitempty" doc:"repository channel to publish into (default: the stack's channel)"`
+	// Git names the commit to build a stack from git at; empty means the
+	// stack directory on the builder's disk.
+	Git *GitRef `json:"git,omitempty" doc:"build the stack from this commit of its git repository"`
+}
+
+// GitRef is one commit of a stack's git repository.
+type GitRef struct {
+	Repo   string `json:"repo" doc:"clone URL (no credentials; a token comes from the builder's key directory)"`
+	Commit string `json:"commit" doc:"full 40-hex commit id"`
+	// Ref is the branch, tag or pull-request ref the commit was pushed to.
+	Ref  string `json:"ref,omitempty" doc:"refs/heads/…, refs/tags/…, refs/pull/N/head or refs/merge-requests/N/head"`
+	Path string `json:"path,omitempty" doc:"directory of stack.yaml in the repository (default: the repository's root)"`
 }
 
 // BuildSucceeded reports one built matrix cell and its packages.
@@ -66,6 +78,24 @@ type BuildFinished struct {
 	Stack   string       `json:"stack"`
 	Channel string       `json:"channel"`
 	Cells   []CellResult `json:"cells"`
+	// Commit is the commit built, for a stack from git.
+	Commit string `json:"commit,omitempty"`
+	// Distros are the distros whose packages were sent to be published,
+	// each answered by one repo.published (or command.failed).
+	Published []string `json:"published,omitempty" doc:"distros whose packages were sent to the repo-publisher"`
+	// Test is the stack's test section, as the commit has it.
+	Test *TestSpec `json:"test,omitempty" doc:"the stack's test: section (cluster and suites a pipeline runs)"`
+}
+
+// TestSpec is the cluster and the suites a pipeline runs against a build.
+type TestSpec struct {
+	Distro   string         `json:"distro,omitempty" doc:"default: the stack's first distro"`
+	Nodes    int            `json:"nodes,omitempty" doc:"default: the largest role count, at least 1"`
+	Roles    map[string]int `json:"roles,omitempty" doc:"role → node count (default: one node of each role)"`
+	Suites   []string       `json:"suites,omitempty" doc:"default: every suite that applies"`
+	MemoryMB int            `json:"memory_mb,omitempty"`
+	// Skip runs no cluster: the pipeline ends after the build.
+	Skip bool `json:"skip,omitempty" doc:"no cluster and no suites: the pipeline ends after publishing"`
 }
 
 // CellResult is how one matrix cell ended.
@@ -77,4 +107,9 @@ type CellResult struct {
 	Cached    bool    `json:"cached"`
 	Seconds   float64 `json:"seconds"`
 	LogKey    string  `json:"log_key,omitempty"`
+	// BuildKey is the hash of everything the cell's packages depend on
+	// (empty for a cell that failed before its key was known).
+	BuildKey string `json:"build_key,omitempty"`
+	// Packages are the cell's package files in the blob store.
+	Packages []PackageRef `json:"packages,omitempty"`
 }

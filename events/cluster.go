@@ -2,11 +2,14 @@ package events
 
 // ClusterCreateRequested asks the provisioner for a cluster built from a signed repository.
 type ClusterCreateRequested struct {
-	Name     string         `json:"name"`
-	Stack    string         `json:"stack"`
+	Name  string `json:"name"`
+	Stack string `json:"stack"`
+	// Commit reads the stack as that commit has it (a stack from git: the
+	// builder keeps each built commit's stack.yaml in the blob store).
+	Commit   string         `json:"commit,omitempty" doc:"the stack as this commit has it (a stack from git)"`
 	Channel  string         `json:"channel,omitempty"`
 	Distro   string         `json:"distro,omitempty"`
-	Nodes    int            `json:"nodes"`
+	Nodes    int            `json:"nodes" doc:"0: the smallest cluster the compatibility policy allows"`
 	Roles    map[string]int `json:"roles,omitempty" doc:"role → node count"`
 	Kerberos string         `json:"kerberos,omitempty" doc:"realm to kerberize the cluster with"`
 	From     string         `json:"from,omitempty" doc:"snapshot tag to start from"`

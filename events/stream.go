@@ -14,7 +14,7 @@ const (
 )
 
 // Services lists every service that consumes commands, in a stable order.
-var Services = []string{"builder", "repo-publisher", "provisioner", "tester", "kerberos-realm"}
+var Services = []string{"builder", "repo-publisher", "provisioner", "tester", "kerberos-realm", "gateway"}
 
 // CommandStream names the work-queue stream of a service's commands.
 func CommandStream(service string) string {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"ringmaster.dev/builder/cell"
+	"ringmaster.dev/builder/gitrepo"
 	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/builder/source"
 	"ringmaster.dev/builder/stack"
@@ -35,7 +36,11 @@ type Builder struct {
 	Docker  cell.Docker
 	Images  *image.Builder
 	Opts    Options
+	// Git keeps a bare clone per repository of stacks from git.
+	Git     *gitrepo.Cache
 	WorkDir string
+	// KeyDir holds the forge tokens of stacks from git (kit/gitstack).
+	KeyDir string
 	// Owner identifies this builder's containers: a hash of its work
 	// directory, the same after a restart, different for another builder.
 	Owner string
@@ -56,7 +61,8 @@ func Factory(opts Options) service.Factory {
 			WorkDir: filepath.Join(deps.WorkDir, "downloads"),
 			Log:     deps.Log,
 		}
-		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, Owner: owner(deps.WorkDir), Log: deps.Log}
+		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, KeyDir: deps.KeyDir,
+			Git: &gitrepo.Cache{Dir: filepath.Join(deps.WorkDir, "git")}, Owner: owner(deps.WorkDir), Log: deps.Log}
 		build := bus.Handler(func(*bus.Delivery) error {
 			return bus.Permanent(fmt.Errorf("%w: builds need a Docker daemon (check that it runs and DOCKER_HOST)", ErrDocker))
 		})
@@ -114,9 +120,24 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 	if req.Stack == "" || strings.ContainsAny(req.Stack, "/\\.") {
 		return bus.Permanent(fmt.Errorf("stack %q: give the name of a directory under %s", req.Stack, b.Opts.StacksDir))
 	}
-	st, err := stack.Load(filepath.Join(b.Opts.StacksDir, req.Stack, "stack.yaml"))
+	work := filepath.Join(b.WorkDir, "builds", sha256hex([]byte(d.Envelope.ID))[:16])
+	_ = os.RemoveAll(work) // what a killed attempt left
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	var st *stack.Stack
+	var err error
+	if req.Git != nil {
+		st, err = b.stackAt(d.Ctx, req, work)
+	} else {
+		st, err = stack.Load(filepath.Join(b.Opts.StacksDir, req.Stack, "stack.yaml"))
+		if err != nil {
+			err = bus.Permanent(err)
+		}
+	}
 	if err != nil {
-		return bus.Permanent(err)
+		return err
 	}
 	cells, err := matrix.Plan(st, req.Components, req.Distros)
 	if err != nil {
@@ -125,11 +146,6 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 	// The request's channel, else the one the stack declares (stack.yaml
 	// channel:, whose default is stack.DefaultChannel).
 	channel := cmp.Or(req.Channel, st.Channel)
-	work := filepath.Join(b.WorkDir, "builds", d.Envelope.ID)
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
 	j := &job{d: d, st: st, b: b, work: work, images: map[string]string{},
 		keys: map[string]string{}, results: map[string]*result{}}
 	if err := j.ensureImages(d.Ctx, cells); err != nil {
@@ -144,7 +160,10 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 	if d.Ctx.Err() != nil {
 		return d.Ctx.Err()
 	}
-	summary := &events.BuildFinished{Stack: st.Name, Channel: channel}
+	summary := &events.BuildFinished{Stack: st.Name, Channel: channel, Test: testSpec(st)}
+	if req.Git != nil {
+		summary.Commit = req.Git.Commit
+	}
 	byDistro := map[string][]events.PackageRef{}
 	var distros []string
 	for _, o := range outcomes {
@@ -154,7 +173,7 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 				distros = append(distros, o.Cell.Distro)
 			}
 			byDistro[o.Cell.Distro] = append(byDistro[o.Cell.Distro], r.Packages...)
-			cr.LogKey = r.LogKey
+			cr.LogKey, cr.BuildKey, cr.Packages = r.LogKey, j.keys[o.Cell.Name()], r.Packages
 		}
 		if o.State == matrix.Skipped || o.State == matrix.Failed {
 			// A failed build already reported itself with its log tail under
@@ -169,6 +188,7 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 		if err := d.EmitAs("publish/"+dist, pub); err != nil {
 			return err
 		}
+		summary.Published = append(summary.Published, dist)
 	}
 	return d.Emit(summary)
 }

@@ -58,7 +58,7 @@ func TestAdmissionAcrossProvisioners(t *testing.T) {
 		for i, p := range ps {
 			name := fmt.Sprintf("%s-%d-%d", prefix, round, i)
 			t.Cleanup(func() { destroy(name) })
-			pl, err := p.Plan(events.ClusterCreateRequested{Name: name, Stack: "demo", Nodes: 1,
+			pl, err := p.Plan(ctx, events.ClusterCreateRequested{Name: name, Stack: "demo", Nodes: 1,
 				Roles: map[string]int{"redis": 1}, MemoryMB: 2000}, "run-"+name)
 			if err != nil {
 				t.Fatal(err)

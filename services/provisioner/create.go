@@ -76,7 +76,14 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 			return events.ClusterReady{}, err
 		}
 	}
-	pl, err := p.Plan(req, runID)
+	if req.From == "" && req.Nodes == 0 {
+		n, err := p.smallest(ctx, req, runID)
+		if err != nil {
+			return events.ClusterReady{}, err
+		}
+		req.Nodes = n
+	}
+	pl, err := p.Plan(ctx, req, runID)
 	if err != nil {
 		return events.ClusterReady{}, err
 	}
@@ -208,7 +215,7 @@ func fromSnapshot(req events.ClusterCreateRequested, s cluster.Spec) (events.Clu
 	if len(errs) > 0 {
 		return req, fmt.Errorf("%w: --from %s: %s; leave them out to take the snapshot's", ErrSpec, req.From, strings.Join(errs, ", "))
 	}
-	req.Stack, req.Nodes, req.Distro, req.Roles, req.Versions = s.Stack, s.Nodes, s.Distro, s.Roles, s.Versions
+	req.Stack, req.Commit, req.Nodes, req.Distro, req.Roles, req.Versions = s.Stack, s.Commit, s.Nodes, s.Distro, s.Roles, s.Versions
 	if req.Channel == "" {
 		req.Channel = s.Channel
 	}

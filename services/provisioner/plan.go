@@ -1,15 +1,20 @@
 package provisioner
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 
 	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/policies"
 	"ringmaster.dev/provisioner/cluster"
 	"ringmaster.dev/provisioner/role"
@@ -32,12 +37,12 @@ type plan struct {
 // Plan resolves a create request against the stack and the roles: defaults
 // filled in, every component of the stack that has a role on every node
 // unless roles say otherwise.
-func (p *Provisioner) Plan(req events.ClusterCreateRequested, runID string) (plan, error) {
-	st, err := p.loadStack(req.Stack)
+func (p *Provisioner) Plan(ctx context.Context, req events.ClusterCreateRequested, runID string) (plan, error) {
+	st, err := p.loadStack(ctx, req.Stack, req.Commit)
 	if err != nil {
 		return plan{}, err
 	}
-	s := cluster.Spec{Name: req.Name, RunID: runID, Stack: st.Name, Channel: req.Channel, Distro: req.Distro,
+	s := cluster.Spec{Name: req.Name, RunID: runID, Stack: st.Name, Commit: req.Commit, Channel: req.Channel, Distro: req.Distro,
 		Nodes: req.Nodes, Roles: map[string]int{}, MemoryMB: req.MemoryMB, Kerberos: req.Kerberos, From: req.From}
 	if s.Channel == "" {
 		s.Channel = st.Channel
@@ -102,9 +107,14 @@ func (p *Provisioner) Plan(req events.ClusterCreateRequested, runID string) (pla
 	return plan{Spec: s, Versions: used, Roles: roles}, nil
 }
 
-func (p *Provisioner) loadStack(name string) (*stack.Stack, error) {
+// loadStack reads the stack named name from the stacks directory, or, for
+// a commit of a stack from git, the stack.yaml the builder kept of it.
+func (p *Provisioner) loadStack(ctx context.Context, name, commit string) (*stack.Stack, error) {
 	if err := cluster.ValidateName("stack", name); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	if commit != "" {
+		return p.stackAt(ctx, name, commit)
 	}
 	file := filepath.Join(p.Opts.StacksDir, name, "stack.yaml")
 	if _, err := os.Stat(file); err != nil {
@@ -135,3 +145,30 @@ func (pl plan) PolicyInput(machineMB, committedMB int) policies.Input {
 	return policies.Input{Stack: pl.Spec.Stack, Components: pl.Versions, Distro: pl.Spec.Distro, Roles: maps.Clone(pl.Spec.Roles),
 		Nodes: pl.Spec.Nodes, Kerberos: pl.Spec.Kerberos != "", MemoryMB: pl.Spec.MemoryMB, MachineMB: machineMB, CommittedMB: committedMB}
 }
+
+// stackAt reads the stack.yaml of a built commit from the blob store.
+func (p *Provisioner) stackAt(ctx context.Context, name, commit string) (*stack.Stack, error) {
+	if !commitRE.MatchString(commit) {
+		return nil, fmt.Errorf("%w: commit %q: want 40 lowercase hex digits", ErrSpec, commit)
+	}
+	key := gitstack.SnapshotKey(name, commit)
+	rc, _, err := p.Store.Get(ctx, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, fmt.Errorf("%w: stack %s at commit %s was never built (no %s): build it first (ring build --stack %s --commit %s)", ErrSpec, name, commit[:12], key, name, commit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stack %s at commit %s: %w", name, commit[:12], err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("stack %s at commit %s: %w", name, commit[:12], err)
+	}
+	st, err := stack.Parse(key, data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	return st, nil
+}
+
+var commitRE = regexp.MustCompile(`^[0-9a-f]{40}$`)

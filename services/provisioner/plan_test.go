@@ -3,10 +3,16 @@ package provisioner
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/policies"
 	"ringmaster.dev/provisioner/cluster"
 	"ringmaster.dev/provisioner/role"
@@ -47,7 +53,6 @@ func TestPlan(t *testing.T) {
 			roles: map[string]int{"zookeeper": 3, "redis": 3}, deny: "distro"},
 		"unknown stack":     {req: events.ClusterCreateRequested{Name: "zk", Stack: "nope", Nodes: 3}, wantErr: "no "},
 		"unknown component": {req: events.ClusterCreateRequested{Name: "zk", Stack: "demo", Nodes: 3, Roles: map[string]int{"kafka": 3}}, wantErr: `role "kafka"`},
-		"no role for it":    {req: events.ClusterCreateRequested{Name: "zk", Stack: "fixture", Nodes: 1}, wantErr: "no component with a role"},
 		"bad name":          {req: events.ClusterCreateRequested{Name: "ZK", Stack: "demo", Nodes: 3}, wantErr: "lowercase"},
 		"another version": {req: events.ClusterCreateRequested{Name: "zk", Stack: "demo", Nodes: 3, Versions: map[string]string{"zookeeper": "3.9.1"}},
 			roles: map[string]int{"zookeeper": 3, "redis": 3}},
@@ -61,7 +66,7 @@ func TestPlan(t *testing.T) {
 			wantErr: "want an upstream version"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			pl, err := p.Plan(tc.req, "run-1")
+			pl, err := p.Plan(context.Background(), tc.req, "run-1")
 			if tc.wantErr != "" {
 				if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want ErrSpec mentioning %q", err, tc.wantErr)
@@ -124,4 +129,103 @@ func TestFromSnapshot(t *testing.T) {
 
 func specOf(stack string, nodes int, distro string) (s cluster.Spec) {
 	return cluster.Spec{Name: "a", Stack: stack, Nodes: nodes, Distro: distro, Channel: "nightly", MemoryMB: 512, Roles: map[string]int{"zookeeper": nodes}}
+}
+
+// memStore is a blob store in a map: what the builder kept of a commit.
+type memStore map[string]string
+
+func (m memStore) Get(_ context.Context, key string) (io.ReadCloser, blob.Info, error) {
+	v, ok := m[key]
+	if !ok {
+		return nil, blob.Info{}, fmt.Errorf("%s: %w", key, blob.ErrNotFound)
+	}
+	return io.NopCloser(strings.NewReader(v)), blob.Info{Key: key, Size: int64(len(v))}, nil
+}
+
+func (m memStore) Stat(ctx context.Context, key string) (blob.Info, error) {
+	_, info, err := m.Get(ctx, key)
+	return info, err
+}
+
+const commit = "0123456789abcdef0123456789abcdef01234567"
+
+func TestPlanStackAtCommit(t *testing.T) {
+	p := testProvisioner(t)
+	data, err := os.ReadFile("../../infra/stacks/fixture/stack.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The commit's stack has another version than the checkout's.
+	changed := strings.Replace(string(data), `version: "1.0.0"
+    summary: greeting daemon`, `version: "1.2.0"
+    summary: greeting daemon`, 1)
+	p.Store = memStore{gitstack.SnapshotKey("fixture", commit): changed}
+	pl, err := p.Plan(context.Background(), events.ClusterCreateRequested{Name: "ci", Stack: "fixture", Commit: commit, Nodes: 1}, "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Versions["ringhello"] != "1.2.0" || pl.Spec.Commit != commit || pl.Spec.Roles["ringhello"] != 1 {
+		t.Errorf("plan of the commit: versions %v, spec %+v", pl.Versions, pl.Spec)
+	}
+	_, err = p.Plan(context.Background(), events.ClusterCreateRequested{Name: "ci", Stack: "fixture", Commit: strings.Repeat("f", 40), Nodes: 1}, "run-1")
+	if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), "was never built") {
+		t.Errorf("a commit never built: %v", err)
+	}
+	_, err = p.Plan(context.Background(), events.ClusterCreateRequested{Name: "ci", Stack: "fixture", Commit: "HEAD", Nodes: 1}, "run-1")
+	if !errors.Is(err, ErrSpec) {
+		t.Errorf("not a commit id: %v", err)
+	}
+}
+
+func TestPlanNoRole(t *testing.T) {
+	p := testProvisioner(t)
+	p.Opts.StacksDir = t.TempDir()
+	stack := `name: tools
+distros: [debian-12]
+components:
+  - name: liba
+    version: "1.0"
+    summary: a library
+    license: MIT
+    maintainer: A B <a@example.org>
+    sources:
+      - url: https://example.org/liba-1.0.tar.gz
+        sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    build: {image: toolchain, commands: [make]}
+    install:
+      - {src: lib/liba.so, dst: /usr/lib/liba/liba.so}
+`
+	if err := os.MkdirAll(filepath.Join(p.Opts.StacksDir, "tools"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.Opts.StacksDir, "tools", "stack.yaml"), []byte(stack), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Plan(context.Background(), events.ClusterCreateRequested{Name: "t", Stack: "tools", Nodes: 1}, "run-1")
+	if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), "no component with a role") {
+		t.Errorf("err = %v, want ErrSpec mentioning no component with a role", err)
+	}
+}
+
+func TestSmallest(t *testing.T) {
+	p := testProvisioner(t)
+	for _, tc := range []struct {
+		req  events.ClusterCreateRequested
+		want int
+		deny string
+	}{
+		{events.ClusterCreateRequested{Name: "a", Stack: "fixture"}, 1, ""},
+		{events.ClusterCreateRequested{Name: "a", Stack: "demo"}, 3, ""},                                                       // an odd ZooKeeper ensemble of at least 3
+		{events.ClusterCreateRequested{Name: "a", Stack: "demo", Roles: map[string]int{"redis": 1}}, 1, ""},                    // Redis alone
+		{events.ClusterCreateRequested{Name: "a", Stack: "demo", Roles: map[string]int{"zookeeper": 2}}, 0, "zk-odd-ensemble"}, // never allowed
+	} {
+		n, err := p.smallest(context.Background(), tc.req, "run-1")
+		var rej *RejectedError
+		switch {
+		case tc.deny != "" && (!errors.As(err, &rej) || !strings.Contains(err.Error(), tc.deny)):
+			t.Errorf("smallest(%+v) = %d, %v; want a rejection by %s", tc.req, n, err, tc.deny)
+		case tc.deny == "" && (err != nil || n != tc.want):
+			t.Errorf("smallest(%+v) = %d, %v; want %d", tc.req, n, err, tc.want)
+		}
+	}
 }

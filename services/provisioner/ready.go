@@ -77,6 +77,12 @@ func check(ctx context.Context, r *role.Role, addr string, ensemble, primary boo
 			return "", fmt.Errorf("%w: role %s, link up %v: want a replica with its link up", probe.ErrNotReady, st.Role, st.LinkUp)
 		}
 		return "Redis " + strings.Replace(st.Role, "slave", "replica", 1), nil
+	case role.ProbeLine:
+		line, err := probe.Line(ctx, addr)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s says %q", r.Component, line), nil
 	}
 	return "", fmt.Errorf("unknown probe %q", r.Probe.Kind)
 }

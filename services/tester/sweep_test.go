@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +108,27 @@ func TestTestOutcome(t *testing.T) {
 // (a permanent failure), before anything is asked of the store or the bus.
 func TestSweepRequestErrors(t *testing.T) {
 	tr := &Tester{Sweeps: SweepOptions{StacksDir: "../../infra/stacks", RolesDir: "../../infra/roles"}}
+	noRoles := t.TempDir() // a stack none of whose components has a role
+	if err := os.MkdirAll(filepath.Join(noRoles, "tools"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(noRoles, "tools", "stack.yaml"), []byte(`name: tools
+distros: [debian-12]
+components:
+  - name: liba
+    version: "1.0"
+    summary: a library
+    license: MIT
+    maintainer: A B <a@example.org>
+    sources:
+      - url: https://example.org/liba-1.0.tar.gz
+        sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    build: {image: toolchain, commands: [make]}
+    install:
+      - {src: lib/liba.so, dst: /usr/lib/liba/liba.so}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		req  events.SweepRunRequested
@@ -113,12 +136,16 @@ func TestSweepRequestErrors(t *testing.T) {
 	}{
 		{"unknown stack", events.SweepRunRequested{Stack: "nope"}, `stack "nope"`},
 		{"a path for a stack", events.SweepRunRequested{Stack: "../demo"}, "stack name"},
-		{"no component with a role", events.SweepRunRequested{Stack: "fixture"}, "no component with a role"},
+		{"no component with a role", events.SweepRunRequested{Stack: "tools"}, "no component with a role"},
 		{"negative max", events.SweepRunRequested{Stack: "demo", Max: -1}, "want 0 (the default) or more"},
 		{"too parallel", events.SweepRunRequested{Stack: "demo", Parallel: MaxSweepParallel + 1}, "parallel at most 8"},
 		{"a prefix that makes bad names", events.SweepRunRequested{Stack: "demo", Prefix: "Bad_Prefix"}, "sweep prefix name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			tr := *tr
+			if tc.req.Stack == "tools" {
+				tr.Sweeps.StacksDir = noRoles
+			}
 			_, err := tr.Sweep(context.Background(), tc.req, idleRun{}, zerolog.Nop())
 			if !errors.Is(err, errSweep) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want errSweep saying %q", err, tc.want)

@@ -29,7 +29,7 @@ import (
 )
 
 // ringLong runs a ring command with a longer deadline.
-func ringLong(t *testing.T, home string, timeout time.Duration, args ...string) (string, error) {
+func ringLong(t testing.TB, home string, timeout time.Duration, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -39,7 +39,7 @@ func ringLong(t *testing.T, home string, timeout time.Duration, args ...string) 
 	return string(out), err
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -51,7 +51,7 @@ func freeAddr(t *testing.T) string {
 
 // projectEnv points ring at the repository's stacks, roles, recipes and
 // policy data, and shares the .deb cache with the other image tests.
-func projectEnv(t *testing.T) {
+func projectEnv(t testing.TB) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +66,7 @@ func projectEnv(t *testing.T) {
 
 // cleanupClusters removes the test's clusters and snapshots by label, even
 // when the test failed half way.
-func cleanupClusters(t *testing.T, p *cluster.Provider, prefix string) {
+func cleanupClusters(t testing.TB, p *cluster.Provider, prefix string) {
 	clean := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -89,7 +89,7 @@ func cleanupClusters(t *testing.T, p *cluster.Provider, prefix string) {
 	t.Cleanup(clean)
 }
 
-func mustRing(t *testing.T, home string, timeout time.Duration, args ...string) string {
+func mustRing(t testing.TB, home string, timeout time.Duration, args ...string) string {
 	t.Helper()
 	out, err := ringLong(t, home, timeout, args...)
 	if err != nil {

@@ -98,7 +98,7 @@ func TestComposeServicesInContainers(t *testing.T) {
 	project := "ringtest" + strconv.Itoa(os.Getpid())
 	byProject := filters.NewArgs(filters.Arg("label", "com.docker.compose.project="+project))
 	env := append(os.Environ(), "RING_HOME="+home, "RING_PROJECT="+root, "RING_IMAGE="+ref,
-		"RING_NATS_PORT="+freePort(t), "RING_S3_PORT="+freePort(t), "RING_LOG_LEVEL=warn",
+		"RING_NATS_PORT="+freePort(t), "RING_S3_PORT="+freePort(t), "RING_HTTP_PORT="+freePort(t), "RING_LOG_LEVEL=warn",
 		"RING_UID="+strconv.Itoa(os.Getuid()), "RING_GID="+strconv.Itoa(os.Getgid()), "DOCKER_GID=0")
 	composeCmd := func(args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -135,7 +135,7 @@ func TestComposeServicesInContainers(t *testing.T) {
 		deadline := time.Now().Add(within)
 		for {
 			got, err := ringLong(t, home, 30*time.Second, "ping")
-			if err == nil && strings.Contains(got, "all 5 services answered") {
+			if err == nil && strings.Contains(got, "all 6 services answered") {
 				return
 			}
 			if time.Now().After(deadline) {

@@ -71,7 +71,7 @@ func TestMainJob(t *testing.T) {
 	t.Logf("the main job took %s", time.Since(start).Round(time.Second))
 	got := out.String()
 	for _, want := range []string{
-		"== 1. a ping through every service", "all 5 services answered",
+		"== 1. a ping through every service", "all 6 services answered",
 		"== 2. the demo stack", "published debian-12 to nightly", "published debian-11 to nightly",
 		"== 3. a 3-node cluster", "installed", "with apt-get from the signed nightly repository", "ready: demo, 3 nodes",
 		"== 4. smoke suites", "== report", "all green",

@@ -10,6 +10,7 @@ require (
 	github.com/spf13/cobra v1.10.2
 	ringmaster.dev/builder v0.0.0
 	ringmaster.dev/events v0.0.0
+	ringmaster.dev/gateway v0.0.0
 	ringmaster.dev/kerberos-realm v0.0.0
 	ringmaster.dev/kit v0.0.0
 	ringmaster.dev/policies v0.0.0
@@ -193,6 +194,7 @@ require (
 replace (
 	ringmaster.dev/builder => ../../services/builder
 	ringmaster.dev/events => ../../events
+	ringmaster.dev/gateway => ../../services/gateway
 	ringmaster.dev/kerberos-realm => ../../services/kerberos-realm
 	ringmaster.dev/kit => ../../services/kit
 	ringmaster.dev/policies => ../../policies

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 }
 
 // ring runs a ring command with RING_HOME=home and returns its output.
-func ring(t *testing.T, home string, args ...string) (string, error) {
+func ring(t testing.TB, home string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -44,10 +44,10 @@ func ring(t *testing.T, home string, args ...string) (string, error) {
 }
 
 // up starts `ring up` on free ports and waits for its endpoints.
-func up(t *testing.T, home string, extra ...string) (*exec.Cmd, *syncBuffer, platform.Endpoints) {
+func up(t testing.TB, home string, extra ...string) (*exec.Cmd, *syncBuffer, platform.Endpoints) {
 	t.Helper()
 	out := &syncBuffer{}
-	cmd := exec.Command(ringBin, append([]string{"up", "--nats-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--log-level", "warn"}, extra...)...)
+	cmd := exec.Command(ringBin, append([]string{"up", "--nats-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log-level", "warn"}, extra...)...)
 	cmd.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -81,14 +81,14 @@ func TestUpPingStatusAndCleanStop(t *testing.T) {
 	// A live tail sees the ping commands and the pongs.
 	tailOut := startTail(t, home)
 
-	if got, err := ring(t, home, "ping"); err != nil || !strings.Contains(got, "all 5 services answered") {
+	if got, err := ring(t, home, "ping"); err != nil || !strings.Contains(got, "all 6 services answered") {
 		t.Fatalf("ping: %v\n%s", err, got)
 	}
 	got, err := ring(t, home, "status")
 	if err != nil {
 		t.Fatalf("status: %v\n%s", err, got)
 	}
-	for _, want := range []string{"builder", "repo-publisher", "provisioner", "tester", "kerberos-realm", "CMD_BUILDER", "FACTS", "DLQ"} {
+	for _, want := range []string{"builder", "repo-publisher", "provisioner", "tester", "kerberos-realm", "gateway", "CMD_BUILDER", "CMD_GATEWAY", "FACTS", "DLQ", "HTTP http://127.0.0.1:"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("status lacks %q:\n%s", want, got)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -165,6 +166,22 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetString(s)
+	case reflect.Int:
+		s, ok := scalar(n)
+		i, err := strconv.Atoi(s)
+		if !ok || err != nil {
+			d.fail(nodePos(n), path, "is "+kindName(n)+", want a whole number", "write a number such as 3")
+			return
+		}
+		v.SetInt(int64(i))
+	case reflect.Bool:
+		s, ok := scalar(n)
+		b, err := strconv.ParseBool(s)
+		if !ok || err != nil {
+			d.fail(nodePos(n), path, "is "+kindName(n)+", want true or false", "write true or false")
+			return
+		}
+		v.SetBool(b)
 	default:
 		panic("stack: no decoding for " + v.Type().String())
 	}

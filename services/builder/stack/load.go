@@ -64,3 +64,24 @@ func Parse(filename string, data []byte) (*Stack, error) {
 	applyLateDefaults(s)
 	return s, nil
 }
+
+// LoadAs is Load with errors naming the file as name (a path in a git
+// repository, say) instead of path.
+func LoadAs(path, name string) (*Stack, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load stack: %s: %w", name, err)
+	}
+	s, err := Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if s.Dir, err = filepath.Abs(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("load stack: %w", err)
+	}
+	s.File = path
+	for _, c := range s.Components {
+		c.Dir = s.Dir
+	}
+	return s, nil
+}

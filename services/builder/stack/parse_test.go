@@ -45,7 +45,7 @@ func TestParseRules(t *testing.T) {
 		{"syntax", "distros: [debian-12]", "distros: [debian-12", []string{
 			`stack.yaml:3:1: YAML syntax: ',' or ']' must be specified (fix the YAML)`}},
 		{"unknown top field", "name: demo", "name: demo\nowner: me", []string{
-			`stack.yaml:2:1: owner: unknown field (known fields: name, distros, channel, components)`}},
+			`stack.yaml:2:1: owner: unknown field (known fields: name, distros, channel, components, test)`}},
 		{"unknown nested fields all reported", "        dst: /usr/lib/liba/liba.so", "        dst: /usr/lib/liba/liba.so\n        perms: 1\n        kind: x", []string{
 			`stack.yaml:18:9: components[0].install[0].perms: unknown field (known fields: src, dst, type, mode, owner, group)`,
 			`stack.yaml:19:9: components[0].install[0].kind: unknown field (known fields: src, dst, type, mode, owner, group)`}},
@@ -159,6 +159,17 @@ func TestParseRules(t *testing.T) {
 			`stack.yaml:29:28: components[1].scripts.postinstall: "x;y" contains ';' (use only letters, digits and . _ + @ = , : ~ / -)`}},
 		{"alias", "name: demo", "name: &n demo\nchannel: *n", []string{
 			`stack.yaml:2:10: channel: YAML aliases are not supported (write the value out)`}},
+		{"test distro", "name: demo", "name: demo\ntest: {distro: debian-11}", []string{
+			`stack.yaml:2:16: test.distro: "debian-11" is not one of the stack's distros [debian-12] (name one of them or leave it out)`}},
+		{"test nodes", "name: demo", "name: demo\ntest: {nodes: 12}", []string{
+			`stack.yaml:2:15: test.nodes: 12 nodes (give 1 to 9, or leave it out for the smallest cluster the policy allows)`}},
+		{"test nodes not a number", "name: demo", "name: demo\ntest: {nodes: three}", []string{
+			`stack.yaml:2:15: test.nodes: is a scalar, want a whole number (write a number such as 3)`}},
+		{"test role", "name: demo", "name: demo\ntest:\n  nodes: 1\n  roles: {appc: 1, liba: 2}", []string{
+			`stack.yaml:4:11: test.roles.appc: unknown component "appc" (name a component declared in this stack)`,
+			`stack.yaml:4:20: test.roles.liba: 2 nodes (give 1 to 1)`}},
+		{"test skip", "name: demo", "name: demo\ntest: {skip: maybe}", []string{
+			`stack.yaml:2:14: test.skip: is a scalar, want true or false (write true or false)`}},
 		{"empty", base, "", []string{
 			`stack.yaml:1:1: is empty (write a mapping with name, distros and components)`}},
 	}
@@ -183,6 +194,17 @@ func TestParseRules(t *testing.T) {
 				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+func TestParseTest(t *testing.T) {
+	src := strings.Replace(base, "name: demo", "name: demo\ntest:\n  nodes: 2\n  roles: {appb: 1}\n  suites: [packages]\n  memory_mb: 256\n  skip: false", 1)
+	s, err := Parse("stack.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tt := s.Test; tt == nil || tt.Nodes != 2 || tt.Roles["appb"] != 1 || tt.Suites[0] != "packages" || tt.MemoryMB != 256 || tt.Skip {
+		t.Errorf("test = %+v", s.Test)
 	}
 }
 

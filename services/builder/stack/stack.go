@@ -8,11 +8,29 @@ type Stack struct {
 	Distros    []string     `yaml:"distros" json:"distros" jsonschema:"title=distributions the stack is built for,example=debian-12,minItems=1"`
 	Channel    string       `yaml:"channel,omitempty" json:"channel,omitempty" jsonschema:"title=default channel packages are published to,default=stable"`
 	Components []*Component `yaml:"components" json:"components" jsonschema:"minItems=1"`
+	// Test is what a pipeline runs after building the stack from git.
+	Test *Test `yaml:"test,omitempty" json:"test,omitempty" jsonschema:"title=the cluster and suites a pipeline runs after a build from git"`
 
 	// File is the path the stack was read from; Dir is its directory.
 	File string `yaml:"-" json:"-"`
 	Dir  string `yaml:"-" json:"-"`
 }
+
+// Test is the cluster a pipeline creates from the packages it built and
+// the suites it runs on it. Every field has a default: the stack's first
+// distro, the smallest cluster the compatibility policy allows, every
+// suite that applies.
+type Test struct {
+	Distro   string         `yaml:"distro,omitempty" json:"distro,omitempty" jsonschema:"title=distro of the test cluster,description=default: the stack's first distro"`
+	Nodes    int            `yaml:"nodes,omitempty" json:"nodes,omitempty" jsonschema:"title=nodes,minimum=1,maximum=9,description=default: the smallest cluster the compatibility policy allows"`
+	Roles    map[string]int `yaml:"roles,omitempty" json:"roles,omitempty" jsonschema:"title=component → node count,description=default: every component with a role on every node"`
+	Suites   []string       `yaml:"suites,omitempty" json:"suites,omitempty" jsonschema:"title=suites to run,description=default: every suite that applies,example=packages"`
+	MemoryMB int            `yaml:"memory_mb,omitempty" json:"memory_mb,omitempty" jsonschema:"title=memory per node in MB,minimum=64"`
+	Skip     bool           `yaml:"skip,omitempty" json:"skip,omitempty" jsonschema:"title=no cluster: the pipeline ends after publishing"`
+}
+
+// MaxTestNodes bounds a test cluster.
+const MaxTestNodes = 9
 
 // DefaultChannel is the channel of a stack that names none.
 const DefaultChannel = "stable"

@@ -84,6 +84,9 @@ func (d *decoder) validate(s *Stack) {
 			}
 		}
 	}
+	if s.Test != nil {
+		d.test(s, seen, byName)
+	}
 	if len(d.errs) == 0 {
 		if cyc := findCycle(s.Components); cyc != nil {
 			e := &FieldError{Problem: "dependency cycle " + strings.Join(cyc.names, " -> "),
@@ -278,5 +281,30 @@ func (d *decoder) relations(p string, rels []Relation, provides bool) {
 			d.errorAt(rp+".op", fmt.Sprintf("provides cannot use %q", r.Op), `use op: "=" or no version`)
 		}
 		d.check(rp+".version", r.Version, relVersion)
+	}
+}
+
+// test checks the test: section against the stack's distros and components.
+func (d *decoder) test(s *Stack, distros map[string]bool, components map[string]int) {
+	t := s.Test
+	if t.Distro != "" && !distros[t.Distro] {
+		d.errorAt("test.distro", fmt.Sprintf("%q is not one of the stack's distros %v", t.Distro, s.Distros), "name one of them or leave it out")
+	}
+	if t.Nodes < 0 || t.Nodes > MaxTestNodes {
+		d.errorAt("test.nodes", fmt.Sprintf("%d nodes", t.Nodes), fmt.Sprintf("give 1 to %d, or leave it out for the smallest cluster the policy allows", MaxTestNodes))
+	}
+	for name, n := range t.Roles {
+		p := "test.roles." + name
+		if _, ok := components[name]; !ok {
+			d.errorAt(p, fmt.Sprintf("unknown component %q", name), "name a component declared in this stack")
+		} else if n < 1 || (t.Nodes > 0 && n > t.Nodes) {
+			d.errorAt(p, fmt.Sprintf("%d nodes", n), fmt.Sprintf("give 1 to %d", max(t.Nodes, 1)))
+		}
+	}
+	for i, suite := range t.Suites {
+		d.check(fmt.Sprintf("test.suites[%d]", i), suite, matches(slugRE, "suite name", "name a suite, e.g. packages"))
+	}
+	if t.MemoryMB != 0 && t.MemoryMB < 64 {
+		d.errorAt("test.memory_mb", fmt.Sprintf("%d MB", t.MemoryMB), "give at least 64, or leave it out")
 	}
 }

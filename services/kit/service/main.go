@@ -39,9 +39,13 @@ type Flags struct {
 
 // Main runs one service alone against external NATS and S3: flags, then
 // RING_* environment variables, then defaults. SIGINT/SIGTERM stop it
-// gracefully. It exits the process.
-func Main(name string, factory Factory) {
+// gracefully. It exits the process. extra registers the service's own flags
+// (the gateway's --http); they are parsed before factory is called.
+func Main(name string, factory Factory, extra ...func(*flag.FlagSet)) {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
+	for _, add := range extra {
+		add(fs)
+	}
 	f := Flags{S3: blob.ConfigFromEnv()}
 	fs.StringVar(&f.NATS, "nats", config.Env(EnvNATS, DefaultNATS), "NATS URL with JetStream (env "+EnvNATS+")")
 	fs.StringVar(&f.S3.Endpoint, "s3", f.S3.Endpoint, "S3 endpoint URL (env "+blob.EnvURL+"; credentials from "+blob.EnvAccessKey+" and "+blob.EnvSecretKey+")")

@@ -38,6 +38,14 @@ type Definition struct {
 	Name string
 	// Handlers maps command names ("build.requested") to handlers.
 	Handlers map[string]bus.Handler
+	// Concurrency, if more than the host's setting, is how many commands
+	// this service handles at once: a service whose handlers mostly wait
+	// (a pipeline waiting on other services) needs more than the CPU count.
+	Concurrency int
+	// Serve, if set, runs beside the worker (an HTTP server) until its
+	// context ends; it must then return within the shutdown grace. An
+	// error it returns before then stops the service.
+	Serve func(ctx context.Context) error
 }
 
 // Factory builds a service's definition from its dependencies.
@@ -65,7 +73,7 @@ func Run(ctx context.Context, deps Deps, def Definition, opts Options) error {
 		handlers[name] = h
 	}
 	w := &bus.Worker{
-		Conn: deps.Bus, Service: def.Name, Handlers: handlers, Concurrency: opts.Concurrency, AckWait: opts.AckWait,
+		Conn: deps.Bus, Service: def.Name, Handlers: handlers, Concurrency: max(opts.Concurrency, def.Concurrency), AckWait: opts.AckWait,
 		Middleware: []bus.Middleware{bus.Logging()}, Log: log, Metrics: &bus.Metrics{},
 	}
 	if opts.Worker != nil {
@@ -87,9 +95,30 @@ func Run(ctx context.Context, deps Deps, def Definition, opts Options) error {
 		})
 	}()
 	log.Info().Msg("service started")
-	err := w.Run(ctx)
+	wctx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	serveErr := make(chan error, 1)
+	if def.Serve != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := def.Serve(wctx)
+			if err != nil && wctx.Err() == nil {
+				log.Error().Err(err).Msg("service stopped: its server failed")
+				stopWorker()
+			}
+			serveErr <- err
+		}()
+	}
+	err := w.Run(wctx)
+	stopWorker()
 	stopBeat()
 	wg.Wait()
+	if def.Serve != nil {
+		if serr := <-serveErr; err == nil && serr != nil && ctx.Err() == nil {
+			err = serr
+		}
+	}
 	log.Info().Msg("service stopped")
 	return err
 }

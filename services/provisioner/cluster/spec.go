@@ -9,9 +9,11 @@ import (
 // Spec is what a cluster was created from; it is stored as a label on the
 // cluster's network, so the cluster describes itself.
 type Spec struct {
-	Name    string `json:"name"`
-	RunID   string `json:"run"`
-	Stack   string `json:"stack"`
+	Name  string `json:"name"`
+	RunID string `json:"run"`
+	Stack string `json:"stack"`
+	// Commit is the commit of a stack from git the cluster was made of.
+	Commit  string `json:"commit,omitempty"`
 	Channel string `json:"channel"`
 	Distro  string `json:"distro"`
 	Nodes   int    `json:"nodes"`

@@ -5,6 +5,7 @@
 package probe
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -97,6 +98,26 @@ type RedisStatus struct {
 	LinkUp bool
 	// Replicas is the number of connected replicas on a primary.
 	Replicas int
+}
+
+// Line connects to addr and reads the first line the service sends (a
+// greeting, a banner); an empty line or none is not ready.
+func Line(ctx context.Context, addr string) (string, error) {
+	var d net.Dialer
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	c, err := d.DialContext(dctx, "tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w: %w", addr, ErrNotReady, err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
+	line, err := bufio.NewReader(io.LimitReader(c, 4096)).ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("%s: %w: no greeting line (%v)", addr, ErrNotReady, err)
+	}
+	return line, nil
 }
 
 // Redis PINGs addr and reads its replication state once.

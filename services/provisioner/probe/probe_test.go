@@ -78,3 +78,37 @@ func TestRedisRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestLine(t *testing.T) {
+	for _, tc := range []struct {
+		send, want string
+		ready      bool
+	}{
+		{"hello, ci-1!\n", "hello, ci-1!", true},
+		{"hello\r\n", "hello", true},
+		{"no newline", "no newline", true},
+		{"\n", "", false},
+		{"", "", false},
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte(tc.send))
+			c.Close()
+		}()
+		got, err := Line(context.Background(), ln.Addr().String())
+		ln.Close()
+		if tc.ready != (err == nil) || got != tc.want {
+			t.Errorf("Line(%q) = %q, %v; want %q, ready %v", tc.send, got, err, tc.want, tc.ready)
+		}
+		if !tc.ready && !errors.Is(err, ErrNotReady) {
+			t.Errorf("Line(%q): %v is not ErrNotReady", tc.send, err)
+		}
+	}
+}

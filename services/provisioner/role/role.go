@@ -50,7 +50,8 @@ type FileSpec struct {
 
 // Probe is a readiness check against one port of the node.
 type Probe struct {
-	// Kind is "zookeeper" (the srvr four-letter word) or "redis" (PING,
+	// Kind is "zookeeper" (the srvr four-letter word), "line" (the first
+	// line the service sends on connect, which must not be empty) or "redis" (PING,
 	// then replication link up on replicas).
 	Kind string `yaml:"kind"`
 	Port int    `yaml:"port"`
@@ -60,6 +61,7 @@ type Probe struct {
 const (
 	ProbeZooKeeper = "zookeeper"
 	ProbeRedis     = "redis"
+	ProbeLine      = "line"
 )
 
 // funcs are the template functions beyond text/template's own.
@@ -130,9 +132,9 @@ func (r *Role) check(file string) error {
 		bad("pidfile %q: want the absolute path of the service's pid file", r.PIDFile)
 	}
 	switch r.Probe.Kind {
-	case ProbeZooKeeper, ProbeRedis:
+	case ProbeZooKeeper, ProbeRedis, ProbeLine:
 	default:
-		bad("probe.kind %q: want %s or %s", r.Probe.Kind, ProbeZooKeeper, ProbeRedis)
+		bad("probe.kind %q: want %s, %s or %s", r.Probe.Kind, ProbeZooKeeper, ProbeRedis, ProbeLine)
 	}
 	if r.Probe.Port < 1 || r.Probe.Port > 65535 {
 		bad("probe.port %d: want 1-65535", r.Probe.Port)

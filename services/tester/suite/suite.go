@@ -81,7 +81,7 @@ func Skip(format string, args ...any) error {
 func Failf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 // All is every suite, in the order they run.
-func All() []Suite { return []Suite{Packages(), ZooKeeper(), Redis()} }
+func All() []Suite { return []Suite{Packages(), ZooKeeper(), Redis(), Ringhello()} }
 
 // Select picks the suites that apply to the cluster, or the named ones
 // (an unknown name is an error that lists the known).

@@ -20,7 +20,7 @@ import (
 )
 
 func newBuild(g *globals) *cobra.Command {
-	var stackName, channel string
+	var stackName, channel, commit string
 	var components, distros []string
 	var wait time.Duration
 	cmd := &cobra.Command{
@@ -33,10 +33,18 @@ channel's signed repository. Shows a live matrix; a failed cell shows its last
 log lines and the command for its full log.`,
 		Example: `  ring build --stack fixture
   ring build --stack demo --component redis --distro debian-12
+  ring build --stack fixture --commit 0123456789abcdef0123456789abcdef01234567   # a stack from git (ring stack add)
   ring build logs RUN ringhello/debian-12 --follow`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req := &events.BuildRequested{Stack: stackName, Components: components, Distros: distros, Channel: channel}
+			if commit != "" {
+				git, err := gitRef(cmd.Context(), g, stackName, commit)
+				if err != nil {
+					return err
+				}
+				req.Git = git
+			}
 			return runBuild(cmd.Context(), cmd.OutOrStdout(), g, req, wait)
 		},
 	}
@@ -44,6 +52,7 @@ log lines and the command for its full log.`,
 	cmd.Flags().StringArrayVar(&components, "component", nil, "only this component (and its build dependencies); repeatable")
 	cmd.Flags().StringArrayVar(&distros, "distro", nil, "only this distro; repeatable")
 	cmd.Flags().StringVar(&channel, "channel", "", "channel to publish into (default: the channel stack.yaml names)")
+	cmd.Flags().StringVar(&commit, "commit", "", "build a stack from git at this commit (40 hex digits; ring stack add registers the repository)")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Hour, "how long to wait for the whole build")
 	_ = cmd.MarkFlagRequired("stack")
 	cmd.AddCommand(newBuildLogs(g))
@@ -55,7 +64,13 @@ log lines and the command for its full log.`,
 // its publications finish.
 func runBuild(ctx context.Context, out io.Writer, g *globals, req *events.BuildRequested, wait time.Duration) error {
 	opts := builder.OptionsFromEnv()
-	st, err := stack.Load(filepath.Join(opts.StacksDir, req.Stack, "stack.yaml"))
+	var st *stack.Stack
+	var err error
+	if req.Git != nil {
+		st, err = stackAtCommit(ctx, req)
+	} else {
+		st, err = stack.Load(filepath.Join(opts.StacksDir, req.Stack, "stack.yaml"))
+	}
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/presence"
+	"ringmaster.dev/ring/platform"
 )
 
 func newStatus(g *globals) *cobra.Command {
@@ -26,7 +27,13 @@ func newStatus(g *globals) *cobra.Command {
 			defer conn.Close()
 			out := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			defer out.Flush()
-			fmt.Fprintf(out, "NATS %s\n\nSERVICE\tINSTANCE\tHOST\tPID\tUP\tSEEN\tHANDLED\tRETRIED\tDEAD\tIN FLIGHT\n", g.natsURL())
+			fmt.Fprintf(out, "NATS %s\n", g.natsURL())
+			if home, err := platform.Home(); err == nil {
+				if e, err := platform.ReadEndpoints(home); err == nil && e.HTTP != "" {
+					fmt.Fprintf(out, "HTTP %s  (gateway: POST /hooks/<stack>, GET /runs/<id>)\n", e.HTTP)
+				}
+			}
+			fmt.Fprintf(out, "\nSERVICE\tINSTANCE\tHOST\tPID\tUP\tSEEN\tHANDLED\tRETRIED\tDEAD\tIN FLIGHT\n")
 			recs, err := presence.List(ctx, conn.JS)
 			if err != nil {
 				return err

@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	builder "ringmaster.dev/builder"
 	"ringmaster.dev/events"
+	"ringmaster.dev/gateway"
 	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/image"
 	provisioner "ringmaster.dev/provisioner"
 	"ringmaster.dev/ring/platform"
@@ -21,6 +23,7 @@ import (
 func newUp(g *globals) *cobra.Command {
 	var (
 		natsListen, s3Listen, s3URL string
+		httpListen, publicURL       string
 		concurrency                 int
 		demo                        bool
 		sweepEvery                  time.Duration
@@ -40,6 +43,7 @@ container that way). Ctrl-C stops everything cleanly; in-flight commands
 finish or are handed back.`,
 		Example: `  ring up
   ring up --demo                                   # and show a round trip through every service
+  ring up --http 0.0.0.0:8080 --public-url https://ring.example.org   # webhooks from forges elsewhere
   ring up --sweep-every 24h --sweep-stack demo     # a compatibility sweep of demo every day
   ring up --services none                          # NATS and S3 only; the services run elsewhere
   ring up --services builder,repo-publisher        # two services here, the rest elsewhere
@@ -57,7 +61,8 @@ finish or are handed back.`,
 				return err
 			}
 			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log, Services: services,
-				Builder: builder.OptionsFromEnv(), Provisioner: provisioner.OptionsFromEnv()}
+				Builder: builder.OptionsFromEnv(), Provisioner: provisioner.OptionsFromEnv(),
+				Gateway: gateway.Options{HTTP: httpListen, PublicURL: publicURL}}
 			if s3URL != "" {
 				cfg.S3 = blob.ConfigFromEnv()
 				cfg.S3.Endpoint = s3URL
@@ -89,6 +94,8 @@ finish or are handed back.`,
 	}
 	cmd.Flags().StringVar(&natsListen, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server (port 0: any free port)")
 	cmd.Flags().StringVar(&s3Listen, "s3-listen", "127.0.0.1:9000", "address of the embedded S3 server (port 0: any free port)")
+	cmd.Flags().StringVar(&httpListen, "http", config.Env(gateway.EnvHTTP, ""), "address of the gateway's HTTP server: webhooks, run pages (default "+gateway.DefaultHTTP+", or any free port when that is taken; port 0: any free port; env "+gateway.EnvHTTP+")")
+	cmd.Flags().StringVar(&publicURL, "public-url", config.Env(gateway.EnvPublicURL, ""), "base URL forges and people reach the gateway at, for links in commit statuses (env "+gateway.EnvPublicURL+"; default http://<--http>)")
 	cmd.Flags().StringVar(&s3URL, "s3", "", "use this external S3 endpoint instead of the embedded one (credentials from env)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 2, "commands each service handles at once")
 	cmd.Flags().StringSliceVar(&services, "services", nil, "services to run in this process, comma-separated, or none (default: all of "+strings.Join(platform.ServiceNames, ", ")+")")
@@ -111,6 +118,9 @@ func printEndpoints(cmd *cobra.Command, home string, cfg platform.Config, p *pla
 	fmt.Fprintf(out, "Ringmaster is up in %s (pid %d)\n", took.Round(time.Millisecond), os.Getpid())
 	fmt.Fprintf(out, "  NATS      %s  (%s)\n", p.Endpoints.NATS, natsNote)
 	fmt.Fprintf(out, "  S3        %s  bucket %s  (%s)\n", p.Endpoints.S3, p.Endpoints.Bucket, s3Note)
+	if p.Endpoints.HTTP != "" {
+		fmt.Fprintf(out, "  HTTP      %s  (gateway: webhooks at /hooks/<stack>, runs at /runs/<id>)\n", p.Endpoints.HTTP)
+	}
 	if len(names) == 0 {
 		fmt.Fprintln(out, "  services  none here (--services none): start them as processes or containers against these servers")
 	} else {

@@ -31,6 +31,8 @@ type Endpoints struct {
 	PID    int    `json:"pid"`
 	// Services are the services this `ring up` runs (others may run elsewhere).
 	Services []string `json:"services"`
+	// HTTP is the gateway's base URL, when this `ring up` runs it.
+	HTTP string `json:"http,omitempty"`
 }
 
 func endpointsPath(home string) string { return filepath.Join(home, "endpoints.json") }

@@ -1,14 +1,20 @@
 package platform
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"syscall"
 
 	"github.com/rs/zerolog"
 	builder "ringmaster.dev/builder"
+	"ringmaster.dev/gateway"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/config"
@@ -34,6 +40,9 @@ type Config struct {
 	Builder builder.Options
 	// Provisioner locates stacks, roles, policy data and recipes (absolute paths).
 	Provisioner provisioner.Options
+	// Gateway says where the HTTP server listens (HTTP; port 0: any free
+	// port) and the public URL of its links.
+	Gateway gateway.Options
 }
 
 // Platform is a running `ring up`.
@@ -61,6 +70,9 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	p := &Platform{home: home, errs: make(chan error, len(ServiceNames))}
 	defer func() {
 		if err != nil {
+			if ln := cfg.Gateway.Listener; ln != nil {
+				_ = ln.Close()
+			}
 			p.shutdownServers()
 		}
 	}()
@@ -98,6 +110,22 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		return nil, fmt.Errorf("declare streams: %w", err)
 	}
 	p.Endpoints = Endpoints{NATS: natsURL, S3: s3cfg.Endpoint, Bucket: store.Bucket(), PID: os.Getpid(), Services: names}
+	if slices.Contains(names, gateway.Name) && cfg.Gateway.Listener == nil {
+		// Listen before any service starts: a port in use fails ring up at
+		// once, and port 0's address is known for endpoints.json.
+		// No address given: the default one, or any free port if another
+		// process has it (ring status and endpoints.json say which).
+		addr := cmp.Or(cfg.Gateway.HTTP, gateway.DefaultHTTP)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil && cfg.Gateway.HTTP == "" && errors.Is(err, syscall.EADDRINUSE) {
+			ln, err = net.Listen("tcp", "127.0.0.1:0")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("gateway: listen on %s: %w (another process has the port? give --http 127.0.0.1:0 for any free port)", addr, err)
+		}
+		cfg.Gateway.Listener = ln
+		p.Endpoints.HTTP = "http://" + ln.Addr().String()
+	}
 
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	builder "ringmaster.dev/builder"
+	"ringmaster.dev/gateway"
 	realm "ringmaster.dev/kerberos-realm"
 	"ringmaster.dev/kit/service"
 	provisioner "ringmaster.dev/provisioner"
@@ -14,7 +15,7 @@ import (
 )
 
 // ServiceNames is every service `ring up` runs.
-var ServiceNames = []string{builder.Name, realm.Name, provisioner.Name, publisher.Name, tester.Name}
+var ServiceNames = []string{builder.Name, gateway.Name, realm.Name, provisioner.Name, publisher.Name, tester.Name}
 
 // factories builds each service's factory. Paths in cfg are absolute: the
 // embedded S3 server changes the working directory before services start.
@@ -25,6 +26,7 @@ func factories(cfg Config) map[string]service.Factory {
 		provisioner.Name: provisioner.Factory(cfg.Provisioner),
 		tester.Name:      tester.New,
 		realm.Name:       realm.Factory(cfg.Provisioner.ImagesDir),
+		gateway.Name:     gateway.Factory(cfg.Gateway),
 	}
 }
 

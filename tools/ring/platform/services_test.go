@@ -20,7 +20,7 @@ func TestSelectServices(t *testing.T) {
 		{in: []string{"none"}, want: []string{}},
 		{in: []string{"builder", "tester", "builder"}, want: []string{"builder", "tester"}},
 		{in: []string{"builder", "none"}, wantErr: `unknown service "none"`},
-		{in: []string{"gateway"}, wantErr: `unknown service "gateway": want some of builder, kerberos-realm`},
+		{in: []string{"webhooks"}, wantErr: `unknown service "webhooks": want some of builder, gateway, kerberos-realm`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.in, ","), func(t *testing.T) {
@@ -42,8 +42,8 @@ func TestSelectServices(t *testing.T) {
 // starts.
 func TestStartRefusesUnknownServicesFirst(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "ring")
-	if _, err := Start(context.Background(), Config{Home: home, Services: []string{"gateway"}}); err == nil || !strings.Contains(err.Error(), `unknown service "gateway"`) {
-		t.Fatalf("Start with --services gateway: %v", err)
+	if _, err := Start(context.Background(), Config{Home: home, Services: []string{"webhooks"}}); err == nil || !strings.Contains(err.Error(), `unknown service "webhooks"`) {
+		t.Fatalf("Start with --services webhooks: %v", err)
 	}
 	if _, err := os.Stat(home); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("RING_HOME was made for a refused start: %v", err)
