@@ -41,6 +41,9 @@ type Builder struct {
 	WorkDir string
 	// KeyDir holds the forge tokens of stacks from git (kit/gitstack).
 	KeyDir string
+	// Numbers gives rebuilt versions their build numbers (nil: every
+	// build is number 1).
+	Numbers *Numbers
 	// Owner identifies this builder's containers: a hash of its work
 	// directory, the same after a restart, different for another builder.
 	Owner string
@@ -63,6 +66,13 @@ func Factory(opts Options) service.Factory {
 		}
 		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, KeyDir: deps.KeyDir,
 			Git: &gitrepo.Cache{Dir: filepath.Join(deps.WorkDir, "git")}, Owner: owner(deps.WorkDir), Log: deps.Log}
+		if deps.Bus != nil {
+			nums, err := OpenNumbers(ctx, deps.Bus.JS)
+			if err != nil {
+				return service.Definition{}, err
+			}
+			b.Numbers = nums
+		}
 		build := bus.Handler(func(*bus.Delivery) error {
 			return bus.Permanent(fmt.Errorf("%w: builds need a Docker daemon (check that it runs and DOCKER_HOST)", ErrDocker))
 		})
