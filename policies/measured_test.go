@@ -10,7 +10,13 @@ import (
 )
 
 func TestMergeMeasured(t *testing.T) {
-	base, err := os.ReadFile("../infra/compat/compat.json")
+	real, err := os.ReadFile("../infra/compat/compat.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The real facts without their lists, so what they hold now does not
+	// change what this test means.
+	base, err := replaceLists(real, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
