@@ -21,6 +21,7 @@ import (
 	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
 )
@@ -57,6 +58,8 @@ func Factory(opts Options) service.Factory {
 			Log:     deps.Log,
 		}
 		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, Owner: owner(deps.WorkDir), Log: deps.Log}
+		deps.Health.Add("docker", health.Docker)
+		emitted := newBuildMetrics(deps.Metrics).emitted
 		build := bus.Handler(func(*bus.Delivery) error {
 			return bus.Permanent(fmt.Errorf("%w: builds need a Docker daemon (check that it runs and DOCKER_HOST)", ErrDocker))
 		})
@@ -73,7 +76,7 @@ func Factory(opts Options) service.Factory {
 					"build.requested": func(*bus.Delivery) error {
 						return bus.Permanent(fmt.Errorf("the builder has no image recipes: %w (set RING_IMAGES to the project's infra/images)", err))
 					},
-				}}, nil
+				}, Emitted: emitted}, nil
 			}
 			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: progressLog{deps.Log}}
 			// Containers of a killed predecessor (same work dir) are removed by label.
@@ -87,7 +90,7 @@ func Factory(opts Options) service.Factory {
 		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 			"source.fetch.requested": fetchHandler(f),
 			"build.requested":        build,
-		}}, nil
+		}, Emitted: emitted}, nil
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"ringmaster.dev/kit/metrics"
 )
 
 // Families are the metric families of one scrape, by name.
@@ -52,6 +53,20 @@ func TryScrape(url string) (Families, error) {
 		return nil, fmt.Errorf("GET %s: not the Prometheus text format: %w", url, err)
 	}
 	return fams, nil
+}
+
+// Gather reads a registry's metrics directly, without HTTP.
+func Gather(t testing.TB, r *metrics.Registry) Families {
+	t.Helper()
+	mfs, err := r.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Families{}
+	for _, mf := range mfs {
+		f[mf.GetName()] = mf
+	}
+	return f
 }
 
 // Value is the value of the series of family name whose labels include
