@@ -41,7 +41,7 @@ echo "== busbench (embedded NATS, file storage)"
 echo
 echo "== idle memory of ring up (embedded NATS + S3 + every service, 10 s after start)"
 (cd "$root/tools/ring" && go build -o "$work/ring" .)
-RING_HOME="$work/home" "$work/ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --log-level warn >"$work/up.log" 2>&1 &
+RING_HOME="$work/home" "$work/ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --metrics 127.0.0.1:0 --log-level warn >"$work/up.log" 2>&1 &
 up_pid=$!
 for _ in $(seq 100); do [[ -s "$work/home/endpoints.json" ]] && break; sleep 0.1; done
 sleep 10

@@ -31,6 +31,9 @@ type Endpoints struct {
 	PID    int    `json:"pid"`
 	// Services are the services this `ring up` runs (others may run elsewhere).
 	Services []string `json:"services"`
+	// Metrics is the URL of the process's Prometheus metrics; /healthz and
+	// /readyz are beside it ("": not served).
+	Metrics string `json:"metrics,omitempty"`
 }
 
 func endpointsPath(home string) string { return filepath.Join(home, "endpoints.json") }

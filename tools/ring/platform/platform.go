@@ -12,6 +12,8 @@ import (
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/health"
+	"ringmaster.dev/kit/metrics"
 	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/s3server"
 	"ringmaster.dev/kit/service"
@@ -34,11 +36,20 @@ type Config struct {
 	Builder builder.Options
 	// Provisioner locates stacks, roles, policy data and recipes (absolute paths).
 	Provisioner provisioner.Options
+	// MetricsListen is where /metrics, /healthz and /readyz are served for
+	// the whole process (port 0: any free port; "": nowhere).
+	MetricsListen string
 }
 
 // Platform is a running `ring up`.
 type Platform struct {
 	Endpoints Endpoints
+	// Metrics and Health are every service's metrics and readiness checks
+	// (what the telemetry server serves; other servers may mount them too).
+	Metrics   *metrics.Registry
+	Health    *health.Checks
+	telemetry *service.TelemetryServer
+	probe     *bus.Conn // the connection readiness and stream metrics use
 	home      string
 	nats      *natsserver.Server
 	s3        *s3server.Server
@@ -98,6 +109,9 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		return nil, fmt.Errorf("declare streams: %w", err)
 	}
 	p.Endpoints = Endpoints{NATS: natsURL, S3: s3cfg.Endpoint, Bucket: store.Bucket(), PID: os.Getpid(), Services: names}
+	if err := p.startTelemetry(ctx, cfg, natsURL, store); err != nil {
+		return nil, err
+	}
 
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
@@ -108,7 +122,8 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			p.Stop()
 			return nil, err
 		}
-		deps := service.Deps{Bus: conn, Blob: store, Log: cfg.Log, WorkDir: filepath.Join(home, "work", name), KeyDir: filepath.Join(home, "keys")}
+		deps := service.Deps{Bus: conn, Blob: store, Log: cfg.Log, WorkDir: filepath.Join(home, "work", name), KeyDir: filepath.Join(home, "keys"),
+			Metrics: p.Metrics, Health: p.Health}
 		if err := os.MkdirAll(deps.WorkDir, 0o700); err != nil {
 			conn.Close()
 			p.Stop()
@@ -150,6 +165,14 @@ func (p *Platform) Stop() {
 }
 
 func (p *Platform) shutdownServers() {
+	if p.telemetry != nil {
+		p.telemetry.Close()
+		p.telemetry = nil
+	}
+	if p.probe != nil {
+		p.probe.Close()
+		p.probe = nil
+	}
 	if p.s3 != nil {
 		_ = p.s3.Close() // a second Close only says ErrClosed
 		p.s3 = nil
