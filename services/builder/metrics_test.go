@@ -21,23 +21,15 @@ func TestBuildMetricsFromFacts(t *testing.T) {
 	}})
 	m.emitted(nil, &events.SourceFetched{Cached: true})
 	m.emitted(nil, &events.BuildFailed{Stack: "demo"}) // per cell; counted from build.finished only
-	f := metricstest.Gather(t, reg)
-	for _, c := range []struct {
-		name   string
-		labels map[string]string
-		want   float64
-	}{
-		{"ringmaster_builds_total", map[string]string{"stack": "demo", "state": "ok"}, 1},
-		{"ringmaster_builds_total", map[string]string{"stack": "demo", "state": "failed"}, 1},
-		{"ringmaster_build_cells_total", map[string]string{"state": "ok"}, 2},
-		{"ringmaster_build_cells_total", map[string]string{"component": "redis", "distro": "debian-11", "state": "failed"}, 1},
-		{"ringmaster_build_cells_total", map[string]string{"state": "skipped"}, 1},
-		{"ringmaster_build_cache_hits_total", map[string]string{"component": "zookeeper"}, 1},
-		{"ringmaster_build_cell_duration_seconds", nil, 2}, // the two built cells, not the cached or skipped
-		{"ringmaster_source_fetches_total", map[string]string{"cached": "true"}, 1},
-	} {
-		if got, ok := f.Value(c.name, c.labels); got != c.want || !ok {
-			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
-		}
-	}
+	metricstest.Gather(t, reg).Expect(t,
+		metricstest.Want{Name: "ringmaster_builds_total", Labels: map[string]string{"stack": "demo", "state": "ok"}, Value: 1},
+		metricstest.Want{Name: "ringmaster_builds_total", Labels: map[string]string{"stack": "demo", "state": "failed"}, Value: 1},
+		metricstest.Want{Name: "ringmaster_build_cells_total", Labels: map[string]string{"state": "ok"}, Value: 2},
+		metricstest.Want{Name: "ringmaster_build_cells_total", Labels: map[string]string{"component": "redis", "distro": "debian-11", "state": "failed"}, Value: 1},
+		metricstest.Want{Name: "ringmaster_build_cells_total", Labels: map[string]string{"state": "skipped"}, Value: 1},
+		metricstest.Want{Name: "ringmaster_build_cache_hits_total", Labels: map[string]string{"component": "zookeeper"}, Value: 1},
+		// the two cells built, not the cached or the skipped one
+		metricstest.Want{Name: "ringmaster_build_cell_duration_seconds", Value: 2},
+		metricstest.Want{Name: "ringmaster_source_fetches_total", Labels: map[string]string{"cached": "true"}, Value: 1},
+	)
 }

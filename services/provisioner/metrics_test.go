@@ -13,9 +13,8 @@ import (
 func TestClusterMetricsFromFacts(t *testing.T) {
 	reg := metrics.New()
 	m := newClusterMetrics(reg)
-	if f := metricstest.Gather(t, reg); !has(f, "ringmaster_cluster_creates_total", "failed", 0) {
-		t.Fatal("the create outcomes are not there at 0 before the first create")
-	}
+	// The outcomes are there at 0 before the first create.
+	metricstest.Gather(t, reg).Expect(t, metricstest.Want{Name: "ringmaster_cluster_creates_total", Labels: map[string]string{"outcome": "failed"}})
 	d := &bus.Delivery{}
 	d.Envelope.Time = time.Now().Add(-3 * time.Second)
 	m.emitted(d, &events.ClusterReady{Name: "a", Seconds: 40})
@@ -25,17 +24,13 @@ func TestClusterMetricsFromFacts(t *testing.T) {
 	m.emitted(d, &events.ClusterProgress{Name: "a"})
 	m.emitted(d, &events.ClusterDestroyed{Name: "a"})
 	f := metricstest.Gather(t, reg)
-	for _, c := range []struct {
-		outcome string
-		want    float64
-	}{{"ready", 1}, {"rejected", 1}, {"failed", 2}} {
-		if !has(f, "ringmaster_cluster_creates_total", c.outcome, c.want) || !has(f, "ringmaster_cluster_create_duration_seconds", c.outcome, c.want) {
-			t.Errorf("creates or durations with outcome %s: want %v", c.outcome, c.want)
+	var wants []metricstest.Want
+	for outcome, n := range map[string]float64{"ready": 1, "rejected": 1, "failed": 2} {
+		for _, name := range []string{"ringmaster_cluster_creates_total", "ringmaster_cluster_create_duration_seconds"} {
+			wants = append(wants, metricstest.Want{Name: name, Labels: map[string]string{"outcome": outcome}, Value: n})
 		}
 	}
-	if v, _ := f.Value("ringmaster_cluster_destroys_total", nil); v != 1 {
-		t.Errorf("destroys = %v, want 1", v)
-	}
+	f.Expect(t, append(wants, metricstest.Want{Name: "ringmaster_cluster_destroys_total", Value: 1})...)
 	// A ready cluster's duration is the one it reports (40 s), the others' since their command (~3 s).
 	for _, mf := range f["ringmaster_cluster_create_duration_seconds"].GetMetric() {
 		sum := mf.GetHistogram().GetSampleSum()
@@ -43,9 +38,4 @@ func TestClusterMetricsFromFacts(t *testing.T) {
 			t.Errorf("%s took %v s", outcome, sum)
 		}
 	}
-}
-
-func has(f metricstest.Families, name, outcome string, want float64) bool {
-	v, ok := f.Value(name, map[string]string{"outcome": outcome})
-	return ok && v == want
 }

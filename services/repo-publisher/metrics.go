@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"ringmaster.dev/kit/metrics"
+	"ringmaster.dev/repo-publisher/apt"
+	"ringmaster.dev/repo-publisher/yum"
 )
 
 // repoMetrics are the publisher's own metrics: how long publishes and
@@ -39,20 +41,22 @@ func (m *repoMetrics) sized(man *Manifest) {
 	if m == nil {
 		return
 	}
+	set := func(distro string, packages int, bytes float64) {
+		m.bytes.WithLabelValues(man.Channel, distro).Set(bytes)
+		m.packages.WithLabelValues(man.Channel, distro).Set(float64(packages))
+	}
 	for d, pkgs := range man.Debs {
-		var n int64
-		for _, p := range pkgs {
-			n += p.Size
-		}
-		m.bytes.WithLabelValues(man.Channel, d).Set(float64(n))
-		m.packages.WithLabelValues(man.Channel, d).Set(float64(len(pkgs)))
+		set(d, len(pkgs), total(pkgs, func(p apt.Package) float64 { return float64(p.Size) }))
 	}
 	for d, pkgs := range man.RPMs {
-		var n uint64
-		for _, p := range pkgs {
-			n += p.PackageSize
-		}
-		m.bytes.WithLabelValues(man.Channel, d).Set(float64(n))
-		m.packages.WithLabelValues(man.Channel, d).Set(float64(len(pkgs)))
+		set(d, len(pkgs), total(pkgs, func(p yum.Package) float64 { return float64(p.PackageSize) }))
 	}
+}
+
+func total[P any](pkgs []P, size func(P) float64) float64 {
+	var n float64
+	for _, p := range pkgs {
+		n += size(p)
+	}
+	return n
 }

@@ -20,22 +20,16 @@ func TestRepoMetrics(t *testing.T) {
 	m.sized(man)
 	m.timed("publish", "nightly", time.Now().Add(-2*time.Second), nil)
 	m.timed("promote", "stable", time.Now(), errors.New("no"))
-	f := metricstest.Gather(t, reg)
-	for _, c := range []struct {
-		name   string
-		labels map[string]string
-		want   float64
-	}{
-		{"ringmaster_repo_size_bytes", map[string]string{"channel": "nightly", "distro": "debian-12"}, 1234},
-		{"ringmaster_repo_size_bytes", map[string]string{"channel": "nightly", "distro": "rockylinux-9"}, 5000},
-		{"ringmaster_repo_packages", map[string]string{"channel": "nightly", "distro": "debian-12"}, 2},
-		{"ringmaster_repo_publish_duration_seconds", map[string]string{"operation": "publish", "channel": "nightly", "result": "ok"}, 1},
-		{"ringmaster_repo_publish_duration_seconds", map[string]string{"operation": "promote", "channel": "stable", "result": "error"}, 1},
-	} {
-		if got, ok := f.Value(c.name, c.labels); got != c.want || !ok {
-			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
-		}
+	repo := func(distro string) map[string]string {
+		return map[string]string{"channel": "nightly", "distro": distro}
 	}
+	metricstest.Gather(t, reg).Expect(t,
+		metricstest.Want{Name: "ringmaster_repo_size_bytes", Labels: repo("debian-12"), Value: 1234},
+		metricstest.Want{Name: "ringmaster_repo_size_bytes", Labels: repo("rockylinux-9"), Value: 5000},
+		metricstest.Want{Name: "ringmaster_repo_packages", Labels: repo("debian-12"), Value: 2},
+		metricstest.Want{Name: "ringmaster_repo_publish_duration_seconds", Labels: map[string]string{"operation": "publish", "channel": "nightly", "result": "ok"}, Value: 1},
+		metricstest.Want{Name: "ringmaster_repo_publish_duration_seconds", Labels: map[string]string{"operation": "promote", "channel": "stable", "result": "error"}, Value: 1},
+	)
 	var none *repoMetrics // a Publisher made without metrics
 	none.sized(man)
 	none.timed("publish", "nightly", time.Now(), nil)

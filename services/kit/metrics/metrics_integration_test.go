@@ -98,15 +98,10 @@ func TestMetricsOfAServiceOnTheBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := waitFor(t, url, "ringmaster_commands_handled_total", cmd, 1)
-	for _, c := range []struct {
-		name string
-		want float64
-	}{{"ringmaster_commands_failed_total", 0}, {"ringmaster_commands_dead_lettered_total", 0},
-		{"ringmaster_command_handler_duration_seconds", 1}, {"ringmaster_commands_in_flight", 0}} {
-		if v, ok := f.Value(c.name, cmd); !ok || v != c.want {
-			t.Errorf("after a handled command: %s = %v (present %v), want %v", c.name, v, ok, c.want)
-		}
-	}
+	f.Expect(t, metricstest.Want{Name: "ringmaster_commands_failed_total", Labels: cmd},
+		metricstest.Want{Name: "ringmaster_commands_dead_lettered_total", Labels: cmd},
+		metricstest.Want{Name: "ringmaster_command_handler_duration_seconds", Labels: cmd, Value: 1},
+		metricstest.Want{Name: "ringmaster_commands_in_flight", Labels: cmd})
 	mu.Lock()
 	if len(emitted) != 1 || emitted[0] != "source.fetched" {
 		t.Errorf("the service's Emitted hook saw %v, want [source.fetched]", emitted)
@@ -120,24 +115,16 @@ func TestMetricsOfAServiceOnTheBus(t *testing.T) {
 	// The worker counts, then terminates the delivery: the work queue
 	// empties a moment later.
 	f = waitFor(t, url, "ringmaster_stream_messages", map[string]string{"stream": "CMD_BUILDER"}, 0)
-	want := []struct {
-		name   string
-		labels map[string]string
-		value  float64
-	}{
-		{"ringmaster_commands_failed_total", cmd, 1},
-		{"ringmaster_commands_handled_total", cmd, 1},
-		{"ringmaster_command_handler_duration_seconds", cmd, 2},
-		{"ringmaster_dead_letters", map[string]string{"service": "builder"}, 1},
-		{"ringmaster_jetstream_up", nil, 1},
-		{"ringmaster_consumer_pending_messages", map[string]string{"stream": "CMD_BUILDER", "consumer": "builder"}, 0},
-		{"ringmaster_consumer_ack_pending_messages", map[string]string{"stream": "CMD_BUILDER", "consumer": "builder"}, 0},
-	}
-	for _, w := range want {
-		if v, ok := f.Value(w.name, w.labels); !ok || v != w.value {
-			t.Errorf("after a dead letter: %s%v = %v (present %v), want %v", w.name, w.labels, v, ok, w.value)
-		}
-	}
+	consumer := map[string]string{"stream": "CMD_BUILDER", "consumer": "builder"}
+	f.Expect(t,
+		metricstest.Want{Name: "ringmaster_commands_failed_total", Labels: cmd, Value: 1},
+		metricstest.Want{Name: "ringmaster_commands_handled_total", Labels: cmd, Value: 1},
+		metricstest.Want{Name: "ringmaster_command_handler_duration_seconds", Labels: cmd, Value: 2},
+		metricstest.Want{Name: "ringmaster_dead_letters", Labels: map[string]string{"service": "builder"}, Value: 1},
+		metricstest.Want{Name: "ringmaster_jetstream_up", Value: 1},
+		metricstest.Want{Name: "ringmaster_consumer_pending_messages", Labels: consumer},
+		metricstest.Want{Name: "ringmaster_consumer_ack_pending_messages", Labels: consumer},
+	)
 	for name := range f {
 		if !strings.HasPrefix(name, "ringmaster_") && !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") {
 			t.Errorf("metric %s lacks the ringmaster_ prefix", name)

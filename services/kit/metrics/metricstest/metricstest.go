@@ -110,3 +110,21 @@ func matches(m *dto.Metric, labels map[string]string) bool {
 	}
 	return true
 }
+
+// Want is a series' expected value: family Name, Labels the series has
+// (among others), Value.
+type Want struct {
+	Name   string
+	Labels map[string]string
+	Value  float64
+}
+
+// Expect reports every wanted series that is missing or has another value.
+func (f Families) Expect(t testing.TB, wants ...Want) {
+	t.Helper()
+	for _, w := range wants {
+		if got, ok := f.Value(w.Name, w.Labels); !ok || got != w.Value {
+			t.Errorf("%s%v = %v (present %v), want %v", w.Name, w.Labels, got, ok, w.Value)
+		}
+	}
+}
