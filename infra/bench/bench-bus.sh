@@ -14,7 +14,7 @@
 set -euo pipefail
 
 NATSCLI="github.com/nats-io/natscli/nats@v0.5.0"
-peer=0 events=100000 overhead_rounds=5 extra=()
+peer=0 events=100000 overhead_rounds=15 extra=()
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--peer) peer=1 ;;
@@ -43,8 +43,8 @@ echo "== busbench (embedded NATS, file storage)"
 
 if [[ $overhead_rounds -gt 0 ]]; then
 	echo
-	echo "== metrics overhead: $overhead_rounds rounds without and with the command metrics, alternating (/metrics scraped every second while on)"
-	"$work/busbench" --metrics-overhead "$overhead_rounds" --events $((events / 5)) --concurrency 16,64 --markdown
+	echo "== metrics overhead: $overhead_rounds rounds without and with the command metrics, in pairs back to back (/metrics scraped every 15 s while on)"
+	"$work/busbench" --metrics-overhead "$overhead_rounds" --events $((events / 10)) --concurrency 16,64 --markdown
 fi
 
 echo

@@ -30,6 +30,7 @@ type options struct {
 	serve       bool
 	skip        string
 	overhead    int
+	scrapeEvery time.Duration
 }
 
 func main() {
@@ -57,6 +58,7 @@ func parseFlags() options {
 	fs.BoolVar(&o.serve, "serve", false, "only start the embedded server, print its URL and wait for Ctrl-C (for peer tools such as `nats bench`)")
 	fs.StringVar(&o.skip, "skip", "", "runs to leave out: throughput, latency (comma-separated)")
 	fs.IntVar(&o.overhead, "metrics-overhead", 0, "only measure the command metrics' overhead: this many rounds without and with them, alternating, per --concurrency")
+	fs.DurationVar(&o.scrapeEvery, "scrape-every", 15*time.Second, "with --metrics-overhead: scrape /metrics this often while the metrics are on (0: never; Prometheus' default is 15s)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `busbench — end-to-end benchmark of the Ringmaster bus (publish → handler → ack)
 on an embedded NATS server with JetStream file storage.
@@ -114,7 +116,7 @@ func run(ctx context.Context, o options) error {
 	if o.overhead > 0 {
 		var rs []overheadResult
 		for _, c := range o.concurrency {
-			r, err := measureOverhead(ctx, url, o.events, c, o.overhead)
+			r, err := measureOverhead(ctx, url, o.events, c, o.overhead, o.scrapeEvery)
 			if err != nil {
 				return err
 			}
