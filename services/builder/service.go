@@ -22,6 +22,7 @@ import (
 	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
 )
@@ -73,6 +74,8 @@ func Factory(opts Options) service.Factory {
 			}
 			b.Numbers = nums
 		}
+		deps.Health.Add("docker", health.Docker)
+		emitted := newBuildMetrics(deps.Metrics).emitted
 		build := bus.Handler(func(*bus.Delivery) error {
 			return bus.Permanent(fmt.Errorf("%w: builds need a Docker daemon (check that it runs and DOCKER_HOST)", ErrDocker))
 		})
@@ -89,7 +92,7 @@ func Factory(opts Options) service.Factory {
 					"build.requested": func(*bus.Delivery) error {
 						return bus.Permanent(fmt.Errorf("the builder has no image recipes: %w (set RING_IMAGES to the project's infra/images)", err))
 					},
-				}}, nil
+				}, Emitted: emitted}, nil
 			}
 			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: progressLog{deps.Log}}
 			// Containers of a killed predecessor (same work dir) are removed by label.
@@ -103,7 +106,7 @@ func Factory(opts Options) service.Factory {
 		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 			"source.fetch.requested": fetchHandler(f),
 			"build.requested":        build,
-		}}, nil
+		}, Emitted: emitted}, nil
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/gitstack"
+	"ringmaster.dev/kit/health"
+	"ringmaster.dev/kit/metrics"
 	"ringmaster.dev/kit/runs"
 	"ringmaster.dev/kit/service"
 )
@@ -54,6 +56,9 @@ type Gateway struct {
 	KeyDir string
 	Opts   Options
 	Log    zerolog.Logger
+	// Metrics and Health are the process's (served at /metrics, /readyz).
+	Metrics *metrics.Registry
+	Health  *health.Checks
 
 	listener net.Listener
 }
@@ -114,7 +119,8 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
 	return &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested,
-		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln}, nil
+		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln,
+		Metrics: deps.Metrics, Health: deps.Health}, nil
 }
 
 // Addr is where the gateway listens.
