@@ -52,6 +52,8 @@ type Gateway struct {
 	Deliveries jetstream.KeyValue
 	// Tested remembers which packages and test spec passed (test avoidance).
 	Tested jetstream.KeyValue
+	// Posted marks the commit status commands the forge took (7 days).
+	Posted jetstream.KeyValue
 	// KeyDir holds the stacks' webhook secrets and forge tokens (0400).
 	KeyDir string
 	Opts   Options
@@ -67,6 +69,7 @@ type Gateway struct {
 const (
 	DeliveryBucket = "ring_deliveries"
 	TestedBucket   = "ring_tested"
+	PostedBucket   = "ring_statuses"
 )
 
 // New is the gateway's service.Factory with options from the environment.
@@ -108,6 +111,11 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", TestedBucket, err)
 	}
+	posted, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: PostedBucket,
+		Description: "commit status commands the forge took", TTL: deliveryTTL, Storage: jetstream.FileStorage})
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", PostedBucket, err)
+	}
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", opts.HTTP); err != nil {
@@ -118,7 +126,7 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 		opts.PublicURL = "http://" + ln.Addr().String()
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	return &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested,
+	return &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested, Posted: posted,
 		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln,
 		Metrics: deps.Metrics, Health: deps.Health}, nil
 }
