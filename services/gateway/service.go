@@ -93,7 +93,11 @@ func Factory(opts Options) service.Factory {
 func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error) {
 	opts.defaults()
 	js := deps.Bus.JS
-	stacks, err := gitstack.Open(ctx, js)
+	reg, err := gitstack.Open(ctx, js)
+	if err != nil {
+		return nil, err
+	}
+	stacks, err := reg.Cache(ctx) // the intake reads it on every delivery
 	if err != nil {
 		return nil, err
 	}
