@@ -304,7 +304,9 @@ func TestPipelineFromGit(t *testing.T) {
 func BenchmarkPushToGreen(b *testing.B) {
 	env := newStackEnv(b, "ci")
 	green := func(commit, run, want string) {
-		awaitRun(b, env.home, run, 30*time.Minute)
+		if r := awaitRun(b, env.home, run, 30*time.Minute); r.State != runs.Success {
+			b.Fatalf("run %s of %s: %s: %s", run, commit[:12], r.State, r.Reason)
+		}
 		env.forge.waitFor(commit, want)
 	}
 	both := ctxBuild + ": pending success; " + ctxTest + ": pending success"
