@@ -70,3 +70,56 @@ func TestOneHolderAtATime(t *testing.T) {
 		t.Fatalf("renew after takeover = %v", err)
 	}
 }
+
+// A held lease is waited for: the waiter hears who holds it once the wait
+// has lasted a while, and takes the lease when it is released; a wait that
+// runs out of time ends with ErrHeld.
+func TestAcquireWait(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn := bustest.Embedded(t)
+	kv, err := Open(ctx, conn.JS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := Acquire(ctx, kv, "repo.nightly", "publisher/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := make(chan string, 2)
+	got := make(chan error, 1)
+	go func() {
+		l, err := AcquireWait(ctx, kv, "repo.nightly", "publisher/b", 300*time.Millisecond, func(holder string) { told <- holder })
+		if err == nil {
+			err = l.Release(ctx)
+		}
+		got <- err
+	}()
+	select {
+	case h := <-told:
+		if h != "publisher/a" {
+			t.Fatalf("told the holder is %q", h)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the waiter was never told it waits")
+	}
+	if err := first.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("the waiter did not take the released lease: %v", err)
+	}
+	if len(told) != 0 {
+		t.Error("the waiter was told more than once")
+	}
+
+	if _, err := Acquire(ctx, kv, "repo.stable", "publisher/a"); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancelShort()
+	var held *HeldError
+	if _, err := AcquireWait(short, kv, "repo.stable", "publisher/b", time.Hour, nil); !errors.Is(err, ErrHeld) || !errors.As(err, &held) || held.Holder != "publisher/a" {
+		t.Fatalf("a wait that runs out = %v, want ErrHeld naming publisher/a", err)
+	}
+}
