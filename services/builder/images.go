@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"ringmaster.dev/builder/matrix"
-	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/image"
 )
@@ -120,10 +119,4 @@ func imageErr(err error) error {
 		return bus.Permanent(err)
 	}
 	return err
-}
-
-// progressOf turns an image step into its fact.
-func progressOf(s image.Step) *events.ImageProgress {
-	return &events.ImageProgress{Image: s.Spec.Name, Distro: s.Spec.Distro, Tag: s.Spec.Tag, Step: s.Phase,
-		Detail: s.Detail, Seconds: s.Elapsed.Seconds(), Built: s.Built}
 }

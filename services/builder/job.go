@@ -89,7 +89,7 @@ func (j *job) reportImage(s image.Step) {
 	n := j.steps[k]
 	j.steps[k]++
 	j.mu.Unlock()
-	_ = j.d.EmitAs(fmt.Sprintf("image/%s/%d", k, n), progressOf(s))
+	_ = j.d.EmitAs(fmt.Sprintf("image/%s/%d", k, n), s.Fact())
 }
 
 func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, key, img string) (*result, error) {

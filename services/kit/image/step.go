@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ringmaster.dev/events"
 )
 
 // Phases of an image build, in the order they come.
@@ -38,6 +40,12 @@ func (s Step) String() string {
 		d += " " + s.Detail
 	}
 	return fmt.Sprintf("%s %s: %s (%s)", s.Spec.Name, s.Spec.Distro, d, s.Elapsed.Round(time.Second))
+}
+
+// Fact is the step as the image.progress fact reports it.
+func (s Step) Fact() *events.ImageProgress {
+	return &events.ImageProgress{Image: s.Spec.Name, Distro: s.Spec.Distro, Tag: s.Spec.Tag, Step: s.Phase,
+		Detail: s.Detail, Seconds: s.Elapsed.Seconds(), Built: s.Built}
 }
 
 // stepper turns mmdebstrap --verbose output into phases with package
