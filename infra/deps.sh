@@ -2,9 +2,10 @@
 # Installs the tools Ringmaster's tests and main job drive, if missing
 # (idempotent): apt-get/dpkg/gpgv are Debian's own; dnf and rpm read the YUM
 # repositories; createrepo_c is the reference indexer; mmdebstrap makes the
-# image rootfs; docker-compose runs infra/compose. Docker itself must already run.
+# image rootfs; docker-compose runs infra/compose. Docker itself must already
+# run. The list is infra/deps.list, which `ring doctor` checks too.
 set -euo pipefail
-pkgs=(make gcc git gpgv dpkg-dev dnf rpm createrepo-c xz-utils mmdebstrap docker-compose)
+mapfile -t pkgs < <(grep -v '^#' "$(dirname "$0")/deps.list" | awk 'NF {print $1}')
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

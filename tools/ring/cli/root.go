@@ -62,7 +62,7 @@ event-driven services on NATS JetStream and S3.`,
 	}
 	root.PersistentFlags().StringVar(&g.nats, "nats", os.Getenv(service.EnvNATS), "NATS URL (env "+service.EnvNATS+"; default: the one ring up runs)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", config.Env(service.EnvLogLevel, "info"), "log level: "+logging.Levels)
-	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newVersion())
+	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newDoctor(), newVersion())
 	return root
 }
 
