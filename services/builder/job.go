@@ -29,7 +29,7 @@ type job struct {
 	work    string
 	images  *images
 	mu      sync.Mutex
-	steps   map[string]int // image.progress facts per image and step
+	steps   map[string]int    // image.progress facts per image and step
 	keys    map[string]string // cell → build key
 	results map[string]*result
 }
