@@ -211,7 +211,7 @@ func (v *matrixView) lines() []string {
 	}
 	for _, k := range v.order {
 		r := v.images[k]
-		if r.done && !r.built && r.note == "" || v.final && !r.done {
+		if r.step == image.PhaseReady && !r.built || v.final && !r.done {
 			continue // present: nothing to watch; at the end: not the build's
 		}
 		out = append(out, r.text())

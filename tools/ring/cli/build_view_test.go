@@ -126,3 +126,17 @@ func TestBuildViewLive(t *testing.T) {
 		t.Logf("output:\n%q", got)
 	}
 }
+
+// A present image needs no row; one that failed keeps its row, with why.
+func TestBuildViewImageRows(t *testing.T) {
+	var out bytes.Buffer
+	cells := []matrix.Cell{{Component: "redis", Distro: "debian-12"}, {Component: "zk", Distro: "debian-12"}}
+	v := newMatrixView(&screen{out: &out, tty: true}, "demo", "run-1", cells, map[string]string{"redis": "toolchain", "zk": "toolchain-java"})
+	v.image(events.ImageProgress{Image: "toolchain", Distro: "debian-12", Step: image.PhaseReady, Detail: "present"}, "")
+	v.image(events.ImageProgress{Image: "toolchain-java", Distro: "debian-12", Step: image.PhaseFailed, Detail: "mmdebstrap: exit status 1"}, "")
+	v.image(events.ImageProgress{Image: "node", Distro: "debian-12", Step: image.PhaseReady, Detail: "present"}, "for the cluster")
+	got := strings.Join(v.lines(), "\n")
+	if strings.Contains(got, "present") || !strings.Contains(got, "failed mmdebstrap: exit status 1") {
+		t.Fatalf("rows:\n%s", got)
+	}
+}
