@@ -10,17 +10,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/kit/bus/bustest"
 )
 
-func TestOneHolderAtATime(t *testing.T) {
+// bucket is the lease bucket on a new embedded server, with a context that
+// ends with the test (or after a minute).
+func bucket(t *testing.T) (context.Context, jetstream.KeyValue) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	conn := bustest.Embedded(t)
 	kv, err := Open(ctx, conn.JS)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, kv
+}
+
+func TestOneHolderAtATime(t *testing.T) {
+	ctx, kv := bucket(t)
 	var holders, peak, got atomic.Int32
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -75,13 +84,7 @@ func TestOneHolderAtATime(t *testing.T) {
 // has lasted a while, and takes the lease when it is released; a wait that
 // runs out of time ends with ErrHeld.
 func TestAcquireWait(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn := bustest.Embedded(t)
-	kv, err := Open(ctx, conn.JS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, kv := bucket(t)
 	first, err := Acquire(ctx, kv, "repo.nightly", "publisher/a")
 	if err != nil {
 		t.Fatal(err)
