@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	builder "ringmaster.dev/builder"
 	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/config"
 	provisioner "ringmaster.dev/provisioner"
 	"ringmaster.dev/ring/platform"
 )
@@ -54,8 +55,11 @@ progress is all the terminal shows.`,
 			if err != nil {
 				return err
 			}
-			if logFile == "" && demo {
+			switch {
+			case logFile == "" && demo:
 				logFile = filepath.Join(home, "logs", "ring-up-"+time.Now().Format("20060102-150405")+".log")
+			case logFile != "" && logFile != "-":
+				logFile = config.Abs(logFile)
 			}
 			log, closeLog, err := g.fileLogger(logFile)
 			if err != nil {
