@@ -13,10 +13,9 @@ import (
 
 // docker is a Docker daemon as the checks see it.
 type docker struct {
-	version  types.Version
-	info     system.Info
-	infoErr  error
-	notFound bool
+	version types.Version
+	info    system.Info
+	infoErr error
 }
 
 func (d docker) ServerVersion(context.Context) (types.Version, error) { return d.version, nil }
