@@ -50,8 +50,9 @@ func (s Step) Fact() *events.ImageProgress {
 
 // stepper turns mmdebstrap --verbose output into phases with package
 // counts: apt says how many packages it fetches ("N newly installed"), then
-// prints one "Get:" line per download and dpkg one "Setting up" line per
-// package configured. The essential set is downloaded, extracted and
+// prints one "Get:" line per download, and dpkg an "Unpacking" line per
+// package unpacked and a "Setting up" line per package configured (most
+// unpack before any is set up, so each counts half a package). The essential set is downloaded, extracted and
 // installed first; the recipe's packages are then downloaded and installed
 // by apt inside the chroot.
 type stepper struct {
@@ -59,6 +60,7 @@ type stepper struct {
 	remaining bool // past the essential set
 	total     int  // packages apt announced for the current stage
 	got       int  // "Get:" lines since
+	unpacked  int  // "Unpacking" lines since
 	setUp     int  // "Setting up" lines since
 }
 
@@ -73,9 +75,9 @@ func (s *stepper) line(l string) bool {
 	case strings.HasPrefix(l, "I: extracting archives"):
 		s.phase = PhaseExtracting
 	case strings.HasPrefix(l, "I: installing essential packages"):
-		s.phase, s.setUp = PhaseInstalling, 0
+		s.phase, s.unpacked, s.setUp = PhaseInstalling, 0, 0
 	case strings.HasPrefix(l, "I: installing remaining packages"):
-		s.phase, s.remaining, s.total, s.got, s.setUp = PhaseInstalling, true, 0, 0, 0
+		s.phase, s.remaining, s.total, s.got, s.unpacked, s.setUp = PhaseInstalling, true, 0, 0, 0, 0
 	case strings.HasPrefix(l, "I: creating tarball"):
 		s.phase = PhaseImporting
 	case strings.Contains(l, " newly installed, "):
@@ -83,12 +85,15 @@ func (s *stepper) line(l string) bool {
 		if f := strings.Fields(l); len(f) > 2 {
 			s.total, _ = strconv.Atoi(f[2])
 		}
-		s.got, s.setUp = 0, 0
+		s.got, s.unpacked, s.setUp = 0, 0, 0
 	case strings.HasPrefix(l, "Get:") && (s.phase == PhaseDownloading || s.phase == PhaseInstalling && s.remaining):
 		s.phase = PhaseDownloading
 		s.got++
-	case strings.HasPrefix(l, "Unpacking ") && s.phase == PhaseDownloading && s.remaining:
-		s.phase = PhaseInstalling
+	case strings.HasPrefix(l, "Unpacking "):
+		s.unpacked++
+		if s.phase == PhaseDownloading && s.remaining {
+			s.phase = PhaseInstalling
+		}
 	case strings.HasPrefix(l, "Setting up "):
 		s.setUp++
 	}
@@ -101,10 +106,11 @@ func (s *stepper) detail() string {
 	case PhaseDownloading:
 		return s.count(s.got)
 	case PhaseInstalling:
+		n := (s.unpacked + s.setUp) / 2
 		if !s.remaining {
-			return "essential " + s.count(s.setUp)
+			return "essential " + s.count(n)
 		}
-		return s.count(s.setUp)
+		return s.count(n)
 	case PhaseImporting:
 		return "into Docker"
 	}

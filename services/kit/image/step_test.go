@@ -26,8 +26,10 @@ func TestStepperCountsPackages(t *testing.T) {
 		{"0 upgraded, 30 newly installed, 0 to remove and 0 not upgraded.", PhaseInstalling, "0/30 packages"},
 		{"Get:1 http://deb.debian.org/debian bookworm/main amd64 libcom-err2 amd64 1.47.0-2+b2 [20.0 kB]", PhaseDownloading, "1/30 packages"},
 		{"Unpacking libcom-err2:amd64 (1.47.0-2+b2) ...", PhaseInstalling, "0/30 packages"},
+		{"Unpacking libcom-err2:amd64 (1.47.0-2+b2) ...", PhaseInstalling, "1/30 packages"},
 		{"Setting up libcom-err2:amd64 (1.47.0-2+b2) ...", PhaseInstalling, "1/30 packages"},
-		{"I: cleaning package lists and apt cache...", PhaseInstalling, "1/30 packages"},
+		{"Setting up libcom-err2:amd64 (1.47.0-2+b2) ...", PhaseInstalling, "2/30 packages"},
+		{"I: cleaning package lists and apt cache...", PhaseInstalling, "2/30 packages"},
 		{"I: creating tarball...", PhaseImporting, "into Docker"},
 	}
 	var s stepper
@@ -49,6 +51,7 @@ func TestStepperWithEverythingCached(t *testing.T) {
 		"I: installing remaining packages inside the chroot...",
 		"0 upgraded, 2 newly installed, 0 to remove and 0 not upgraded.",
 		"Need to get 0 B/13.2 MB of archives.",
+		"Unpacking a (1) ...", "Unpacking b (1) ...",
 		"Setting up a (1) ...", "Setting up b (1) ...",
 	} {
 		s.line(l)
