@@ -27,8 +27,11 @@ func newBuild(g *globals) *cobra.Command {
 		Long: `Ask the builder to build every cell (component × distro) of a stack in toolchain
 containers — dependencies first, up to one cell per core at once, cells whose
 build key already has artifacts skipped — then publish the packages into the
-channel's signed repository. Shows a live matrix; a failed cell shows its last
-log lines and the command for its full log.`,
+channel's signed repository. Shows a live matrix, a row per toolchain image
+being made (distro, step, time so far; images are made side by side with the
+cells, each cell waiting only for its own) and per publication under way
+("waiting for channel nightly" while another publication writes it); a
+failed cell shows its last log lines and the command for its full log.`,
 		Example: `  ring build --stack fixture
   ring build --stack demo --component redis --distro debian-12
   ring build logs RUN ringhello/debian-12 --follow`,
