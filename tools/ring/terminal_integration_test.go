@@ -15,18 +15,27 @@ import (
 )
 
 // terminal runs a command on a pseudo-terminal, as a user's shell would,
-// and records what it shows: the text (terminal codes removed) and when
-// each line that was not on screen before appeared.
+// and records what it shows: the text (terminal codes removed), when each
+// piece of output arrived, and the lines that look like JSON logs.
 type terminal struct {
 	mu      sync.Mutex
 	raw     strings.Builder
+	arrived []chunk // when each piece of raw arrived
 	text    strings.Builder
-	seen    map[string]bool
-	changes []time.Time // when a line never shown before appeared
-	json    []string    // lines that look like JSON log lines
-	pending string      // the unfinished last line
+	json    []string // lines that look like JSON log lines
+	pending string   // the unfinished last line
 	done    chan struct{}
 }
+
+// chunk is a piece of output: it ends at raw offset end and arrived at at.
+type chunk struct {
+	end int
+	at  time.Time
+}
+
+// erase is how a live block is taken back before it is redrawn (cursor up
+// n lines, erase to the end of the screen): what follows is a new frame.
+var erase = regexp.MustCompile(`\x1b\[\d+A\x1b\[J`)
 
 // csi matches terminal control sequences (cursor moves, erase, modes).
 var csi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
@@ -40,7 +49,7 @@ func startTerminal(t *testing.T, cmd *exec.Cmd) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	term := &terminal{seen: map[string]bool{}, done: make(chan struct{})}
+	term := &terminal{done: make(chan struct{})}
 	go func() {
 		defer close(term.done)
 		defer f.Close()
@@ -61,8 +70,8 @@ func startTerminal(t *testing.T, cmd *exec.Cmd) *terminal {
 func (term *terminal) write(s string) {
 	term.mu.Lock()
 	defer term.mu.Unlock()
-	now := time.Now()
 	term.raw.WriteString(s)
+	term.arrived = append(term.arrived, chunk{end: term.raw.Len(), at: time.Now()})
 	s = term.pending + csi.ReplaceAllString(s, "")
 	parts := regexp.MustCompile(`[\r\n]+`).Split(s, -1)
 	term.pending = parts[len(parts)-1]
@@ -70,10 +79,6 @@ func (term *terminal) write(s string) {
 		term.text.WriteString(line + "\n")
 		if logLine.MatchString(line) {
 			term.json = append(term.json, line)
-		}
-		if l := strings.TrimSpace(line); l != "" && !term.seen[l] {
-			term.seen[l] = true
-			term.changes = append(term.changes, now)
 		}
 	}
 }
@@ -85,19 +90,40 @@ func (term *terminal) String() string {
 	return term.text.String() + term.pending
 }
 
-// longestStill is the longest time between two changes from the first to
-// the last, and when it began.
+// longestStill is the longest time the screen stood still from the first
+// output to the last, and when it began. Output that adds text changes the
+// screen; a live block taken back (erased) and drawn again changes it only
+// if it reads differently from before — redrawing the same text, or nothing,
+// is standing still.
 func (term *terminal) longestStill() (time.Duration, time.Time) {
 	term.mu.Lock()
 	defer term.mu.Unlock()
-	var longest time.Duration
-	var at time.Time
-	for i := 1; i < len(term.changes); i++ {
-		if d := term.changes[i].Sub(term.changes[i-1]); d > longest {
-			longest, at = d, term.changes[i-1]
+	raw := term.raw.String()
+	var changes []time.Time
+	frame, before := "", "" // the text since the last erase, and before it
+	start := 0
+	for _, c := range term.arrived {
+		parts := erase.Split(raw[start:c.end], -1)
+		start = c.end
+		first := strings.TrimSpace(csi.ReplaceAllString(parts[0], ""))
+		frame += first
+		changed := first != ""
+		for _, p := range parts[1:] {
+			before, frame = frame, strings.TrimSpace(csi.ReplaceAllString(p, ""))
+			changed = changed || frame != before && frame != ""
+		}
+		if changed {
+			changes = append(changes, c.at)
 		}
 	}
-	return longest, at
+	var longest time.Duration
+	var from time.Time
+	for i := 1; i < len(changes); i++ {
+		if d := changes[i].Sub(changes[i-1]); d > longest {
+			longest, from = d, changes[i-1]
+		}
+	}
+	return longest, from
 }
 
 func (term *terminal) jsonLines() []string {
@@ -126,4 +152,30 @@ func ringOnTerminal(t *testing.T, home string, args ...string) (*exec.Cmd, *term
 		}
 	})
 	return cmd, term
+}
+
+// The still-screen measure itself: added text and a redraw that reads
+// differently are changes; a redraw of the same text is not.
+func TestTerminalStill(t *testing.T) {
+	term := &terminal{}
+	t0 := time.Now()
+	for i, out := range []string{
+		"building\n", // 0 s: text
+		"  … 2s\n",   // 1 s: a live line appears
+		"\x1b[1A\x1b[J\x1b[?7l  … 3s\n\x1b[?7h", // 2 s: redrawn, reads differently
+		"\x1b[1A\x1b[J\x1b[?7l  … 3s\n\x1b[?7h", // 3 s: the same again: still
+		"\x1b[1A\x1b[J\x1b[?7l  … 3s\n\x1b[?7h", // 4 s: still
+		"\x1b[1A\x1b[J", // 5 s: taken back, nothing drawn: still
+		"ready\n",       // 9 s: text
+	} {
+		at := t0.Add(time.Duration(i) * time.Second)
+		if i == 6 {
+			at = t0.Add(9 * time.Second)
+		}
+		term.raw.WriteString(out)
+		term.arrived = append(term.arrived, chunk{end: term.raw.Len(), at: at})
+	}
+	if still, from := term.longestStill(); still != 7*time.Second || !from.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("longest still %s from %s, want 7s from 2s", still, from.Sub(t0))
+	}
 }
