@@ -44,8 +44,9 @@ compose-up: image ## NATS+S3 and each service in its own container, detached
 compose-down: ## stop and remove the containers of compose-up (state in RING_HOME stays)
 	$(COMPOSE_RUN) down
 
-run: deps build ## the main job on the embedded default (Ctrl-C stops)
-	$(BIN)/ring up --demo --log-level warn
+run: deps build ## the main job on the embedded default (Ctrl-C stops); ring doctor first
+	@$(BIN)/ring doctor
+	$(BIN)/ring up --demo
 
 test: deps test-unit test-integration ## everything CI runs
 

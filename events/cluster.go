@@ -29,7 +29,7 @@ type ClusterCreateRequested struct {
 type ClusterProgress struct {
 	Name string `json:"name"`
 	Node string `json:"node,omitempty"`
-	Step string `json:"step" doc:"policy, network, node, install, configure, start, probe"`
+	Step string `json:"step" doc:"policy, network, image (the node image being built), node, install, configure, start, probe"`
 	// Detail says what happened in a sentence.
 	Detail string `json:"detail"`
 }

@@ -5,9 +5,10 @@
 # image rootfs; docker-compose runs infra/compose; prometheus brings promtool,
 # which checks and tests infra/prometheus (installed without its recommended
 # node exporter; where systemd runs, Debian starts its Prometheus on :9090).
-# Docker itself must already run.
+# Docker itself must already run. The list is infra/deps.list, which
+# `ring doctor` checks too.
 set -euo pipefail
-pkgs=(make gcc git gpgv dpkg-dev dnf rpm createrepo-c xz-utils mmdebstrap docker-compose)
+mapfile -t pkgs < <(grep -v '^#' "$(dirname "$0")/deps.list" | awk 'NF {print $1}')
 bare=(prometheus) # without recommends
 missing=() missing_bare=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -18,6 +18,7 @@ import (
 	"ringmaster.dev/builder/unpack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/image"
 )
 
 // job is one build.requested being handled.
@@ -26,8 +27,9 @@ type job struct {
 	st      *stack.Stack
 	b       *Builder
 	work    string
-	images  map[string]string // "<recipe>@<distro>" → image tag
+	images  *images
 	mu      sync.Mutex
+	steps   map[string]int    // image.progress facts per image and step
 	keys    map[string]string // cell → build key
 	results map[string]*result
 }
@@ -41,27 +43,10 @@ func (j *job) comp(name string) *stack.Component {
 	return nil
 }
 
-// ensureImages builds (or finds) every image the cells need, once per run.
-func (j *job) ensureImages(ctx context.Context, cells []matrix.Cell) error {
-	for _, c := range cells {
-		name := j.comp(c.Component).Build.Image
-		k := name + "@" + c.Distro
-		if _, ok := j.images[k]; ok {
-			continue
-		}
-		res, err := j.b.Images.Build(ctx, name, c.Distro)
-		if err != nil {
-			return fmt.Errorf("image %s for %s: %w", name, c.Distro, err)
-		}
-		j.images[k] = res.Spec.Tag
-	}
-	return nil
-}
-
 // runCell builds one cell, or finds its outputs from an earlier build.
 func (j *job) runCell(ctx context.Context, c matrix.Cell) (bool, error) {
 	comp := j.comp(c.Component)
-	img := j.images[comp.Build.Image+"@"+c.Distro]
+	img := j.images.tag(comp.Build.Image, c.Distro)
 	depKeys := map[string]string{}
 	j.mu.Lock()
 	for _, d := range c.Deps {
@@ -80,6 +65,9 @@ func (j *job) runCell(ctx context.Context, c matrix.Cell) (bool, error) {
 	cached := prior != nil
 	res := prior
 	if !cached {
+		if err := j.images.wait(ctx, comp.Build.Image, c.Distro); err != nil {
+			return false, err
+		}
 		if res, err = j.build(ctx, c, comp, key, img); err != nil {
 			return false, err
 		}
@@ -89,6 +77,19 @@ func (j *job) runCell(ctx context.Context, c matrix.Cell) (bool, error) {
 	j.mu.Unlock()
 	return cached, j.d.EmitAs(name, &events.BuildSucceeded{Stack: j.st.Name, Component: c.Component, Distro: c.Distro,
 		BuildKey: key, Cached: cached, Packages: res.Packages, LogKey: res.LogKey})
+}
+
+// reportImage emits an image's step as an image.progress fact. Its id is
+// keyed by image, step and count: a redelivered command that goes through
+// the same steps again adds nothing, and the ending (ready or failed)
+// always gets through.
+func (j *job) reportImage(s image.Step) {
+	k := s.Spec.Name + "@" + s.Spec.Distro + "/" + s.Phase
+	j.mu.Lock()
+	n := j.steps[k]
+	j.steps[k]++
+	j.mu.Unlock()
+	_ = j.d.EmitAs(fmt.Sprintf("image/%s/%d", k, n), s.Fact())
 }
 
 func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, key, img string) (*result, error) {

@@ -2,7 +2,6 @@ package builder
 
 import (
 	"os"
-	"path/filepath"
 	"ringmaster.dev/kit/config"
 	"runtime"
 	"strconv"
@@ -28,11 +27,6 @@ func OptionsFromEnv() Options {
 	if n, err := strconv.Atoi(os.Getenv("RING_BUILD_PARALLEL")); err == nil && n > 0 {
 		o.Parallel = n
 	}
-	home, err := config.Home()
-	if err != nil {
-		home = "."
-	}
-	o.DebCache = config.Env("RING_DEB_CACHE", filepath.Join(home, "cache", "debs"))
-	o.DebCache = config.Abs(o.DebCache)
+	o.DebCache = config.DebCache()
 	return o
 }

@@ -159,19 +159,25 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 	// The request's channel, else the one the stack declares (stack.yaml
 	// channel:, whose default is stack.DefaultChannel).
 	channel := cmp.Or(req.Channel, st.Channel)
-	j := &job{d: d, st: st, b: b, work: work, images: map[string]string{},
+	j := &job{d: d, st: st, b: b, work: work, steps: map[string]int{},
 		keys: map[string]string{}, results: map[string]*result{}}
-	if err := j.ensureImages(d.Ctx, cells); err != nil {
-		if errors.Is(err, image.ErrRecipe) {
-			return bus.Permanent(err) // e.g. a build.image no recipe provides
-		}
-		return err
+	// Images are made side by side with the cells: a cell starts as soon
+	// as its own image exists (or at once when its build key has outputs).
+	imageOf := func(c matrix.Cell) string { return j.comp(c.Component).Build.Image }
+	if j.images, err = startImages(d.Ctx, b.Images, cells, imageOf, b.Opts.Parallel, j.reportImage); err != nil {
+		return imageErr(err)
 	}
 	outcomes := matrix.Run(d.Ctx, cells, b.Opts.Parallel, j.runCell, func(o matrix.Outcome) {
 		d.Log.Info().Str("cell", o.Cell.Name()).Str("state", string(o.State)).Bool("cached", o.Cached).Str("reason", o.Reason).Msg("cell")
 	})
+	j.images.drain()
 	if d.Ctx.Err() != nil {
 		return d.Ctx.Err()
+	}
+	if err := j.images.err(); err != nil {
+		// Cells that needed it did not get to build: retried as a whole
+		// (the cells that built are found by their build keys then).
+		return imageErr(err)
 	}
 	summary := &events.BuildFinished{Stack: st.Name, Channel: channel, Test: testSpec(st)}
 	if req.Git != nil {

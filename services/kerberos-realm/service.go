@@ -85,9 +85,8 @@ func Open(ctx context.Context, keyDir, recipesDir string, log zerolog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("image recipes: %w (set RING_IMAGES)", err)
 	}
-	home, _ := config.Home()
 	return &Service{Docker: cluster.New(dc), KeyDir: keyDir, Log: log,
-		Images: &image.Builder{Docker: dc, Recipes: recipes, CacheDir: config.Env("RING_DEB_CACHE", home+"/cache/debs")}}, nil
+		Images: &image.Builder{Docker: dc, Recipes: recipes, CacheDir: config.DebCache()}}, nil
 }
 
 func permanent(err error) bool {

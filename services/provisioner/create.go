@@ -28,9 +28,10 @@ type Store interface {
 	Stat(ctx context.Context, key string) (blob.Info, error)
 }
 
-// Images builds (or finds) the node image of a distro.
+// Images builds (or finds) the node image of a distro, telling onStep
+// where the build stands.
 type Images interface {
-	Build(ctx context.Context, name, distro string) (image.Result, error)
+	BuildWith(ctx context.Context, name, distro string, onStep func(image.Step)) (image.Result, error)
 }
 
 // Checker is the compatibility policy.
@@ -104,7 +105,7 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 		if err := p.checkPublished(ctx, pl); err != nil {
 			return events.ClusterReady{}, err
 		}
-		res, err := p.Images.Build(ctx, "node", pl.Spec.Distro)
+		res, err := p.Images.BuildWith(ctx, "node", pl.Spec.Distro, imageSteps(step))
 		if err != nil {
 			return events.ClusterReady{}, fmt.Errorf("node image for %s: %w", pl.Spec.Distro, err)
 		}

@@ -2,7 +2,6 @@ package provisioner
 
 import (
 	"os"
-	"path/filepath"
 	"time"
 
 	"ringmaster.dev/kit/config"
@@ -38,10 +37,6 @@ func OptionsFromEnv() Options {
 	if d, err := time.ParseDuration(os.Getenv("RING_READY_TIMEOUT")); err == nil && d > 0 {
 		o.ReadyTimeout = d
 	}
-	home, err := config.Home()
-	if err != nil {
-		home = "."
-	}
-	o.DebCache = config.Abs(config.Env("RING_DEB_CACHE", filepath.Join(home, "cache", "debs")))
+	o.DebCache = config.DebCache()
 	return o
 }

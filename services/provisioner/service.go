@@ -126,12 +126,18 @@ func (w logWriter) Write(b []byte) (int, error) {
 
 func (p *Provisioner) handleCreate(d *bus.Delivery) error {
 	req := *d.Payload.(*events.ClusterCreateRequested)
+	imageSteps := 0 // the node image's steps come one at a time
 	progress := func(e events.ClusterProgress) {
 		d.Log.Info().Str("cluster", e.Name).Str("node", e.Node).Str("step", e.Step).Msg(e.Detail)
 		// One id per step, node and subject (a node's probes run per
 		// component): a redelivery re-emits the same ids, nothing twice.
 		subject, _, _ := strings.Cut(e.Detail, " ")
-		if err := d.EmitAs(e.Step+"/"+e.Node+"/"+subject, &e); err != nil {
+		key := e.Step + "/" + e.Node + "/" + subject
+		if e.Step == "image" {
+			key = fmt.Sprintf("image/%d", imageSteps)
+			imageSteps++
+		}
+		if err := d.EmitAs(key, &e); err != nil {
 			d.Log.Warn().Err(err).Msg("progress event")
 		}
 	}

@@ -266,9 +266,8 @@ func gcHandler(p *Publisher, leases leaseKV) bus.Handler {
 }
 
 // underLeases runs fn holding the lease of every channel (taken in sorted
-// order, so two multi-channel holders never deadlock). A busy channel naks
-// the command with a 2 s delay, as a publish does; permanent errors of fn
-// become bus.Permanent.
+// order, so two multi-channel holders never deadlock), waiting for a busy
+// channel (acquire); permanent errors of fn become bus.Permanent.
 func underLeases(d *bus.Delivery, kv leaseKV, channels []string, fn func(ctx context.Context) error) error {
 	sorted := slices.Compact(slices.Sorted(slices.Values(channels)))
 	var held []*lease.Lease
@@ -278,13 +277,9 @@ func underLeases(d *bus.Delivery, kv leaseKV, channels []string, fn func(ctx con
 		}
 	}
 	for _, c := range sorted {
-		l, err := lease.Acquire(d.Ctx, kv, "repo."+c, d.Service+"/"+d.Envelope.ID)
+		l, err := acquire(d, kv, c)
 		if err != nil {
 			release()
-			if errors.Is(err, lease.ErrHeld) {
-				// Another publisher writes this channel now: queue behind it.
-				return bus.Retryable(err, 2*time.Second)
-			}
 			return err
 		}
 		held = append(held, l)

@@ -15,9 +15,12 @@ import (
 	"ringmaster.dev/kit/natsserver"
 )
 
-// TestUnderLeases: gc takes every channel's lease; one busy channel naks the
-// command with a 2 s delay and frees the leases already taken.
+// TestUnderLeases: gc takes every channel's lease; a channel still busy
+// after the longest wait naks the command with a 2 s delay and frees the
+// leases already taken.
 func TestUnderLeases(t *testing.T) {
+	defer func(w time.Duration) { maxLeaseWait = w }(maxLeaseWait)
+	maxLeaseWait = 300 * time.Millisecond // less than the second before repo.waiting: this delivery cannot emit
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	ns, err := natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(t.TempDir(), "nats")})

@@ -3,6 +3,7 @@ module ringmaster.dev/ring
 go 1.26.4
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/docker/docker v28.5.2+incompatible
 	github.com/google/uuid v1.6.0
 	github.com/nats-io/nats.go v1.55.0

@@ -31,3 +31,20 @@ func Env(k, def string) string {
 	}
 	return def
 }
+
+// EnvDebCache overrides where image builds keep the .debs they download.
+const EnvDebCache = "RING_DEB_CACHE"
+
+// DebCache is the one .deb cache every image build of this machine shares
+// (one directory per distro under it): $RING_DEB_CACHE, else
+// $RING_HOME/cache/debs, absolute.
+func DebCache() string {
+	if d := os.Getenv(EnvDebCache); d != "" {
+		return Abs(d)
+	}
+	home, err := Home()
+	if err != nil {
+		home = "."
+	}
+	return Abs(filepath.Join(home, "cache", "debs"))
+}

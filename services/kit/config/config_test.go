@@ -60,3 +60,16 @@ func TestPathsAfterChdir(t *testing.T) {
 		t.Errorf("Home() after chdir = %q, %v; want %s", h, err, filepath.Join(start, "rel/home"))
 	}
 }
+
+// Every image build shares one .deb cache: RING_DEB_CACHE, else under RING_HOME.
+func TestDebCache(t *testing.T) {
+	t.Setenv(EnvHome, "/srv/ring")
+	t.Setenv(EnvDebCache, "")
+	if d := DebCache(); d != "/srv/ring/cache/debs" {
+		t.Errorf("DebCache() = %q, want under RING_HOME", d)
+	}
+	t.Setenv(EnvDebCache, "/var/cache/ring-debs")
+	if d := DebCache(); d != "/var/cache/ring-debs" {
+		t.Errorf("DebCache() with %s = %q", EnvDebCache, d)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	errdefs "github.com/containerd/errdefs"
@@ -50,21 +51,44 @@ var ErrBuild = errors.New("image build failed")
 // Build makes sure the image of name for distro exists; it builds it only
 // if no image carries its content-hash tag.
 func (b *Builder) Build(ctx context.Context, name, distro string) (Result, error) {
+	return b.BuildWith(ctx, name, distro, nil)
+}
+
+// BuildWith is Build telling onStep (nil: no one) where the build stands:
+// every change of phase at once, progress within a phase at most once a
+// second, and how it ended (PhaseReady or PhaseFailed).
+func (b *Builder) BuildWith(ctx context.Context, name, distro string, onStep func(Step)) (Result, error) {
 	start := time.Now()
 	spec, err := b.Recipes.Spec(name, distro)
 	if err != nil {
 		return Result{}, err
 	}
+	r := &reporter{spec: spec, start: start, fn: onStep}
+	res, err := b.build(ctx, spec, r)
+	res.Took = time.Since(start)
+	switch {
+	case err != nil:
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		r.report(PhaseFailed, msg, false, true)
+	case res.Built:
+		r.report(PhaseReady, "built in "+res.Took.Round(100*time.Millisecond).String(), true, true)
+	default:
+		r.report(PhaseReady, "present", false, true)
+	}
+	return res, err
+}
+
+func (b *Builder) build(ctx context.Context, spec Spec, r *reporter) (Result, error) {
 	if _, err := b.Docker.ImageInspect(ctx, spec.Tag); err == nil {
 		b.progress("%s: present (%s)", spec.Tag, spec.Current)
-		return Result{Spec: spec, Took: time.Since(start)}, b.Docker.ImageTag(ctx, spec.Tag, spec.Current)
+		return Result{Spec: spec}, b.Docker.ImageTag(ctx, spec.Tag, spec.Current)
 	} else if !errdefs.IsNotFound(err) {
 		return Result{}, fmt.Errorf("docker: %w (is the Docker daemon running?)", err)
 	}
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
 		return Result{}, fmt.Errorf("%w: mmdebstrap is not installed (apt-get install mmdebstrap)", ErrBuild)
 	}
-	cache, err := filepath.Abs(filepath.Join(b.CacheDir, distro))
+	cache, err := filepath.Abs(filepath.Join(b.CacheDir, spec.Distro))
 	if err != nil {
 		return Result{}, err
 	}
@@ -73,33 +97,37 @@ func (b *Builder) Build(ctx context.Context, name, distro string) (Result, error
 	}
 	// One build per cache at a time, across processes: builds share the .deb
 	// cache, and a concurrent build of the same image would be wasted work.
-	unlock, err := lockDir(ctx, cache)
+	unlock, err := lockDir(ctx, cache, func() {
+		r.report(PhaseWaiting, "for another image build using the "+spec.Distro+" package cache", false, true)
+	})
 	if err != nil {
 		return Result{}, err
 	}
 	defer unlock()
 	if _, err := b.Docker.ImageInspect(ctx, spec.Tag); err == nil {
 		b.progress("%s: built meanwhile by another builder", spec.Tag)
-		return Result{Spec: spec, Took: time.Since(start)}, b.Docker.ImageTag(ctx, spec.Tag, spec.Current)
+		return Result{Spec: spec}, b.Docker.ImageTag(ctx, spec.Tag, spec.Current)
 	}
-	b.progress("%s: building %s for %s from %s (%d packages)", spec.Tag, name, distro, spec.Source.Mirror, len(spec.Recipe.packages(distro)))
-	if err := b.importRootfs(ctx, spec, cache); err != nil {
+	b.progress("%s: building %s for %s from %s (%d packages)", spec.Tag, spec.Name, spec.Distro, spec.Source.Mirror, len(spec.Recipe.packages(spec.Distro)))
+	if err := b.importRootfs(ctx, spec, cache, r); err != nil {
 		return Result{}, err
 	}
 	if err := b.Docker.ImageTag(ctx, spec.Tag, spec.Current); err != nil {
 		return Result{}, fmt.Errorf("tag %s: %w", spec.Current, err)
 	}
-	took := time.Since(start)
-	b.progress("%s: built in %s", spec.Tag, took.Round(100*time.Millisecond))
-	return Result{Spec: spec, Built: true, Took: took}, nil
+	b.progress("%s: built in %s", spec.Tag, time.Since(r.start).Round(100*time.Millisecond))
+	return Result{Spec: spec, Built: true}, nil
 }
 
 // importRootfs streams mmdebstrap's tarball straight into docker import.
-func (b *Builder) importRootfs(ctx context.Context, spec Spec, cache string) error {
+func (b *Builder) importRootfs(ctx context.Context, spec Spec, cache string, r *reporter) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	args := []string{
 		"--variant=minbase", "--mode=root", "--format=tar", "--skip=output/dev",
+		// apt's and dpkg's own lines instead of progress bars: what the
+		// build's steps are counted from.
+		"--verbose",
 		"--include=" + strings.Join(spec.Recipe.packages(spec.Distro), ","),
 		// Containers need no manuals, docs or translations (copyrights stay).
 		"--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
@@ -127,7 +155,7 @@ func (b *Builder) importRootfs(ctx context.Context, spec Spec, cache string) err
 		return fmt.Errorf("%w: start mmdebstrap: %v", ErrBuild, err)
 	}
 	tail := make(chan []string, 1)
-	go func() { tail <- b.follow(spec, stderr) }()
+	go func() { tail <- b.follow(spec, stderr, r) }()
 
 	changes := []string{
 		"LABEL " + LabelImage + "=" + spec.Name + " " + LabelDistro + "=" + spec.Distro + " " + LabelHash + "=" + spec.Hash,
@@ -159,9 +187,10 @@ func (b *Builder) importRootfs(ctx context.Context, spec Spec, cache string) err
 }
 
 // follow reports mmdebstrap's progress and keeps its last lines for errors.
-func (b *Builder) follow(spec Spec, r io.Reader) []string {
+func (b *Builder) follow(spec Spec, rd io.Reader, r *reporter) []string {
 	var last []string
-	sc := bufio.NewScanner(r)
+	var st stepper
+	sc := bufio.NewScanner(rd)
 	for sc.Scan() {
 		line := sc.Text()
 		last = append(last, line)
@@ -171,8 +200,36 @@ func (b *Builder) follow(spec Spec, r io.Reader) []string {
 		if strings.HasPrefix(line, "I: ") || strings.HasPrefix(line, "E: ") || strings.HasPrefix(line, "W: ") {
 			b.progress("%s: %s", spec.Tag, line)
 		}
+		if st.line(line) {
+			r.report(st.phase, st.detail(), false, false)
+		}
 	}
 	return last
+}
+
+// reporter hands steps to a callback: phase changes and endings at once,
+// progress within a phase at most once a second.
+type reporter struct {
+	spec  Spec
+	start time.Time
+	fn    func(Step)
+	mu    sync.Mutex
+	phase string
+	last  time.Time
+}
+
+func (r *reporter) report(phase, detail string, built, always bool) {
+	if r.fn == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if !always && phase == r.phase && now.Sub(r.last) < time.Second {
+		return
+	}
+	r.phase, r.last = phase, now
+	r.fn(Step{Spec: r.spec, Phase: phase, Detail: detail, Elapsed: now.Sub(r.start), Built: built})
 }
 
 func (b *Builder) progress(format string, args ...any) {

@@ -11,8 +11,9 @@ import (
 )
 
 // lockDir takes an exclusive lock on dir/.lock (flock, so it is released
-// when the process dies), waiting until ctx ends.
-func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
+// when the process dies), waiting until ctx ends; blocked (may be nil) is
+// called once if it has to wait.
+func lockDir(ctx context.Context, dir string, blocked func()) (unlock func(), err error) {
 	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("image cache lock: %w", err)
@@ -25,6 +26,10 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			f.Close()
 			return nil, fmt.Errorf("image cache lock: %w", err)
+		}
+		if blocked != nil {
+			blocked()
+			blocked = nil
 		}
 		select {
 		case <-ctx.Done():

@@ -41,15 +41,28 @@ func Open(ctx context.Context, js jetstream.JetStream) (jetstream.KeyValue, erro
 	return kv, nil
 }
 
-// Acquire takes the lease key for owner, or fails with ErrHeld (naming the holder).
+// HeldError is ErrHeld with who holds the lease.
+type HeldError struct{ Key, Holder string }
+
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("%v: %s is held by %s", ErrHeld, e.Key, e.Holder)
+}
+func (e *HeldError) Is(target error) bool { return target == ErrHeld }
+
+// Acquire takes the lease key for owner, or fails with a *HeldError (which
+// is ErrHeld).
 func Acquire(ctx context.Context, kv jetstream.KeyValue, key, owner string) (*Lease, error) {
 	rev, err := kv.Create(ctx, key, []byte(owner))
 	if errors.Is(err, jetstream.ErrKeyExists) {
+		// Who holds it is asked even when ctx is about to end (a waiter
+		// whose wait runs out names the holder).
 		holder := "?"
-		if e, gerr := kv.Get(ctx, key); gerr == nil {
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if e, gerr := kv.Get(gctx, key); gerr == nil {
 			holder = string(e.Value())
 		}
-		return nil, fmt.Errorf("%w: %s is held by %s", ErrHeld, key, holder)
+		cancel()
+		return nil, &HeldError{Key: key, Holder: holder}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lease %s: %w", key, err)

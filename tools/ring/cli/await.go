@@ -65,13 +65,21 @@ func (r *run) Close() {
 
 // await feeds the run's facts to on until on says the run is done. A
 // command.failed of the run ends it with its reason (exit 1); no end within
-// wait prints late's line (exit 2).
+// wait prints late's line (exit 2). On a terminal, a live line under what on
+// prints says how long the run has gone without a step.
 func (r *run) await(ctx context.Context, out io.Writer, wait time.Duration, late func() string, on func(events.Envelope) (done bool, err error)) error {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	s := newScreen(out)
+	start, last := time.Now(), time.Now()
+	defer s.show()
 	for {
 		select {
 		case env := <-r.Facts:
+			s.show() // on prints below the lines so far
+			last = time.Now()
 			if env.Type == "ringmaster.command.failed.v1" {
 				var f events.CommandFailed
 				_ = json.Unmarshal(env.Data, &f)
@@ -81,7 +89,12 @@ func (r *run) await(ctx context.Context, out io.Writer, wait time.Duration, late
 			if done, err := on(env); done {
 				return err
 			}
+		case <-tick.C:
+			if quiet := time.Since(last); quiet >= 2*time.Second {
+				s.show(fmt.Sprintf("  … %s since the last step, %s in all", elapsed(quiet), elapsed(time.Since(start))))
+			}
 		case <-timer.C:
+			s.show()
 			fmt.Fprintln(out, late())
 			return exitError{code: 2}
 		case <-ctx.Done():

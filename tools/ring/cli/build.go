@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 	builder "ringmaster.dev/builder"
@@ -29,8 +27,11 @@ func newBuild(g *globals) *cobra.Command {
 		Long: `Ask the builder to build every cell (component × distro) of a stack in toolchain
 containers — dependencies first, up to one cell per core at once, cells whose
 build key already has artifacts skipped — then publish the packages into the
-channel's signed repository. Shows a live matrix; a failed cell shows its last
-log lines and the command for its full log.`,
+channel's signed repository. Shows a live matrix, a row per toolchain image
+being made (distro, step, time so far; images are made side by side with the
+cells, each cell waiting only for its own) and per publication under way
+("waiting for channel nightly" while another publication writes it); a
+failed cell shows its last log lines and the command for its full log.`,
 		Example: `  ring build --stack fixture
   ring build --stack demo --component redis --distro debian-12
   ring build --stack fixture --commit 0123456789abcdef0123456789abcdef01234567   # a stack from git (ring stack add)
@@ -63,6 +64,15 @@ log lines and the command for its full log.`,
 // anything is sent), sends it and shows the live matrix until the build and
 // its publications finish.
 func runBuild(ctx context.Context, out io.Writer, g *globals, req *events.BuildRequested, wait time.Duration) error {
+	_, err := buildLive(ctx, newScreen(out), g, req, wait, nil, nil)
+	return err
+}
+
+// buildLive is runBuild on scr; imagesDone (may be nil) is called once per
+// distro when the images the build needs for it are made, and local's
+// image steps (may be nil) are shown among the build's. The view returned
+// says where the time went.
+func buildLive(ctx context.Context, scr *screen, g *globals, req *events.BuildRequested, wait time.Duration, imagesDone func(distro string), local <-chan localStep) (*matrixView, error) {
 	opts := builder.OptionsFromEnv()
 	var st *stack.Stack
 	var err error
@@ -72,202 +82,24 @@ func runBuild(ctx context.Context, out io.Writer, g *globals, req *events.BuildR
 		st, err = stack.Load(filepath.Join(opts.StacksDir, req.Stack, "stack.yaml"))
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cells, err := matrix.Plan(st, req.Components, req.Distros)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	imageOf := map[string]string{}
+	for _, c := range st.Components {
+		imageOf[c.Name] = c.Build.Image
 	}
 	r, err := begin(ctx, g, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer r.Close()
-	return newMatrixView(out, st.Name, r.ID, cells).follow(ctx, r.Facts, wait)
-}
-
-// matrixView shows cells as rows = components, columns = distros.
-type matrixView struct {
-	out      io.Writer
-	tty      bool
-	stack    string
-	run      string
-	comps    []string
-	distros  []string
-	state    map[string]string
-	since    time.Time
-	drawn    int
-	failures []string
-}
-
-func newMatrixView(out io.Writer, stackName, run string, cells []matrix.Cell) *matrixView {
-	v := &matrixView{out: out, stack: stackName, run: run, state: map[string]string{}, since: time.Now()}
-	if f, ok := out.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		v.tty = true
-	}
-	seen := map[string]bool{}
-	for _, c := range cells {
-		if !seen[c.Component] {
-			v.comps = append(v.comps, c.Component)
-			seen[c.Component] = true
-		}
-		if !seen["@"+c.Distro] {
-			v.distros = append(v.distros, c.Distro)
-			seen["@"+c.Distro] = true
-		}
-		v.state[c.Name()] = "queued"
-	}
-	fmt.Fprintf(out, "build %s, run %s\n", stackName, run)
-	v.draw()
-	return v
-}
-
-func (v *matrixView) set(cell, state string) {
-	old, ok := v.state[cell]
-	if !ok || old == state {
-		return
-	}
-	v.state[cell] = state
-	if v.tty {
-		v.draw()
-	} else if word(old) != word(state) || strings.Contains(state, "cached") != strings.Contains(old, "cached") {
-		// Without a terminal, one line per real change (not for the time added to "ok").
-		fmt.Fprintf(v.out, "%-32s %s\n", cell, state)
-	}
-}
-
-func word(s string) string {
-	w, _, _ := strings.Cut(s, " ")
-	return w
-}
-
-func (v *matrixView) draw() {
-	if v.drawn > 0 {
-		fmt.Fprintf(v.out, "\033[%dA\033[J", v.drawn)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%-24s", "")
-	for _, d := range v.distros {
-		fmt.Fprintf(&b, "%-22s", d)
-	}
-	b.WriteString("\n")
-	for _, c := range v.comps {
-		fmt.Fprintf(&b, "%-24s", c)
-		for _, d := range v.distros {
-			st, ok := v.state[c+"/"+d]
-			if !ok {
-				st = "-" // not built for this distro
-			}
-			fmt.Fprintf(&b, "%-22s", st)
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprint(v.out, b.String())
-	v.drawn = len(v.comps) + 1
-	if !v.tty {
-		v.drawn = 0
-	}
-}
-
-// follow updates the view from the run's facts until the build and its
-// publications finish.
-func (v *matrixView) follow(ctx context.Context, facts <-chan events.Envelope, wait time.Duration) error {
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	var finished *events.BuildFinished
-	pending := map[string]bool{}
-	failed := false
-	for {
-		select {
-		case env := <-facts:
-			switch env.Type {
-			case "ringmaster.build.log.v1":
-				var l events.BuildLog
-				_ = json.Unmarshal(env.Data, &l)
-				if cell := l.Component + "/" + l.Distro; v.state[cell] == "queued" {
-					v.set(cell, "running")
-				}
-			case "ringmaster.build.succeeded.v1":
-				var s events.BuildSucceeded
-				_ = json.Unmarshal(env.Data, &s)
-				state := "ok"
-				if s.Cached {
-					state = "ok (cached)"
-				}
-				v.set(s.Component+"/"+s.Distro, state)
-			case "ringmaster.build.failed.v1":
-				var f events.BuildFailed
-				_ = json.Unmarshal(env.Data, &f)
-				cell := f.Component + "/" + f.Distro
-				if f.Skipped {
-					v.set(cell, "skipped")
-					v.failures = append(v.failures, fmt.Sprintf("%s skipped: %s", cell, f.Reason))
-				} else {
-					v.set(cell, "failed")
-					v.failures = append(v.failures, fmt.Sprintf("%s failed: %s\nfull log: ring build logs %s %s", cell, f.Reason, v.run, cell))
-				}
-			case "ringmaster.build.finished.v1":
-				finished = &events.BuildFinished{}
-				_ = json.Unmarshal(env.Data, finished)
-				for _, c := range finished.Cells {
-					v.set(c.Component+"/"+c.Distro, cellLabel(c))
-					if c.State == "ok" {
-						pending[c.Distro] = true
-					} else {
-						failed = true
-					}
-				}
-			case "ringmaster.repo.published.v1":
-				var p events.RepoPublished
-				_ = json.Unmarshal(env.Data, &p)
-				for _, d := range p.Distros {
-					if pending[d] {
-						delete(pending, d)
-						fmt.Fprintf(v.out, "published %s to %s: %s\n", d, p.Channel, p.URLs["apt"])
-					}
-				}
-			case "ringmaster.command.failed.v1":
-				var f events.CommandFailed
-				_ = json.Unmarshal(env.Data, &f)
-				fmt.Fprintf(v.out, "%s gave up on %s: %s\n", f.Service, f.CommandType, f.Reason)
-				return exitError{code: 1}
-			}
-			if finished != nil && len(pending) == 0 {
-				if !v.tty {
-					v.draw() // the final matrix, with times
-				}
-				for _, f := range v.failures {
-					fmt.Fprintln(v.out, f)
-				}
-				fmt.Fprintf(v.out, "done in %s\n", time.Since(v.since).Round(100*time.Millisecond))
-				if failed {
-					return exitError{code: 1}
-				}
-				return nil
-			}
-		case <-tick.C:
-			if v.tty {
-				v.draw()
-			}
-		case <-timer.C:
-			fmt.Fprintf(v.out, "no result within %s (see `ring status`, `ring events tail --run %s`)\n", wait, v.run)
-			return exitError{code: 2}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-func cellLabel(c events.CellResult) string {
-	switch {
-	case c.State == "ok" && c.Cached:
-		return "ok (cached)"
-	case c.State == "ok":
-		return fmt.Sprintf("ok %s", (time.Duration(c.Seconds * float64(time.Second))).Round(100*time.Millisecond))
-	}
-	return c.State
+	v := newMatrixView(scr, st.Name, r.ID, cells, imageOf)
+	v.imagesDone = imagesDone
+	return v, v.follow(ctx, r.Facts, local, wait)
 }
 
 func newBuildLogs(g *globals) *cobra.Command {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/image"
-	"ringmaster.dev/ring/platform"
 )
 
 func newImage(_ *globals) *cobra.Command {
@@ -34,15 +32,11 @@ downloaded .debs are cached under $RING_HOME/cache/debs.`,
 		if err != nil {
 			return nil, nil, err
 		}
-		home, err := platform.Home()
-		if err != nil {
-			return nil, nil, err
-		}
 		c, err := image.Connect(cmd.Context())
 		if err != nil {
 			return nil, nil, err
 		}
-		return &image.Builder{Docker: c, Recipes: rec, CacheDir: filepath.Join(home, "cache", "debs"), Progress: cmd.ErrOrStderr()}, func() { c.Close() }, nil
+		return &image.Builder{Docker: c, Recipes: rec, CacheDir: config.DebCache(), Progress: cmd.ErrOrStderr()}, func() { c.Close() }, nil
 	}
 	var distros []string
 	build := &cobra.Command{

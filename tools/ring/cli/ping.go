@@ -47,9 +47,17 @@ func pingAll(ctx context.Context, out io.Writer, url string, timeout time.Durati
 	}
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	scr, start := newScreen(out), time.Now()
+	defer scr.show()
 	got := map[string]bool{}
 	for len(got) < len(sent) {
 		select {
+		case <-tick.C:
+			if scr.tty && time.Since(start) >= 2*time.Second {
+				scr.show(fmt.Sprintf("  … %d of %d answered, %s", len(got), len(sent), elapsed(time.Since(start))))
+			}
 		case env := <-r.Facts:
 			if env.Type != "ringmaster.service.pong.v1" {
 				continue
@@ -59,6 +67,7 @@ func pingAll(ctx context.Context, out io.Writer, url string, timeout time.Durati
 				continue
 			}
 			got[pong.Service] = true
+			scr.show()
 			fmt.Fprintf(out, "← %-16s %s  instance %s  %s\n", pong.Service, env.Type, pong.Instance, time.Since(sent[pong.Service]).Round(10*time.Microsecond))
 		case <-deadline.C:
 			var missing []string
@@ -68,6 +77,7 @@ func pingAll(ctx context.Context, out io.Writer, url string, timeout time.Durati
 				}
 			}
 			sort.Strings(missing)
+			scr.show()
 			fmt.Fprintf(out, "no answer within %s from: %v (is the service running? see `ring status`)\n", timeout, missing)
 			return exitError{code: 1}
 		case <-ctx.Done():

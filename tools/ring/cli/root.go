@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/rs/zerolog"
@@ -61,7 +62,7 @@ event-driven services on NATS JetStream and S3.`,
 	}
 	root.PersistentFlags().StringVar(&g.nats, "nats", os.Getenv(service.EnvNATS), "NATS URL (env "+service.EnvNATS+"; default: the one ring up runs)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", config.Env(service.EnvLogLevel, "info"), "log level: "+logging.Levels)
-	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newStack(g), newRuns(g), newHealth(), newVersion())
+	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newStack(g), newRuns(g), newHealth(), newDoctor(), newVersion())
 	return root
 }
 
@@ -87,3 +88,24 @@ func (g *globals) connect(ctx context.Context) (*bus.Conn, error) {
 }
 
 func (g *globals) logger() (zerolog.Logger, error) { return logging.New(os.Stderr, g.logLevel) }
+
+// fileLogger logs into path (created with its directory, appended to,
+// mode 0600), or to stderr for "" and "-"; close closes the file.
+func (g *globals) fileLogger(path string) (log zerolog.Logger, close func(), err error) {
+	if path == "" || path == "-" {
+		log, err = g.logger()
+		return log, func() {}, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return log, nil, fmt.Errorf("--log-file: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return log, nil, fmt.Errorf("--log-file: %w", err)
+	}
+	if log, err = logging.New(f, g.logLevel); err != nil {
+		f.Close()
+		return log, nil, err
+	}
+	return log, func() { _ = f.Close() }, nil
+}

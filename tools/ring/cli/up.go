@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,11 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 	builder "ringmaster.dev/builder"
-	"ringmaster.dev/events"
 	"ringmaster.dev/gateway"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/config"
-	"ringmaster.dev/kit/image"
 	provisioner "ringmaster.dev/provisioner"
 	"ringmaster.dev/ring/platform"
 )
@@ -24,7 +20,7 @@ func newUp(g *globals) *cobra.Command {
 	var (
 		natsListen, s3Listen, s3URL string
 		httpListen, publicURL       string
-		metricsListen               string
+		metricsListen, logFile      string
 		concurrency                 int
 		demo                        bool
 		sweepEvery                  time.Duration
@@ -42,11 +38,17 @@ leaves the others to other processes or containers; --services none runs the
 servers alone (infra/compose/compose.yaml runs each service in its own
 container that way). Prometheus metrics of every service in the process,
 stream depths and consumer lag are served at --metrics /metrics, with
-/healthz and /readyz (docs/metrics.md). Ctrl-C stops everything cleanly;
-in-flight commands finish or are handed back.`,
+/healthz and /readyz (docs/metrics.md); the gateway's webhooks and run
+pages at --http. Ctrl-C stops everything cleanly; in-flight commands finish
+or are handed back.
+
+Service logs go to stderr, or to --log-file; with --demo they go to a new
+file under $RING_HOME/logs (named at start), so that the main job's
+progress is all the terminal shows.`,
 		Example: `  ring up
-  ring up --demo                                   # and show a round trip through every service
+  ring up --demo                                   # the main job: build, publish, cluster, tests, report
   ring up --http 0.0.0.0:8080 --public-url https://ring.example.org   # webhooks from forges elsewhere
+  ring up --log-file /var/log/ringmaster.log       # service logs into a file
   ring up --sweep-every 24h --sweep-stack demo     # a compatibility sweep of demo every day
   ring up --services none                          # NATS and S3 only; the services run elsewhere
   ring up --services builder,repo-publisher        # two services here, the rest elsewhere
@@ -55,14 +57,21 @@ in-flight commands finish or are handed back.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
 			home, err := platform.Home()
 			if err != nil {
 				return err
 			}
+			switch {
+			case logFile == "" && demo:
+				logFile = filepath.Join(home, "logs", "ring-up-"+time.Now().Format("20060102-150405")+".log")
+			case logFile != "" && logFile != "-":
+				logFile = config.Abs(logFile)
+			}
+			log, closeLog, err := g.fileLogger(logFile)
+			if err != nil {
+				return err
+			}
+			defer closeLog()
 			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log, Services: services,
 				Builder: builder.OptionsFromEnv(), Provisioner: provisioner.OptionsFromEnv(), MetricsListen: metricsListen,
 				Gateway: gateway.Options{HTTP: httpListen, PublicURL: publicURL}}
@@ -77,12 +86,15 @@ in-flight commands finish or are handed back.`,
 			}
 			defer p.Stop()
 			printEndpoints(cmd, home, cfg, p, time.Since(t0))
+			if logFile != "" && logFile != "-" {
+				fmt.Fprintf(cmd.OutOrStdout(), "Service logs go to %s\n", logFile)
+			}
 			if sweepEvery > 0 {
 				go scheduleSweeps(ctx, log, p.Endpoints.NATS, sweepStacks, sweepEvery)
 				fmt.Fprintf(cmd.OutOrStdout(), "Compatibility sweeps of %s every %s (ring sweep show).\n", strings.Join(sweepStacks, ", "), sweepEvery)
 			}
 			if demo {
-				if err := runDemo(ctx, cmd.OutOrStdout(), g, p.Endpoints.NATS); err != nil {
+				if err := runDemo(ctx, cmd.OutOrStdout(), g, p.Endpoints.NATS, logFile); err != nil {
 					return err
 				}
 			}
@@ -105,6 +117,7 @@ in-flight commands finish or are handed back.`,
 	cmd.Flags().StringSliceVar(&services, "services", nil, "services to run in this process, comma-separated, or none (default: all of "+strings.Join(platform.ServiceNames, ", ")+")")
 	cmd.Flags().DurationVar(&sweepEvery, "sweep-every", 0, "ask for a compatibility sweep of each --sweep-stack this often (0: never)")
 	cmd.Flags().StringArrayVar(&sweepStacks, "sweep-stack", []string{"demo"}, "stack the scheduled sweeps cover (repeatable)")
+	cmd.Flags().StringVar(&logFile, "log-file", "", "write service logs (JSON lines) to this file instead of stderr; - is stderr (default with --demo: $RING_HOME/logs/ring-up-TIME.log)")
 	cmd.Flags().BoolVar(&demo, "demo", false, "the main job: ping every service, build and publish the demo stack, create a 3-node cluster from it and run the smoke suites")
 	return cmd
 }
@@ -135,52 +148,4 @@ func printEndpoints(cmd *cobra.Command, home string, cfg platform.Config, p *pla
 	}
 	fmt.Fprintln(out, "Try, in another terminal:  ring ping | ring status | ring events tail")
 	fmt.Fprintln(out, "Ctrl-C stops everything.")
-}
-
-// runDemo is `make run`, the main job: every service answers a ping; then
-// (with Docker) the demo stack — Redis and ZooKeeper from their upstream
-// tarballs — is built in containers and published as a signed repository,
-// a 3-node cluster is created from it with apt-get, the smoke suites run
-// against it and the report says how to go on.
-func runDemo(ctx context.Context, out io.Writer, g *globals, natsURL string) error {
-	fmt.Fprintln(out, "\n== 1. a ping through every service")
-	if err := pingAll(ctx, out, natsURL, 10*time.Second); err != nil {
-		return err
-	}
-	dc, err := image.Connect(ctx)
-	if err != nil {
-		fmt.Fprintf(out, "\n(skipping the main job: %v)\n", err)
-		return nil
-	}
-	dc.Close()
-	fmt.Fprintln(out, "\n== 2. the demo stack built from upstream sources in containers, published as a signed repository")
-	fmt.Fprintln(out, "   (the first run builds the toolchain images and compiles Redis and ZooKeeper: a few minutes; then seconds)")
-	if err := runBuild(ctx, out, g, &events.BuildRequested{Stack: "demo", Channel: "nightly"}, 45*time.Minute); err != nil {
-		fmt.Fprintf(out, "the build failed: %v (the platform keeps running)\n", err)
-		return nil
-	}
-	const name = "demo"
-	if p, err := provider(ctx); err == nil {
-		if _, err := p.Get(ctx, name); err == nil {
-			fmt.Fprintf(out, "\n(removing the cluster %q of an earlier run)\n", name)
-			if err := p.Destroy(ctx, name); err != nil {
-				return err
-			}
-		}
-	}
-	fmt.Fprintln(out, "\n== 3. a 3-node cluster: policy check, nodes, apt-get from the signed repository, configuration, probes")
-	if err := runCreate(ctx, out, g, &events.ClusterCreateRequested{Name: name, Stack: "demo", Nodes: 3}, 15*time.Minute); err != nil {
-		fmt.Fprintf(out, "the cluster failed: %v (the platform keeps running)\n", err)
-		return nil
-	}
-	fmt.Fprintln(out, "\n== 4. smoke suites")
-	testErr := runTests(ctx, out, g, &events.TestRunRequested{Cluster: name}, "", 15*time.Minute)
-	fmt.Fprintln(out, "\n== report")
-	if testErr != nil {
-		fmt.Fprintf(out, "the smoke suites FAILED (%v): ring cluster logs %s NODE shows a node's logs\n", testErr, name)
-	} else {
-		fmt.Fprintln(out, "built, published, installed with apt-get, configured, probed and tested: all green")
-	}
-	fmt.Fprintf(out, "the cluster stays up while ring up runs:\n  ring cluster list\n  ring cluster exec %s node2 -- redis-cli info replication\n  ring test run %s\n  ring cluster destroy %s\n", name, name, name)
-	return nil
 }
