@@ -114,6 +114,10 @@ func (g *Gateway) hook(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, "%v", err)
 		return
 	}
+	if err := g.noteRequest(ctx, rec, d); err != nil {
+		refuse(http.StatusServiceUnavailable, "closed requests: %v; deliver again", err)
+		return
+	}
 	recv := events.WebhookReceived{Stack: name, Forge: kind, Event: d.Event, Delivery: d.ID, Ref: d.Ref, Commit: d.Commit, Ignored: ignored}
 	factID := "webhook/" + kind + "/" + deliveryKey(d.ID)
 	if ignored != "" {
@@ -258,4 +262,21 @@ func (g *Gateway) lookupDelivery(ctx context.Context, key string) (seen, bool, e
 func deliveryKey(id string) string {
 	sum := sha256.Sum256([]byte(strings.TrimSpace(id)))
 	return hex.EncodeToString(sum[:16])
+}
+
+// noteRequest keeps track of which pr-<n> channels are done with: a
+// request that closed is recorded for ring repo gc to retire its channel;
+// one opened, updated or reopened takes the record back.
+func (g *Gateway) noteRequest(ctx context.Context, rec gitstack.Record, d forge.Delivery) error {
+	if d.Kind != forge.KindPullRequest || d.PR <= 0 {
+		return nil
+	}
+	channel := gitstack.PRChannel(d.PR)
+	switch d.PRAction {
+	case forge.ActionClosed:
+		return g.Requests.Closed(ctx, gitstack.ClosedRequest{Channel: channel, Stack: rec.Name, PR: d.PR, Merged: d.Merged, Closed: time.Now().UTC()})
+	case forge.ActionOpened, forge.ActionSynchronize, forge.ActionReopened:
+		return g.Requests.Opened(ctx, channel)
+	}
+	return nil
 }

@@ -177,6 +177,11 @@ func TestWebhookIntake(t *testing.T) {
 		}
 	}
 
+	// The closed request's channel is to be retired.
+	if closed, err := g.Requests.List(ctx); err != nil || len(closed) != 1 || closed[0].Channel != "pr-2" || closed[0].Stack != gh.rec.Name {
+		t.Errorf("closed requests: %+v %v, want pr-2 of %s", closed, err, gh.rec.Name)
+	}
+
 	// Refused.
 	setJSON := func(field, value string) func(http.Header, []byte) []byte {
 		return func(_ http.Header, b []byte) []byte {

@@ -54,6 +54,9 @@ type Gateway struct {
 	Tested jetstream.KeyValue
 	// Posted marks the commit status commands the forge took (7 days).
 	Posted jetstream.KeyValue
+	// Requests remembers closed pull/merge requests (ring repo gc
+	// retires their channels).
+	Requests *gitstack.Requests
 	// KeyDir holds the stacks' webhook secrets and forge tokens (0400).
 	KeyDir string
 	Opts   Options
@@ -120,6 +123,10 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", PostedBucket, err)
 	}
+	requests, err := gitstack.OpenRequests(ctx, js)
+	if err != nil {
+		return nil, err
+	}
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", opts.HTTP); err != nil {
@@ -130,7 +137,7 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 		opts.PublicURL = "http://" + ln.Addr().String()
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	return &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested, Posted: posted,
+	return &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested, Posted: posted, Requests: requests,
 		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln,
 		Metrics: deps.Metrics, Health: deps.Health}, nil
 }
