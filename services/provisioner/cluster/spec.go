@@ -26,6 +26,9 @@ type Spec struct {
 	Versions map[string]string `json:"versions,omitempty"`
 	// From is the snapshot the nodes started from, if any.
 	From string `json:"from,omitempty"`
+	// Protected: no chat-ops or REST request may destroy the cluster (the
+	// authorization policy reads it through kit/inventory).
+	Protected bool `json:"protected,omitempty"`
 }
 
 // Validate checks what Docker and the node layout need.
