@@ -23,10 +23,12 @@ import (
 )
 
 // Paths of the files under the key directory ($RING_HOME/keys).
-func SlackSecretPath(keyDir string) string     { return filepath.Join(keyDir, "chat", "slack.secret") }
-func MattermostTokenPath(keyDir string) string { return filepath.Join(keyDir, "chat", "mattermost.token") }
-func ConfigPath(keyDir string) string          { return filepath.Join(keyDir, "chat", "chat.yaml") }
-func IdentitiesPath(keyDir string) string      { return filepath.Join(keyDir, "authz", "identities.yaml") }
+func SlackSecretPath(keyDir string) string { return filepath.Join(keyDir, "chat", "slack.secret") }
+func MattermostTokenPath(keyDir string) string {
+	return filepath.Join(keyDir, "chat", "mattermost.token")
+}
+func ConfigPath(keyDir string) string     { return filepath.Join(keyDir, "chat", "chat.yaml") }
+func IdentitiesPath(keyDir string) string { return filepath.Join(keyDir, "authz", "identities.yaml") }
 
 // SlackResponseOrigin is where Slack's response_url points.
 const SlackResponseOrigin = "https://hooks.slack.com"

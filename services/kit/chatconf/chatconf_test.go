@@ -36,7 +36,7 @@ identities:
 	}
 	for in, want := range map[string]string{
 		"version: 1\nidentities:\n  - {id: 'slack:T1/U1;rm', groups: [x]}\n": "id \"slack:T1/U1;rm\"",
-		"version: 1\nidentities:\n  - {id: 'slack:T1/U1', group: [x]}\n":    "line 3:",
+		"version: 1\nidentities:\n  - {id: 'slack:T1/U1', group: [x]}\n":     "line 3:",
 		"version: 2\n": "version 2",
 	} {
 		if _, err := ParseIdentities("ids.yaml", []byte(in)); err == nil || !strings.Contains(err.Error(), want) {
