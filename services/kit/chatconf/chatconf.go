@@ -220,6 +220,9 @@ func WriteYAML(path, header string, v any) error {
 type Watched[T any] struct {
 	Path  string
 	Parse func(name string, b []byte) (T, error)
+	// Public files (the roles file, in the repository) may be readable by
+	// others; secret ones must not be.
+	Public bool
 
 	mu   sync.Mutex
 	mod  time.Time
@@ -243,7 +246,7 @@ func (w *Watched[T]) Get() (v T, ok bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.seen || !fi.ModTime().Equal(w.mod) || fi.Size() != w.size {
-		if fi.Mode().Perm()&0o077 != 0 {
+		if !w.Public && fi.Mode().Perm()&0o077 != 0 {
 			w.err = fmt.Errorf("%s has mode %o: others may read it; chmod 0400 it", w.Path, fi.Mode().Perm())
 		} else if b, err := os.ReadFile(w.Path); err != nil {
 			w.err = err
