@@ -56,6 +56,7 @@ type Gateway struct {
 	Log    zerolog.Logger
 
 	listener net.Listener
+	ops      *chatops
 }
 
 // KV buckets of the gateway.
@@ -113,8 +114,13 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 		opts.PublicURL = "http://" + ln.Addr().String()
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	return &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested,
-		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln}, nil
+	g := &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested,
+		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln}
+	if err := g.openChatops(ctx); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return g, nil
 }
 
 // Addr is where the gateway listens.
@@ -126,6 +132,7 @@ func (g *Gateway) Definition() service.Definition {
 	return service.Definition{Name: Name, Concurrency: Concurrency, Serve: g.Serve, Handlers: map[string]bus.Handler{
 		"pipeline.run.requested": g.handlePipeline,
 		"forge.status.requested": g.handleStatus,
+		"chat.reply.requested":   g.handleReply,
 	}}
 }
 

@@ -34,8 +34,11 @@ const (
 // Record is one run.
 type Record struct {
 	ID      string `json:"id"`
-	Kind    string `json:"kind" doc:"pipeline"`
-	Trigger string `json:"trigger" doc:"push, pull_request, tag, manual, retest"`
+	Kind    string `json:"kind" doc:"pipeline, or the chat-ops verb: build, cluster create, …"`
+	Trigger string `json:"trigger" doc:"push, pull_request, tag, manual, retest, chat, comment, rest"`
+	// Command is the chat-ops or REST request that started the run, as
+	// the grammar writes it (kit/command).
+	Command string `json:"command,omitempty"`
 	State   string `json:"state" doc:"queued, running, success or failure"`
 	Stack   string `json:"stack"`
 	Repo    string `json:"repo,omitempty"`
