@@ -24,10 +24,10 @@ const repoListWait = 2500 * time.Millisecond
 
 // StatusView is the answer to status.
 type StatusView struct {
-	Services []ServiceView      `json:"services"`
-	Runs     []runs.Record      `json:"runs"`
+	Services []ServiceView       `json:"services"`
+	Runs     []runs.Record       `json:"runs"`
 	Clusters []inventory.Cluster `json:"clusters"`
-	Notes    []string           `json:"notes,omitempty"`
+	Notes    []string            `json:"notes,omitempty"`
 }
 
 // ServiceView is one service's liveness.
