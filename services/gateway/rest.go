@@ -84,6 +84,10 @@ func (g *Gateway) rest(spec command.Spec) http.HandlerFunc {
 			writeJSON(w, http.StatusAccepted, Accepted{Run: ans.run, Command: req.Line(), Text: ans.text, Events: "/api/v1/runs/" + ans.run + "/events"})
 		case ans.status >= 300:
 			writeJSON(w, ans.status, restError{Error: ans.text, Rule: ans.rule, AllowBy: ans.allowBy, Usage: ans.usage, Decision: ans.decision})
+		case strings.Contains(r.Header.Get("Accept"), "text/plain"):
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(ans.status)
+			_, _ = io.WriteString(w, ans.text+"\n")
 		default:
 			writeJSON(w, ans.status, ans.data)
 		}
