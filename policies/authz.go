@@ -109,7 +109,7 @@ func NewAuthorizer(ctx context.Context, roles *Roles) (*Authorizer, error) {
 		return nil, err
 	}
 	opts := []func(*rego.Rego){rego.Query(AuthzQuery), rego.SetRegoVersion(ast.RegoV1),
-		rego.Store(inmem.NewFromObject(map[string]any{"authz": data}))}
+		rego.Store(inmem.NewFromObjectWithOpts(map[string]any{"authz": data}, inmem.OptReturnASTValuesOnRead(true)))}
 	for name, src := range srcs {
 		opts = append(opts, rego.Module(name, src))
 	}

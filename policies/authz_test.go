@@ -2,10 +2,14 @@ package policies
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func testAuthorizer(t testing.TB) *Authorizer {
@@ -89,10 +93,56 @@ func TestRolesErrors(t *testing.T) {
 	}
 }
 
+// benchRequest is the request the benchmarks decide (and
+// infra/bench/bench-chatops.sh hands to opa): a developer destroying one of
+// their clusters from a Slack channel — every rule of the policy is read.
+var benchRequest = AuthzInput{Identity: Identity{Platform: "slack", Team: "T1", User: "U1", Name: "alice", Groups: []string{"developers"}},
+	Verb: "cluster destroy", Target: Target{Cluster: "alice-zk"}, Room: Room{ID: "C1", Name: "ci"}}
+
+// BenchmarkAuthorizeLatency reports each decision's latency percentiles.
+func BenchmarkAuthorizeLatency(b *testing.B) {
+	a := testAuthorizer(b)
+	ctx := context.Background()
+	var lat []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		if _, err := a.Decide(ctx, benchRequest); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	at := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Nanoseconds()) / 1e3 }
+	b.ReportMetric(at(0.50), "p50-µs")
+	b.ReportMetric(at(0.99), "p99-µs")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+}
+
+// TestAuthzDocuments writes the data and input of benchRequest for the
+// opa CLI when AUTHZ_DOCS names a directory (bench-chatops.sh sets it).
+func TestAuthzDocuments(t *testing.T) {
+	dir := os.Getenv("AUTHZ_DOCS")
+	if dir == "" {
+		t.Skip("AUTHZ_DOCS unset: nothing to write")
+	}
+	a := testAuthorizer(t)
+	data, err := rolesData(a.Roles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]any{"data.json": map[string]any{"authz": data}, "input.json": benchRequest} {
+		b, _ := json.Marshal(v)
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkAuthorize(b *testing.B) {
 	a := testAuthorizer(b)
-	in := AuthzInput{Identity: Identity{Platform: "slack", Team: "T1", User: "U1", Name: "alice", Groups: []string{"developers"}},
-		Verb: "cluster destroy", Target: Target{Cluster: "alice-zk"}, Room: Room{ID: "C1", Name: "ci"}}
+	in := benchRequest
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

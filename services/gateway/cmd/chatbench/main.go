@@ -1,0 +1,159 @@
+// Command chatbench measures chat-ops intake: signed Slack slash commands
+// at a fixed rate against the gateway on an embedded NATS with file
+// storage — verify the signature, refuse replays, read the command,
+// decide it with the authorization policy, record the audit fact, store
+// the run record and the commands in JetStream — to the ephemeral answer.
+// Two mixes: builds a developer may ask ("accepted, run R"), and the same
+// from a reader ("denied by rule …"). It prints latency percentiles.
+//
+//	go run ./cmd/chatbench --rate 50 --duration 20s
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"ringmaster.dev/gateway"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/chatconf"
+	"ringmaster.dev/kit/gitstack"
+	"ringmaster.dev/kit/inventory"
+	"ringmaster.dev/kit/natsserver"
+	"ringmaster.dev/kit/service"
+)
+
+const secret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+// noClusters: the benchmark asks nothing of Docker.
+type noClusters struct{}
+
+func (noClusters) List(context.Context) ([]inventory.Cluster, error) { return nil, nil }
+func (noClusters) Get(_ context.Context, name string) (inventory.Cluster, error) {
+	return inventory.Cluster{}, fmt.Errorf("cluster %s: %w", name, inventory.ErrNotFound)
+}
+
+func main() {
+	rate := flag.Int("rate", 50, "slash commands per second (open loop: sent on schedule whatever the answers)")
+	dur := flag.Duration("duration", 20*time.Second, "how long each mix is sent")
+	roles := flag.String("roles", "../../infra/authz/roles.yaml", "the roles file")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "chatbench — Slack slash command to ephemeral answer, authorization included.\n\nExample:\n  go run ./cmd/chatbench --rate 50 --duration 20s\n\nFlags:\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if err := run(*rate, *dur, *roles); err != nil {
+		fmt.Fprintln(os.Stderr, "chatbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(rate int, dur time.Duration, roles string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir, err := os.MkdirTemp("", "chatbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(dir, "nats")})
+	if err != nil {
+		return err
+	}
+	defer srv.Shutdown()
+	conn, err := bus.Connect(ctx, srv.ClientURL(), "chatbench")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.EnsureTopology(ctx); err != nil {
+		return err
+	}
+	keys := filepath.Join(dir, "keys")
+	if err := gitstack.WriteSecret(chatconf.SlackSecretPath(keys), []byte(secret)); err != nil {
+		return err
+	}
+	if err := chatconf.WriteYAML(chatconf.IdentitiesPath(keys), "", chatconf.Identities{Version: 1, Identities: []chatconf.Identity{
+		{ID: "slack:T1/UDEV", Name: "alice", Groups: []string{"developers"}}, {ID: "slack:T1/*", Groups: []string{"readers"}}}}); err != nil {
+		return err
+	}
+	g, err := gateway.Open(ctx, service.Deps{Bus: conn, KeyDir: keys, Log: zerolog.Nop()},
+		gateway.Options{HTTP: "127.0.0.1:0", RolesFile: roles, Clusters: noClusters{}})
+	if err != nil {
+		return err
+	}
+	go g.Serve(ctx)
+	fmt.Printf("slash command → ephemeral answer, %d requests/s for %s each, %d cores, GOMAXPROCS %d\n", rate, dur, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	url := "http://" + g.Addr() + "/chat/slack"
+	load("developer: build (accepted, run R)", url, "UDEV", "accepted, run", rate, dur)
+	load("reader: build (denied by the policy)", url, "UREADER", "denied by rule role-required", rate, dur)
+	return nil
+}
+
+// load sends rate signed slash commands a second for dur, each distinct
+// (its own trigger_id, so no two signatures are alike), and prints the
+// latency of the answers; an answer without want is an error.
+func load(name, target, user, want string, rate int, dur time.Duration) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
+	n := int(dur.Seconds() * float64(rate))
+	lat := make([]time.Duration, n)
+	errs := 0
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	tick := time.Second / time.Duration(rate)
+	start := time.Now()
+	for i := range n {
+		v := url.Values{"token": {"x"}, "team_id": {"T1"}, "team_domain": {"acme"}, "channel_id": {"C1"}, "channel_name": {"ci"},
+			"user_id": {user}, "user_name": {strings.ToLower(user)}, "command": {"/ring"}, "text": {"build fixture --distro debian-12 --channel bench"},
+			"response_url": {"https://hooks.slack.com/commands/T1/" + strconv.Itoa(i) + "/x"}, "trigger_id": {strconv.Itoa(i) + "." + strconv.FormatInt(start.UnixNano(), 10)}}
+		form := v.Encode()
+		time.Sleep(time.Until(start.Add(time.Duration(i) * tick)))
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte("v0:" + ts + ":" + form))
+		sig := "v0=" + hex.EncodeToString(mac.Sum(nil))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", sig)
+			t0 := time.Now()
+			resp, err := client.Do(req)
+			d := time.Since(t0)
+			ok := false
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				ok = resp.StatusCode == http.StatusOK && strings.Contains(string(b), want)
+			}
+			mu.Lock()
+			lat[i] = d
+			if !ok {
+				errs++
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	fmt.Printf("  %-40s %5d requests in %5.1fs (%3.0f/s)  p50 %7s  p99 %7s  max %7s  errors %d\n", name, n, took.Seconds(),
+		float64(n)/took.Seconds(), lat[n/2].Round(10*time.Microsecond), lat[n*99/100].Round(10*time.Microsecond), lat[n-1].Round(10*time.Microsecond), errs)
+}
