@@ -70,9 +70,18 @@ _have := concat(", ", sort([r | some r in roles])) if count(roles) > 0
 
 else := "none"
 
-_who := sprintf("%s (%s:%s/%s)", [input.identity.name, input.identity.platform, input.identity.team, input.identity.user]) if {
+_id := sprintf("%s:%s/%s", [input.identity.platform, input.identity.team, input.identity.user]) if {
+	input.identity.team != ""
+} else := sprintf("%s:%s", [input.identity.platform, input.identity.user])
+
+_who := sprintf("%s (%s)", [input.identity.name, _id]) if {
 	input.identity.name != ""
-} else := sprintf("%s:%s/%s", [input.identity.platform, input.identity.team, input.identity.user])
+} else := _id
+
+# _how says how someone gets role r.
+_how(r) := sprintf("a token with role %s (ring token create %s --role %s)", [r, input.identity.user, r]) if {
+	input.identity.platform == "rest"
+} else := sprintf("a group with role %s for %s (ring chat setup --map; groups in roles.yaml)", [r, _who])
 
 # --- what the request needs --------------------------------------------------
 
@@ -107,7 +116,7 @@ deny contains {
 deny contains {
 	"rule": "release-channel",
 	"message": sprintf("%s to %s needs role release; you have %s", [input.verb, _channel, _have]),
-	"allow_by": sprintf("a group with role release for %s (ring chat setup --map; groups in roles.yaml), or another channel than %s", [_who, concat(", ", sort([c | some c in release_channels]))]),
+	"allow_by": sprintf("%s, or another channel than %s", [_how("release"), concat(", ", sort([c | some c in release_channels]))]),
 } if {
 	_into_release
 	not "release" in roles
@@ -120,7 +129,7 @@ else := input.target.channel
 deny contains {
 	"rule": "role-required",
 	"message": sprintf("%s needs role %s; you have %s", [input.verb, needed, _have]),
-	"allow_by": sprintf("a group with role %s for %s (ring chat setup --map; groups in roles.yaml)", [needed, _who]),
+	"allow_by": _how(needed),
 } if {
 	not _into_release
 	needed != ""

@@ -50,6 +50,8 @@ func TestAuthorize(t *testing.T) {
 		{"own cluster", AuthzInput{Identity: dev, Verb: "cluster destroy", Target: Target{Cluster: "alice-zk"}}, "role-developer", ""},
 		{"another's cluster", AuthzInput{Identity: dev, Verb: "cluster create", Target: Target{Cluster: "zk"}}, "cluster-prefix", "developers create clusters whose name starts with their prefix (alice-); zk does not (what would allow it: a name starting with alice-, or role release)"},
 		{"protected", AuthzInput{Identity: rel, Verb: "cluster destroy", Target: Target{Cluster: "alice-zk", Protected: true}}, "cluster-protected", "nobody may destroy it"},
+		{"token reader", AuthzInput{Identity: Identity{Platform: "rest", User: "bob", Name: "bob", Roles: []string{"reader"}}, Verb: "build", Target: Target{Stack: "demo"}},
+			"role-required", "build needs role developer; you have reader (what would allow it: a token with role developer (ring token create bob --role developer))"},
 		{"token role", AuthzInput{Identity: Identity{Platform: "rest", User: "carol", Name: "carol", Roles: []string{"release"}}, Verb: "audit"}, "role-release", ""},
 	} {
 		d, err := a.Decide(context.Background(), tc.in)

@@ -200,11 +200,16 @@ func (g *Gateway) handle(ctx context.Context, a ask) answer {
 	id := g.identity(a)
 	in := policies.AuthzInput{Identity: id, Verb: req.Verb, Room: a.room, Target: policies.Target{Stack: req.Stack, Channel: req.Channel,
 		From: req.From, To: req.To, Cluster: req.Cluster, Realms: req.Realms}}
+	// Whether the cluster is there is told only to whom the policy allows
+	// the request: after the decision.
+	var afterAllow *answer
 	if req.Verb == command.ClusterDestroy || req.Verb == command.TestRun || req.Verb == command.ClusterCreate {
-		if ans, ok := g.clusterTarget(ctx, req, &in.Target); !ok {
+		ans, ok, later := g.clusterTarget(ctx, req, &in.Target)
+		if !ok {
 			g.audit(ctx, a, &req, ans)
 			return ans
 		}
+		afterAllow = later
 	}
 	az, ok, err := g.ops.authz.Get()
 	if !ok || err != nil {
@@ -234,6 +239,10 @@ func (g *Gateway) handle(ctx context.Context, a ask) answer {
 		g.audit(ctx, a, &req, ans)
 		return ans
 	}
+	if afterAllow != nil {
+		g.audit(ctx, a, &req, *afterAllow)
+		return *afterAllow
+	}
 	var ans answer
 	if req.Changes() {
 		ans = g.startRequest(ctx, a, req, id)
@@ -245,31 +254,34 @@ func (g *Gateway) handle(ctx context.Context, a ask) answer {
 	return ans
 }
 
-// clusterTarget looks the request's cluster up: a destroy or test of a
-// cluster that is not there, or a create of one that is, is refused before
-// the policy; a destroy needs to know whether it is protected — when
-// Docker cannot say, nothing is destroyed.
-func (g *Gateway) clusterTarget(ctx context.Context, req command.Request, t *policies.Target) (answer, bool) {
-	if g.ops.clusters == nil {
+// clusterTarget looks the request's cluster up and sets whether it is
+// protected. A destroy needs to know: when Docker cannot say, nothing is
+// destroyed (ok false). A destroy or test of a cluster that is not there,
+// or a create of one that is, is refused once the policy has allowed it
+// (later).
+func (g *Gateway) clusterTarget(ctx context.Context, req command.Request, t *policies.Target) (ans answer, ok bool, later *answer) {
+	unknown := func(err error) (answer, bool, *answer) {
 		if req.Verb != command.ClusterDestroy {
-			return answer{}, true
+			return answer{}, true, nil
 		}
-		return refusedAnswer(http.StatusServiceUnavailable, "inventory", "cannot tell whether cluster %s is protected (%v): nothing was destroyed", req.Cluster, g.ops.clustersErr), false
+		return refusedAnswer(http.StatusServiceUnavailable, "inventory", "cannot tell whether cluster %s is protected (%v): nothing was destroyed", req.Cluster, err), false, nil
+	}
+	if g.ops.clusters == nil {
+		return unknown(g.ops.clustersErr)
 	}
 	c, err := g.ops.clusters.Get(ctx, req.Cluster)
 	switch {
 	case errors.Is(err, inventory.ErrNotFound) && req.Verb != command.ClusterCreate:
-		return refusedAnswer(http.StatusNotFound, "no-such-cluster", "there is no cluster %s (cluster list shows them)", req.Cluster), false
+		a := refusedAnswer(http.StatusNotFound, "no-such-cluster", "there is no cluster %s (cluster list shows them)", req.Cluster)
+		return answer{}, true, &a
 	case err == nil && req.Verb == command.ClusterCreate:
-		return refusedAnswer(http.StatusConflict, "cluster-exists", "cluster %s already exists (%s, %d nodes): pick another name", req.Cluster, c.State(), c.Nodes), false
+		a := refusedAnswer(http.StatusConflict, "cluster-exists", "cluster %s already exists (%s, %d nodes): pick another name", req.Cluster, c.State(), c.Nodes)
+		return answer{}, true, &a
 	case err != nil && !errors.Is(err, inventory.ErrNotFound):
-		if req.Verb != command.ClusterDestroy {
-			return answer{}, true
-		}
-		return refusedAnswer(http.StatusServiceUnavailable, "inventory", "cannot tell whether cluster %s is protected (%v): nothing was destroyed", req.Cluster, err), false
+		return unknown(err)
 	}
 	t.Protected = c.Protected
-	return answer{}, true
+	return answer{}, true, nil
 }
 
 // identity is who asks, with the name and groups the identity mapping

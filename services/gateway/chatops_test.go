@@ -247,7 +247,8 @@ func TestSlackCommands(t *testing.T) {
 		"cluster destroy ../../etc":             `cluster name "../../etc"`,
 		"test run":                              "usage: test run CLUSTER",
 		"cluster destroy alice-prod":            "denied by rule cluster-protected: cluster alice-prod is labelled protected",
-		"cluster destroy bob-zk":                "there is no cluster bob-zk",
+		"cluster destroy alice-gone":            "there is no cluster alice-gone",
+		"cluster destroy bob-zk":                "denied by rule cluster-prefix",
 		"promote ringhello@1.0.0-1 --to stable": "denied by rule release-channel: promote to stable needs role release; you have developer, reader",
 	} {
 		code, body := do(t, slackRequest(t, url, "UDEV", line, respURL, time.Now(), slackSecret))
@@ -261,7 +262,7 @@ func TestSlackCommands(t *testing.T) {
 	if n := e.commands(t, "builder") + e.commands(t, "provisioner") + e.commands(t, "repo-publisher"); n != 1 {
 		t.Fatalf("bad input started %d commands", n-1)
 	}
-	got := e.audits(t, 15)
+	got := e.audits(t, 16)
 	decisions := map[string]int{}
 	for _, a := range got {
 		decisions[a.Decision+"/"+a.Rule]++
@@ -271,7 +272,7 @@ func TestSlackCommands(t *testing.T) {
 	}
 	for k, n := range map[string]int{"allow/role-developer": 1, "deny/role-required": 1, "refused/stale": 1, "refused/replay": 1, "refused/signature": 1,
 		"allow/role-reader": 1, "refused/unknown-verb": 1, "refused/syntax": 4, "deny/cluster-protected": 1, "refused/no-such-cluster": 1,
-		"deny/release-channel": 1, "refused/response-url": 1} {
+		"deny/release-channel": 1, "refused/response-url": 1, "deny/cluster-prefix": 1} {
 		if decisions[k] != n {
 			t.Errorf("audit: %d × %s, want %d (all: %v)", decisions[k], k, n, decisions)
 		}
