@@ -193,8 +193,8 @@ func TestChatOpsEndToEnd(t *testing.T) {
 
 	// Bad input through Slack: refused, recorded, nothing started.
 	for text, want := range map[string]string{
-		"cluster create 'chat-x;reboot'": `cluster name "chat-x;reboot"`,
-		"frobnicate":                     "unknown command",
+		"cluster create 'chat-x;reboot'":     `cluster name "chat-x;reboot"`,
+		"frobnicate":                         "unknown command",
 		"build " + strings.Repeat("a", 1500): "at most 1000",
 	} {
 		if code, answer := slash(t, gw, "UDEV", text, rec.srv.URL+"/bad"); code != 200 || !strings.Contains(answer, want) {

@@ -16,9 +16,9 @@ func TestRemoteArgs(t *testing.T) {
 	}{
 		{[]string{"--server", "http://h:8080", "--token-file", "t", "build", "--stack", "fixture"}, "http://h:8080", "t", []string{"build", "--stack", "fixture"}, true},
 		{[]string{"--server=http://h", "cluster", "create", "x", "-n", "1", "--token-file=t"}, "http://h", "t", []string{"cluster", "create", "x", "-n", "1"}, true},
-		{[]string{"build", "--stack", "fixture"}, "", "", nil, false},                                       // no server: NATS
-		{[]string{"--server", "http://h", "token", "list"}, "", "", nil, false},                             // local only
-		{[]string{"--server", "http://h", "build", "--help"}, "", "", nil, false},                           // help is local
+		{[]string{"build", "--stack", "fixture"}, "", "", nil, false},             // no server: NATS
+		{[]string{"--server", "http://h", "token", "list"}, "", "", nil, false},   // local only
+		{[]string{"--server", "http://h", "build", "--help"}, "", "", nil, false}, // help is local
 		{[]string{"--log-level", "warn", "--server", "http://h", "status"}, "http://h", "", []string{"status"}, true},
 	} {
 		server, token, words, ok := remoteArgs(tc.args)
