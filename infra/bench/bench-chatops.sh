@@ -18,7 +18,7 @@
 #   infra/bench/bench-chatops.sh                    # 50 requests/s for 20 s, 3 runs, 50 opa evals
 #   infra/bench/bench-chatops.sh --rate 100 --no-peer
 set -euo pipefail
-OPA_MODULE="github.com/open-policy-agent/opa@v1.20.2"
+source "$(dirname "$0")/opa-lib.sh"
 QUERY="data.ringmaster.authz.decision"
 rate=50 duration=20s count=3 evals=50 peer=1
 while [[ $# -gt 0 ]]; do
@@ -54,9 +54,7 @@ printf "  %-46s %10.0f\n  %-46s %10.0f\n" "Authorizer decisions/s (best, 1 core)
 [[ $peer == 1 ]] || exit 0
 echo
 echo "== peer: the opa CLI ($OPA_MODULE), query $QUERY, the same data and input"
-if ! (cd "$work" && GOWORK=off GOFLAGS='' GOBIN="$work/bin" go install "$OPA_MODULE") >"$work/install.log" 2>&1; then
-	echo "note: could not build the opa CLI, so there is no comparison:"; tail -5 "$work/install.log" | sed 's/^/  /'; exit 0
-fi
+opa_install "$work" || exit 0
 AUTHZ_DOCS="$work" go test -run '^TestAuthzDocuments$' -count 1 . >/dev/null
 "$work/bin/opa" eval -d "$root/policies/authz.rego" -d "$work/data.json" -i "$work/input.json" -f raw "$QUERY" > "$work/opa-decision.json"
 echo "  opa eval says: $(cut -c1-160 "$work/opa-decision.json")"

@@ -34,34 +34,22 @@ type Replier interface {
 }
 
 // NewReplier is the reply-comment client of forge with token
-// authentication against api (as NewPoster takes them).
+// authentication against api, as NewPoster takes them (the same clients,
+// the same checks: no redirects, the token to api's host only).
 func NewReplier(forge, api string, token []byte, client *http.Client) (Replier, error) {
-	if forge != gitstack.GitHub && forge != gitstack.GitLab && forge != gitstack.Gitea {
-		return nil, fmt.Errorf("%w %q: want github, gitlab or gitea", ErrUnknownForge, printable(forge))
-	}
-	if len(token) == 0 {
-		return nil, fmt.Errorf("%s reply comments need the stack's forge token: ring stack add --token-file", forge)
-	}
-	base, err := apiBase(forge, api)
+	p, err := NewPoster(forge, api, token, client)
 	if err != nil {
 		return nil, err
 	}
-	c := noRedirects(client)
-	switch forge {
-	case gitstack.GitHub:
-		p, err := newGitHubPoster(base, string(token), c)
-		if err != nil {
-			return nil, err
-		}
-		return githubReplier{p.(*githubPoster)}, nil
-	case gitstack.GitLab:
-		p, err := newGitLabPoster(base, string(token), c)
-		if err != nil {
-			return nil, err
-		}
-		return gitlabReplier{p.(*gitlabPoster)}, nil
+	switch p := p.(type) {
+	case *githubPoster:
+		return githubReplier{p}, nil
+	case *gitlabPoster:
+		return gitlabReplier{p}, nil
+	case *giteaPoster:
+		return giteaReplier{p}, nil
 	}
-	return giteaReplier{newGiteaPoster(base, string(token), c).(*giteaPoster)}, nil
+	return nil, fmt.Errorf("%w %q: no reply comments", ErrUnknownForge, printable(forge))
 }
 
 type githubReplier struct{ p *githubPoster }

@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,11 +29,10 @@ import (
 
 	"github.com/rs/zerolog"
 	"ringmaster.dev/gateway"
-	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/gateway/internal/benchrig"
 	"ringmaster.dev/kit/chatconf"
 	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/kit/inventory"
-	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/service"
 )
 
@@ -66,25 +64,13 @@ func main() {
 func run(rate int, dur time.Duration, roles string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dir, err := os.MkdirTemp("", "chatbench-")
+	rig, err := benchrig.Start(ctx, "chatbench")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(dir, "nats")})
-	if err != nil {
-		return err
-	}
-	defer srv.Shutdown()
-	conn, err := bus.Connect(ctx, srv.ClientURL(), "chatbench")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if err := conn.EnsureTopology(ctx); err != nil {
-		return err
-	}
-	keys := filepath.Join(dir, "keys")
+	defer rig.Close()
+	conn := rig.Conn
+	keys := filepath.Join(rig.Dir, "keys")
 	if err := gitstack.WriteSecret(chatconf.SlackSecretPath(keys), []byte(secret)); err != nil {
 		return err
 	}
@@ -152,8 +138,5 @@ func load(name, target, user, want string, rate int, dur time.Duration) {
 		}()
 	}
 	wg.Wait()
-	took := time.Since(start)
-	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	fmt.Printf("  %-40s %5d requests in %5.1fs (%3.0f/s)  p50 %7s  p99 %7s  max %7s  errors %d\n", name, n, took.Seconds(),
-		float64(n)/took.Seconds(), lat[n/2].Round(10*time.Microsecond), lat[n*99/100].Round(10*time.Microsecond), lat[n-1].Round(10*time.Microsecond), errs)
+	benchrig.Report(name, lat, errs, time.Since(start))
 }

@@ -22,16 +22,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 	"ringmaster.dev/gateway"
-	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/gateway/internal/benchrig"
 	"ringmaster.dev/kit/gitstack"
-	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/service"
 )
 
@@ -59,25 +57,13 @@ func run(rate int, dur time.Duration, samplePath string) error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "hookbench-")
+	rig, err := benchrig.Start(ctx, "hookbench")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(dir, "nats")})
-	if err != nil {
-		return err
-	}
-	defer srv.Shutdown()
-	conn, err := bus.Connect(ctx, srv.ClientURL(), "hookbench")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if err := conn.EnsureTopology(ctx); err != nil {
-		return err
-	}
-	keys := filepath.Join(dir, "keys")
+	defer rig.Close()
+	conn := rig.Conn
+	keys := filepath.Join(rig.Dir, "keys")
 	g, err := gateway.Open(ctx, service.Deps{Bus: conn, KeyDir: keys, Log: zerolog.Nop()}, gateway.Options{HTTP: "127.0.0.1:0"})
 	if err != nil {
 		return err
@@ -172,10 +158,6 @@ func load(name, url string, sample []byte, rate int, dur time.Duration) result {
 		}()
 	}
 	wg.Wait()
-	took := time.Since(start)
-	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	r := result{p50: lat[n/2], p99: lat[n*99/100], max: lat[n-1]}
-	fmt.Printf("  %-42s %5d requests in %5.1fs (%4.0f/s)  p50 %6s  p99 %6s  max %6s  errors %d\n", name, n, took.Seconds(),
-		float64(n)/took.Seconds(), r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.max.Round(10*time.Microsecond), errs)
-	return r
+	r := benchrig.Report(name, lat, errs, time.Since(start))
+	return result{p50: r.P50, p99: r.P99, max: r.Max}
 }
