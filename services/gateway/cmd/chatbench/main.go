@@ -16,7 +16,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,7 +23,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -95,48 +93,21 @@ func run(rate int, dur time.Duration, roles string) error {
 // (its own trigger_id, so no two signatures are alike), and prints the
 // latency of the answers; an answer without want is an error.
 func load(name, target, user, want string, rate int, dur time.Duration) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
-	n := int(dur.Seconds() * float64(rate))
-	lat := make([]time.Duration, n)
-	errs := 0
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	tick := time.Second / time.Duration(rate)
-	start := time.Now()
-	for i := range n {
+	run := strconv.FormatInt(time.Now().UnixNano(), 10)
+	benchrig.Open(name, benchrig.Client(), rate, dur, func(i int) *http.Request {
 		v := url.Values{"token": {"x"}, "team_id": {"T1"}, "team_domain": {"acme"}, "channel_id": {"C1"}, "channel_name": {"ci"},
 			"user_id": {user}, "user_name": {strings.ToLower(user)}, "command": {"/ring"}, "text": {"build fixture --distro debian-12 --channel bench"},
-			"response_url": {"https://hooks.slack.com/commands/T1/" + strconv.Itoa(i) + "/x"}, "trigger_id": {strconv.Itoa(i) + "." + strconv.FormatInt(start.UnixNano(), 10)}}
+			"response_url": {"https://hooks.slack.com/commands/T1/" + strconv.Itoa(i) + "/x"}, "trigger_id": {strconv.Itoa(i) + "." + run}}
 		form := v.Encode()
-		time.Sleep(time.Until(start.Add(time.Duration(i) * tick)))
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		mac := hmac.New(sha256.New, []byte(secret))
 		mac.Write([]byte("v0:" + ts + ":" + form))
-		sig := "v0=" + hex.EncodeToString(mac.Sum(nil))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(form))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("X-Slack-Request-Timestamp", ts)
-			req.Header.Set("X-Slack-Signature", sig)
-			t0 := time.Now()
-			resp, err := client.Do(req)
-			d := time.Since(t0)
-			ok := false
-			if err == nil {
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				ok = resp.StatusCode == http.StatusOK && strings.Contains(string(b), want)
-			}
-			mu.Lock()
-			lat[i] = d
-			if !ok {
-				errs++
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	benchrig.Report(name, lat, errs, time.Since(start))
+		req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+		return req
+	}, func(resp *http.Response, b []byte) bool {
+		return resp.StatusCode == http.StatusOK && strings.Contains(string(b), want)
+	})
 }

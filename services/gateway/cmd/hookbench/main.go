@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -119,45 +118,17 @@ type result struct{ p50, p99, max time.Duration }
 // delivery id and commit (no two alike), and prints the latency of the
 // answers; any answer but 202 is counted as an error.
 func load(name, url string, sample []byte, rate int, dur time.Duration) result {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
-	n := int(dur.Seconds() * float64(rate))
-	lat := make([]time.Duration, n)
-	errs := 0
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	tick := time.Second / time.Duration(rate)
 	start := time.Now()
-	for i := range n {
+	r := benchrig.Open(name, benchrig.Client(), rate, dur, func(i int) *http.Request {
 		body := bytes.Replace(sample, []byte("ec26c3e57ca3a959ca5aad62de7213c562f8c821"), []byte(fmt.Sprintf("%040x", i+1+int(start.UnixNano()%1e9)<<20)), -1)
 		mac := hmac.New(sha256.New, []byte(secret))
 		mac.Write(body)
-		sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-		time.Sleep(time.Until(start.Add(time.Duration(i) * tick)))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-GitHub-Event", "push")
-			req.Header.Set("X-GitHub-Delivery", uuid.NewString())
-			req.Header.Set("X-Hub-Signature-256", sig)
-			t0 := time.Now()
-			resp, err := client.Do(req)
-			d := time.Since(t0)
-			ok := err == nil && resp.StatusCode == http.StatusAccepted
-			if err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			mu.Lock()
-			lat[i] = d
-			if !ok {
-				errs++
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	r := benchrig.Report(name, lat, errs, time.Since(start))
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", "push")
+		req.Header.Set("X-GitHub-Delivery", uuid.NewString())
+		req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+		return req
+	}, func(resp *http.Response, _ []byte) bool { return resp.StatusCode == http.StatusAccepted })
 	return result{p50: r.P50, p99: r.P99, max: r.Max}
 }
