@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/kvjson"
 )
 
 // Bucket is the KV bucket of run records; MaxAge is how long one is kept.
@@ -204,23 +205,9 @@ func (s *Store) byPrefix(ctx context.Context, prefix string) (Record, error) {
 
 // List returns every run, newest first.
 func (s *Store) List(ctx context.Context) ([]Record, error) {
-	keys, err := s.kv.ListKeys(ctx)
+	out, err := kvjson.All[Record](ctx, s.kv)
 	if err != nil {
 		return nil, fmt.Errorf("runs: %w", err)
-	}
-	var out []Record
-	for k := range keys.Keys() {
-		e, err := s.kv.Get(ctx, k)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("runs: %w", err)
-		}
-		var r Record
-		if json.Unmarshal(e.Value(), &r) == nil {
-			out = append(out, r)
-		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
 	return out, nil

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"ringmaster.dev/kit/kvjson"
 )
 
 // Bucket is the KV bucket of token records, keyed by the token's hash.
@@ -95,23 +96,9 @@ func (s *Store) Create(ctx context.Context, user, role string) (string, Record, 
 
 // List returns every token record, by user then creation.
 func (s *Store) List(ctx context.Context) ([]Record, error) {
-	keys, err := s.kv.ListKeys(ctx)
+	out, err := kvjson.All[Record](ctx, s.kv)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
-	}
-	var out []Record
-	for k := range keys.Keys() {
-		e, err := s.kv.Get(ctx, k)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("tokens: %w", err)
-		}
-		var r Record
-		if json.Unmarshal(e.Value(), &r) == nil {
-			out = append(out, r)
-		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].User != out[j].User {
