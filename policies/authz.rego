@@ -144,6 +144,13 @@ prefixes contains p if {
 	p := replace(t, "{name}", input.identity.name)
 }
 
+# A REST token's user names clusters the default way: name, then a dash.
+prefixes contains p if {
+	count(object.get(input.identity, "roles", [])) > 0
+	input.identity.name != ""
+	p := concat("", [input.identity.name, "-"])
+}
+
 deny contains {
 	"rule": "cluster-prefix",
 	"message": sprintf("developers %s clusters whose name starts with their prefix (%s); %s does not", [_act, _prefix_list, input.target.cluster]),

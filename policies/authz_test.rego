@@ -104,6 +104,12 @@ test_rooms if {
 	decide(read).allow
 }
 
+test_token_developer_prefix if {
+	dev := {"platform": "rest", "team": "", "user": "carol", "name": "carol", "groups": [], "roles": ["developer"]}
+	decide({"identity": dev, "verb": "cluster destroy", "target": {"cluster": "carol-zk"}, "room": {}}).allow
+	rules({"identity": dev, "verb": "cluster destroy", "target": {"cluster": "zk"}, "room": {}}) == {"cluster-prefix"}
+}
+
 test_token_roles if {
 	inp := {"identity": {"platform": "rest", "team": "", "user": "carol", "name": "carol", "groups": [], "roles": ["release"]}, "verb": "audit", "target": {}, "room": {}}
 	decide(inp).allow

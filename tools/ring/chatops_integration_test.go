@@ -170,6 +170,13 @@ func TestChatOpsEndToEnd(t *testing.T) {
 		!strings.Contains(r, "published to chatops for debian-12") {
 		t.Fatalf("build: %s\n%s", r, upOut.String())
 	}
+	if code, answer := slash(t, gw, "UREADER", "repo list --channel chatops", rec.srv.URL+"/rl"); code != 200 ||
+		!strings.Contains(answer, "chatops/debian-12") || !strings.Contains(answer, "ringhello@1.0.0") {
+		t.Errorf("repo list: %d %q", code, answer)
+	}
+	if code, answer := slash(t, gw, "UREADER", "status", rec.srv.URL+"/st"); code != 200 || !strings.Contains(answer, "services up: builder") {
+		t.Errorf("status: %d %q", code, answer)
+	}
 	if code, answer := slash(t, gw, "UDEV", "cluster create zk-other -n 1 --stack fixture", rec.srv.URL+"/r2"); code != 200 ||
 		!strings.Contains(answer, "cluster-prefix") {
 		t.Fatalf("a cluster without the prefix: %q", answer)
@@ -230,6 +237,9 @@ func TestChatOpsEndToEnd(t *testing.T) {
 	if out, code := remote("cluster", "create", "chat-two", "-n", "1", "--stack", "fixture"); code != 1 ||
 		!strings.Contains(out, "denied by rule role-required: cluster create needs role developer; you have reader") {
 		t.Errorf("remote denied create: %d\n%s", code, out)
+	}
+	if out, code := remote("runs", "list"); code != 0 || !strings.Contains(out, "cluster destroy chat-one") {
+		t.Errorf("remote runs list: %d\n%s", code, out)
 	}
 	relToken := filepath.Join(files, "release.token")
 	mustRing(t, home, time.Minute, "token", "create", "rita", "--role", "release", "--out", relToken)
