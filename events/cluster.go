@@ -17,6 +17,9 @@ type ClusterCreateRequested struct {
 	// Versions pins components to other upstream versions than the stack's,
 	// from the same channel.
 	Versions map[string]string `json:"versions,omitempty" doc:"component → upstream version to install instead of the stack's"`
+	// Builds pins packages to exact versions: a pipeline's cluster runs
+	// the packages that pipeline built, not the newest in the channel.
+	Builds map[string]string `json:"builds,omitempty" doc:"package → exact version to install (a pipeline's own build), pinned with apt preferences"`
 	// KeepFailed leaves a cluster that failed to come up for inspection
 	// instead of removing it.
 	KeepFailed bool `json:"keep_failed,omitempty" doc:"keep a cluster that failed to come up, for inspection"`

@@ -2,16 +2,22 @@
 # Installs the tools Ringmaster's tests and main job drive, if missing
 # (idempotent): apt-get/dpkg/gpgv are Debian's own; dnf and rpm read the YUM
 # repositories; createrepo_c is the reference indexer; mmdebstrap makes the
-# image rootfs; docker-compose runs infra/compose. Docker itself must already run.
+# image rootfs; docker-compose runs infra/compose; prometheus brings promtool,
+# which checks and tests infra/prometheus (installed without its recommended
+# node exporter; where systemd runs, Debian starts its Prometheus on :9090).
+# Docker itself must already run.
 set -euo pipefail
 pkgs=(make gcc git gpgv dpkg-dev dnf rpm createrepo-c xz-utils mmdebstrap docker-compose)
-missing=()
+bare=(prometheus) # without recommends
+missing=() missing_bare=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-[ ${#missing[@]} -eq 0 ] && exit 0
+for p in "${bare[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_bare+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && [ ${#missing_bare[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "missing Debian packages: ${missing[*]} — install them with: sudo apt-get install ${missing[*]}" >&2
+  echo "missing Debian packages: ${missing[*]} ${missing_bare[*]} — install them with: sudo apt-get install ${missing[*]} ${missing_bare[*]}" >&2
   exit 1
 fi
-echo "installing: ${missing[*]}"
+echo "installing: ${missing[*]} ${missing_bare[*]}"
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+[ ${#missing[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+[ ${#missing_bare[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_bare[@]}" >/dev/null

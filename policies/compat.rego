@@ -4,7 +4,8 @@
 #         nodes, kerberos, memory_mb_per_node, machine_mb (optional: the
 #         memory of the machine the nodes run on, as measured), committed_mb
 #         (optional: the memory clusters already running there hold)}
-# data.compat: the facts in infra/compat/compat.json
+# data.compat: the facts in infra/compat/compat.json; every known_good and
+#   known_bad entry says where it came from (run and date, or source)
 #
 # decision: {allow, deny: [{rule, message}]} — every deny reason carries a
 # rule id and a sentence a person understands.
@@ -151,9 +152,18 @@ _deny contains {"rule": "known-bad-pair", "message": _bad_message(bad)} if {
 	}
 }
 
-_bad_message(bad) := sprintf("%s are known not to work together: %s", [concat(" and ", names), bad.reason]) if {
+_bad_message(bad) := sprintf("%s are known not to work together: %s (%s)", [concat(" and ", names), bad.reason, provenance(bad)]) if {
 	names := [sprintf("%s %s", [m.component, m.version]) | some m in bad.pair]
 }
+
+# provenance says where a fact came from: the sweep that measured it (its run
+# id cut to 8 characters, as people read it, and the day) or its source URL.
+# The loader (policies.ParseData) refuses facts with neither.
+provenance(fact) := sprintf("measured by sweep %s on %s", [substring(fact.run, 0, 8), fact.date]) if fact.run
+
+else := sprintf("source: %s", [fact.source]) if fact.source
+
+else := "no source given"
 
 # --- role counts ------------------------------------------------------------
 

@@ -6,11 +6,22 @@ import data.ringmaster.compat
 # not change what these tests mean.
 facts := {
 	"version": 1,
-	"known_good": [[{"component": "zookeeper", "version": "3.8.0"}, {"component": "redis", "version": "7.0.15"}]],
-	"known_bad": [{
-		"pair": [{"component": "zookeeper", "version": "3.5.0"}, {"component": "redis", "version": "7.0.0"}],
-		"reason": "sessions are lost",
+	"known_good": [{
+		"pair": [{"component": "zookeeper", "version": "3.8.0"}, {"component": "redis", "version": "7.0.15"}],
+		"run": "0b5e2c7a-1111-4222-8333-944445555666", "date": "2026-10-27", "distros": ["debian-12"],
 	}],
+	"known_bad": [
+		{
+			"pair": [{"component": "zookeeper", "version": "3.5.0"}, {"component": "redis", "version": "7.0.0"}],
+			"reason": "sessions are lost",
+			"source": "https://issues.example.org/SESSIONS-1",
+		},
+		{
+			"pair": [{"component": "zookeeper", "version": "3.8.0"}, {"component": "redis", "version": "6.0.98"}],
+			"reason": "failed on debian-12: redis/replica-catches-up-after-restart: no data",
+			"run": "fedcba98-7654-4321-8000-000000000000", "date": "2026-10-26", "distros": ["debian-12"],
+		},
+	],
 	"versions": {"zookeeper": {"min": "3.4.0", "max": "3.9.99"}, "redis": {"min": "6.0.0", "max": "7.2.99"}},
 	"roles": {"zookeeper": {"odd": true, "min": 3}, "redis": {"min": 1}},
 	"memory": {"machine_mb": 24576, "per_node_min_mb": {"zookeeper": 256, "redis": 128}},
@@ -111,7 +122,21 @@ test_known_bad_pair_denied if {
 	])
 	rules(inp) == {"known-bad-pair"}
 	some r in compat.deny with input as inp with data.compat as facts
-	contains(r.message, "sessions are lost")
+	r.message == "zookeeper 3.5.0 and redis 7.0.0 are known not to work together: sessions are lost (source: https://issues.example.org/SESSIONS-1)"
+}
+
+test_measured_bad_pair_says_which_sweep if {
+	inp := json.patch(good, [{"op": "replace", "path": "/components/redis", "value": "6.0.98"}])
+	some r in compat.deny with input as inp with data.compat as facts
+	r.rule == "known-bad-pair"
+	r.message == "zookeeper 3.8.0 and redis 6.0.98 are known not to work together: failed on debian-12: redis/replica-catches-up-after-restart: no data (measured by sweep fedcba98 on 2026-10-26)"
+}
+
+test_provenance if {
+	compat.provenance({"run": "0b5e2c7a-1111", "date": "2026-10-27"}) == "measured by sweep 0b5e2c7a on 2026-10-27"
+	compat.provenance({"run": "short", "date": "2026-10-27"}) == "measured by sweep short on 2026-10-27"
+	compat.provenance({"source": "https://example.org/x"}) == "source: https://example.org/x"
+	compat.provenance({}) == "no source given"
 }
 
 test_half_of_bad_pair_allowed if {

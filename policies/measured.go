@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Measurement is one combination a compatibility sweep measured.
@@ -17,18 +18,32 @@ type Measurement struct {
 	Detail   string            // the failed cases
 }
 
-// MeasuredPrefix starts the reason of every known_bad entry a sweep wrote.
-const MeasuredPrefix = "measured by sweep "
+// Sweep names the sweep whose measurements are merged: its run id (kept
+// whole, so `ring sweep show --run` finds its results) and when it finished.
+type Sweep struct {
+	Run      string
+	Finished time.Time
+}
+
+func (s Sweep) provenance() map[string]any {
+	return map[string]any{"run": s.Run, "date": s.Finished.UTC().Format(DateLayout)}
+}
 
 // MergeMeasured writes what a sweep measured into compatibility facts (the
 // JSON of compat.json) and returns the new document and a line per change.
-// A combination that passed becomes a known_good entry and drops a
-// known_bad entry of the same versions that a sweep wrote (a person's stays);
-// one whose tests failed becomes a known_bad entry — reason: the sweep, the
-// distro and the failed cases — and leaves known_good. A failure anywhere
-// outweighs a pass elsewhere. The result is checked like any facts file.
-// run names the sweep in the reasons, as given (a short run id reads best).
-func MergeMeasured(data []byte, ms []Measurement, run string) ([]byte, []string, error) {
+// Every entry it writes carries the sweep's "run" and "date" and the
+// "distros" it was measured on. A combination that passed becomes a
+// known_good entry and drops a known_bad entry of the same versions that a
+// sweep wrote (a cited one stays); one whose tests failed becomes a
+// known_bad entry — reason: the distro and the failed cases — and leaves
+// known_good. A failure anywhere outweighs a pass elsewhere. An entry an
+// earlier sweep wrote is measured again: it takes this sweep's run, date,
+// distros (and reason); a cited entry is left as it is. The result is
+// checked like any facts file.
+func MergeMeasured(data []byte, ms []Measurement, sw Sweep) ([]byte, []string, error) {
+	if sw.Run == "" || sw.Finished.IsZero() {
+		return nil, nil, fmt.Errorf("merge measured facts: the sweep's run id and finish time are needed (got %q, %v)", sw.Run, sw.Finished)
+	}
 	facts, err := ParseData(data)
 	if err != nil {
 		return nil, nil, err
@@ -36,47 +51,38 @@ func MergeMeasured(data []byte, ms []Measurement, run string) ([]byte, []string,
 	good, _ := facts["known_good"].([]any)
 	bad, _ := facts["known_bad"].([]any)
 	var changes []string
-	for _, pass := range []bool{true, false} {
-		for _, m := range ms {
-			if m.Passed != pass {
-				continue
-			}
-			key := VersionList(m.Versions)
-			if m.Passed {
-				if !slices.ContainsFunc(good, func(e any) bool { l, _ := e.([]any); return membersKey(l) == key }) {
-					good = append(good, members(m.Versions))
-					changes = append(changes, "known_good + "+key)
-				}
-				bad = slices.DeleteFunc(bad, func(e any) bool {
-					o, _ := e.(map[string]any)
-					l, _ := o["pair"].([]any)
-					reason, _ := o["reason"].(string)
-					drop := membersKey(l) == key && strings.HasPrefix(reason, MeasuredPrefix)
-					if drop {
-						changes = append(changes, "known_bad − "+key+" (passed now)")
-					}
-					return drop
-				})
-				continue
-			}
-			if !slices.ContainsFunc(bad, func(e any) bool {
+	for _, r := range combine(ms) {
+		key := VersionList(r.versions)
+		measured := sw.provenance()
+		measured["pair"] = members(r.versions)
+		if len(r.failed) == 0 {
+			measured["distros"] = r.passed
+			good, changes = upsert(good, key, measured, "known_good", changes)
+			bad = slices.DeleteFunc(bad, func(e any) bool {
 				o, _ := e.(map[string]any)
-				l, _ := o["pair"].([]any)
-				return membersKey(l) == key
-			}) {
-				reason := fmt.Sprintf("%s%s on %s: %s", MeasuredPrefix, run, m.Distro, m.Detail)
-				bad = append(bad, map[string]any{"pair": members(m.Versions), "reason": reason})
-				changes = append(changes, "known_bad + "+key)
-			}
-			good = slices.DeleteFunc(good, func(e any) bool {
-				l, _ := e.([]any)
-				drop := membersKey(l) == key
+				drop := entryKey(o) == key && provenanceOf(o).Measured()
 				if drop {
-					changes = append(changes, "known_good − "+key+" (failed now)")
+					changes = append(changes, "known_bad − "+key+" (passed now)")
 				}
 				return drop
 			})
+			continue
 		}
+		measured["distros"] = slices.Sorted(maps.Keys(r.failed))
+		var why []string
+		for _, d := range measured["distros"].([]string) {
+			why = append(why, "failed on "+d+": "+r.failed[d])
+		}
+		measured["reason"] = strings.Join(why, "; ")
+		bad, changes = upsert(bad, key, measured, "known_bad", changes)
+		good = slices.DeleteFunc(good, func(e any) bool {
+			o, _ := e.(map[string]any)
+			drop := entryKey(o) == key
+			if drop {
+				changes = append(changes, "known_good − "+key+" (failed now)")
+			}
+			return drop
+		})
 	}
 	if len(changes) == 0 {
 		return data, nil, nil
@@ -89,6 +95,59 @@ func MergeMeasured(data []byte, ms []Measurement, run string) ([]byte, []string,
 		return nil, nil, fmt.Errorf("merged facts: %w", err)
 	}
 	return out, changes, nil
+}
+
+// result is what one sweep measured of one combination, over its distros.
+type result struct {
+	versions map[string]string
+	passed   []string          // distros
+	failed   map[string]string // distro → failed cases
+}
+
+// combine groups measurements by combination, in the order they first
+// appear.
+func combine(ms []Measurement) []*result {
+	var out []*result
+	byKey := map[string]*result{}
+	for _, m := range ms {
+		key := VersionList(m.Versions)
+		r := byKey[key]
+		if r == nil {
+			r = &result{versions: m.Versions, failed: map[string]string{}}
+			byKey[key] = r
+			out = append(out, r)
+		}
+		if m.Passed {
+			if !slices.Contains(r.passed, m.Distro) {
+				r.passed = append(r.passed, m.Distro)
+				slices.Sort(r.passed)
+			}
+		} else {
+			r.failed[m.Distro] = m.Detail
+		}
+	}
+	return out
+}
+
+// upsert adds the measured entry to list, or measures again the entry of
+// the same versions an earlier sweep wrote; a cited entry stays as it is.
+func upsert(list []any, key string, measured map[string]any, name string, changes []string) ([]any, []string) {
+	i := slices.IndexFunc(list, func(e any) bool { o, _ := e.(map[string]any); return entryKey(o) == key })
+	if i < 0 {
+		return append(list, measured), append(changes, name+" + "+key)
+	}
+	o, _ := list[i].(map[string]any)
+	if !provenanceOf(o).Measured() || o["run"] == measured["run"] {
+		return list, changes
+	}
+	list[i] = measured
+	return list, append(changes, fmt.Sprintf("%s ~ %s (measured again by sweep %s)", name, key, shortRun(measured["run"].(string))))
+}
+
+// entryKey is the VersionList of a known_good or known_bad entry's pair.
+func entryKey(o map[string]any) string {
+	l, _ := o["pair"].([]any)
+	return membersKey(l)
 }
 
 // replaceLists writes the facts document again with known_good and
@@ -122,18 +181,18 @@ func replaceLists(data []byte, good, bad []any) ([]byte, error) {
 		}
 		switch k {
 		case "known_good":
-			field(k, renderList(good, renderMembers))
+			field(k, renderList(good, renderEntry))
 		case "known_bad":
-			field(k, renderList(bad, renderBad))
+			field(k, renderList(bad, renderEntry))
 		default:
 			field(k, raw)
 		}
 	}
 	if !seen["known_good"] {
-		field("known_good", renderList(good, renderMembers))
+		field("known_good", renderList(good, renderEntry))
 	}
 	if !seen["known_bad"] {
-		field("known_bad", renderList(bad, renderBad))
+		field("known_bad", renderList(bad, renderEntry))
 	}
 	b.WriteString("\n}\n")
 	return b.Bytes(), nil
@@ -165,15 +224,32 @@ func renderMembers(e any, indent string) string {
 	return "[\n" + strings.Join(parts, ",\n") + "\n" + indent + "]"
 }
 
-// renderBad renders a known_bad entry: its pair as members, then the
-// reason (any other field compact, after them).
-func renderBad(e any, indent string) string {
+// entryFields is the order an entry's fields are written in; others follow,
+// sorted.
+var entryFields = []string{"pair", "reason", "run", "date", "distros", "source"}
+
+// renderEntry renders a known_good or known_bad entry: its pair as
+// members, then the reason and where the fact came from, a field a line.
+func renderEntry(e any, indent string) string {
 	o, ok := e.(map[string]any)
 	if !ok {
 		return compact(e)
 	}
+	keys := slices.SortedFunc(maps.Keys(o), func(a, b string) int {
+		ia, ib := slices.Index(entryFields, a), slices.Index(entryFields, b)
+		if ia < 0 {
+			ia = len(entryFields)
+		}
+		if ib < 0 {
+			ib = len(entryFields)
+		}
+		if ia != ib {
+			return ia - ib
+		}
+		return strings.Compare(a, b)
+	})
 	var lines []string
-	for _, k := range slices.Sorted(maps.Keys(o)) {
+	for _, k := range keys {
 		v := compact(o[k])
 		if k == "pair" {
 			v = renderMembers(o[k], indent+"  ")
@@ -184,8 +260,18 @@ func renderBad(e any, indent string) string {
 }
 
 // compact is v as JSON on one line, with a space after each colon and
-// comma of an object, as the facts file writes members.
+// comma of an object or list, as the facts file writes members.
 func compact(v any) string {
+	if l, ok := v.([]string); ok {
+		v = toAny(l)
+	}
+	if l, ok := v.([]any); ok {
+		parts := make([]string, len(l))
+		for i, e := range l {
+			parts[i] = compact(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
 	if o, ok := v.(map[string]any); ok {
 		parts := make([]string, 0, len(o))
 		for _, k := range slices.Sorted(maps.Keys(o)) {
@@ -230,4 +316,12 @@ func membersKey(l []any) string {
 		v[c] = ver
 	}
 	return VersionList(v)
+}
+
+func toAny(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
+	}
+	return out
 }

@@ -84,7 +84,8 @@ func modules(prefix string, withTests bool) (map[string]string, error) {
 }
 
 // ParseData checks a compatibility-facts document (compat.json) and returns it
-// as a value for data.compat.
+// as a value for data.compat. Every known_good and known_bad entry must say
+// where it came from (checkFacts).
 func ParseData(data []byte) (map[string]any, error) {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
@@ -100,6 +101,9 @@ func ParseData(data []byte) (map[string]any, error) {
 		if _, ok := facts[k].(map[string]any); !ok {
 			return nil, fmt.Errorf("compatibility data: %q must be an object", k)
 		}
+	}
+	if err := checkFacts(facts); err != nil {
+		return nil, fmt.Errorf("compatibility data: %w", err)
 	}
 	return facts, nil
 }

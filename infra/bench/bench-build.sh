@@ -25,7 +25,7 @@ cached=$(secs "$work/ring" image build)
 printf 'ring image build (all recipes × distros): first %.1f s, again %.2f s\n' "$first" "$cached"
 
 up() { # $1: home, $2: parallel
-	RING_HOME="$1" RING_BUILD_PARALLEL="$2" "$work/ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --log-level warn >"$1.log" 2>&1 &
+	RING_HOME="$1" RING_BUILD_PARALLEL="$2" "$work/ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --metrics 127.0.0.1:0 --log-level warn >"$1.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do [[ -s "$1/endpoints.json" ]] && return; sleep 0.1; done
 	echo "ring up did not start"; cat "$1.log"; exit 1

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# bench-bus.sh — end-to-end bus benchmark (services/kit/cmd/busbench) and,
-# with --peer, a comparison with raw JetStream measured by `nats bench`
-# (natscli v0.5.0, run through `go run`; nothing of it is vendored).
+# bench-bus.sh — end-to-end bus benchmark (services/kit/cmd/busbench), the
+# overhead of the command metrics on it (without and with, alternating, same
+# run) and, with --peer, a comparison with raw JetStream measured by `nats
+# bench` (natscli v0.5.0, run through `go run`; nothing of it is vendored).
 #
 # Usage:
-#   infra/bench/bench-bus.sh [--peer] [--events N] [-- busbench flags...]
+#   infra/bench/bench-bus.sh [--peer] [--events N] [--overhead-rounds N] [-- busbench flags...]
 # Examples:
 #   infra/bench/bench-bus.sh                      # busbench: throughput + 1,000 events/s latency
 #   infra/bench/bench-bus.sh --peer --events 100000
 #   infra/bench/bench-bus.sh -- --markdown --concurrency 16,64
+#   infra/bench/bench-bus.sh --overhead-rounds 0  # leave out the metrics overhead
 set -euo pipefail
 
 NATSCLI="github.com/nats-io/natscli/nats@v0.5.0"
-peer=0 events=100000 extra=()
+peer=0 events=100000 overhead_rounds=15 extra=()
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--peer) peer=1 ;;
 	--events) events="$2"; shift ;;
-	-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--overhead-rounds) overhead_rounds="$2"; shift ;;
+	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; extra=("$@"); break ;;
 	*) echo "bench-bus.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -38,10 +41,16 @@ trap cleanup EXIT
 echo "== busbench (embedded NATS, file storage)"
 "$work/busbench" --events "$events" "${extra[@]}"
 
+if [[ $overhead_rounds -gt 0 ]]; then
+	echo
+	echo "== metrics overhead: $overhead_rounds rounds without and with the command metrics, in pairs back to back (/metrics scraped every 15 s while on)"
+	"$work/busbench" --metrics-overhead "$overhead_rounds" --events $((events / 10)) --concurrency 16,64 --markdown
+fi
+
 echo
 echo "== idle memory of ring up (embedded NATS + S3 + every service, 10 s after start)"
 (cd "$root/tools/ring" && go build -o "$work/ring" .)
-RING_HOME="$work/home" "$work/ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --log-level warn >"$work/up.log" 2>&1 &
+RING_HOME="$work/home" "$work/ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --metrics 127.0.0.1:0 --log-level warn >"$work/up.log" 2>&1 &
 up_pid=$!
 for _ in $(seq 100); do [[ -s "$work/home/endpoints.json" ]] && break; sleep 0.1; done
 sleep 10

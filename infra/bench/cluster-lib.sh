@@ -21,7 +21,7 @@ trap cleanup EXIT
 (cd tools/ring && go build -o "$ring" .)
 export RING_DEB_CACHE="${RING_DEB_CACHE:-$HOME/.local/share/ringmaster/cache/debs}"
 export RING_HOME="$work/home"
-"$ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --log-level warn >"$work/up.log" 2>&1 &
+"$ring" up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --metrics 127.0.0.1:0 --log-level warn >"$work/up.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do [[ -s "$RING_HOME/endpoints.json" ]] && break; sleep 0.1; done
 [[ -s "$RING_HOME/endpoints.json" ]] || { echo "ring up did not start"; cat "$work/up.log"; exit 1; }

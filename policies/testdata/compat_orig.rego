@@ -86,8 +86,15 @@ deny contains {"rule": "known-bad-pair", "message": msg} if {
 		input.components[m.component] == m.version
 	}
 	names := [sprintf("%s %s", [m.component, m.version]) | some m in bad.pair]
-	msg := sprintf("%s are known not to work together: %s", [concat(" and ", names), bad.reason])
+	msg := sprintf("%s are known not to work together: %s (%s)", [concat(" and ", names), bad.reason, _provenance(bad)])
 }
+
+# Where the fact came from (added with issue 16, as in compat.rego).
+_provenance(fact) := sprintf("measured by sweep %s on %s", [substring(fact.run, 0, 8), fact.date]) if fact.run
+
+else := sprintf("source: %s", [fact.source]) if fact.source
+
+else := "no source given"
 
 # --- role counts ------------------------------------------------------------
 

@@ -140,7 +140,16 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 	if _, err := cell.Run(ctx, j.b.Docker, spec, logs); err != nil {
 		return fail(err)
 	}
-	art, err := packaging.Deb.Package(ctx, comp, outDir, c.Distro, "amd64", packaging.Options{OutDir: pkgDir})
+	number := 1
+	if j.b.Numbers != nil {
+		if number, err = j.b.Numbers.Of(ctx, comp.Name, c.Distro, comp.Version+"-"+comp.Release, key); err != nil {
+			return fail(err)
+		}
+		if number > 1 {
+			fmt.Fprintf(logs, "ringmaster: build %d of %s %s-%s on %s (earlier builds had other inputs)\n", number, comp.Name, comp.Version, comp.Release, c.Distro)
+		}
+	}
+	art, err := packaging.Deb.Package(ctx, comp, outDir, c.Distro, "amd64", packaging.Options{OutDir: pkgDir, Rebuild: number})
 	if err != nil {
 		return fail(fmt.Errorf("package: %w", err))
 	}

@@ -22,6 +22,7 @@ import (
 	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
 )
@@ -41,6 +42,9 @@ type Builder struct {
 	WorkDir string
 	// KeyDir holds the forge tokens of stacks from git (kit/gitstack).
 	KeyDir string
+	// Numbers gives rebuilt versions their build numbers (nil: every
+	// build is number 1).
+	Numbers *Numbers
 	// Owner identifies this builder's containers: a hash of its work
 	// directory, the same after a restart, different for another builder.
 	Owner string
@@ -63,6 +67,15 @@ func Factory(opts Options) service.Factory {
 		}
 		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, KeyDir: deps.KeyDir,
 			Git: &gitrepo.Cache{Dir: filepath.Join(deps.WorkDir, "git")}, Owner: owner(deps.WorkDir), Log: deps.Log}
+		if deps.Bus != nil {
+			nums, err := OpenNumbers(ctx, deps.Bus.JS)
+			if err != nil {
+				return service.Definition{}, err
+			}
+			b.Numbers = nums
+		}
+		deps.Health.Add("docker", health.Docker)
+		emitted := newBuildMetrics(deps.Metrics).emitted
 		build := bus.Handler(func(*bus.Delivery) error {
 			return bus.Permanent(fmt.Errorf("%w: builds need a Docker daemon (check that it runs and DOCKER_HOST)", ErrDocker))
 		})
@@ -79,7 +92,7 @@ func Factory(opts Options) service.Factory {
 					"build.requested": func(*bus.Delivery) error {
 						return bus.Permanent(fmt.Errorf("the builder has no image recipes: %w (set RING_IMAGES to the project's infra/images)", err))
 					},
-				}}, nil
+				}, Emitted: emitted}, nil
 			}
 			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: progressLog{deps.Log}}
 			// Containers of a killed predecessor (same work dir) are removed by label.
@@ -93,7 +106,7 @@ func Factory(opts Options) service.Factory {
 		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 			"source.fetch.requested": fetchHandler(f),
 			"build.requested":        build,
-		}}, nil
+		}, Emitted: emitted}, nil
 	}
 }
 

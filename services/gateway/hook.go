@@ -125,7 +125,7 @@ func (g *Gateway) hook(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, hookAnswer{Ignored: ignored})
 		return
 	}
-	runID, dup, err := g.start(ctx, kind, d.Digest, req)
+	runID, dup, remember, err := g.start(ctx, kind, d.Digest, req)
 	if errors.Is(err, errReplay) {
 		refuse(http.StatusConflict, "%v", err)
 		return
@@ -134,10 +134,13 @@ func (g *Gateway) hook(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusServiceUnavailable, "the bus did not take the run: %v; deliver again", err)
 		return
 	}
-	// The command is stored: answer now, record the fact after.
+	// The command is stored: answer now, record the rest after.
 	writeJSON(w, http.StatusAccepted, hookAnswer{Run: runID, Duplicate: dup})
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
+	}
+	if remember != nil {
+		remember(context.WithoutCancel(ctx))
 	}
 	recv.Run = runID
 	g.emit(context.WithoutCancel(ctx), factID, runID, &recv)
@@ -189,48 +192,55 @@ type seen struct {
 // A forge's redelivery (the same id and body) answers the same run and
 // starts nothing; the same id with another body, or the same body (which
 // the signature covers) under another id, is a replay: errReplay.
-func (g *Gateway) start(ctx context.Context, forgeKind, digest string, req events.PipelineRunRequested) (runID string, duplicate bool, err error) {
+func (g *Gateway) start(ctx context.Context, forgeKind, digest string, req events.PipelineRunRequested) (runID string, duplicate bool, remember func(context.Context), err error) {
 	key := forgeKind + "." + deliveryKey(req.Delivery)
 	bodyKey := forgeKind + ".body." + deliveryKey(digest)
-	if s, ok, err := g.lookupDelivery(ctx, key); err != nil {
-		return "", false, err
-	} else if ok && s.Digest != digest {
-		return "", false, fmt.Errorf("%w: delivery %s came before with another body", errReplay, req.Delivery)
-	} else if ok {
-		return s.Run, true, nil
+	var byID, byBody seen
+	var idSeen, bodySeen bool
+	var eg errgroup.Group
+	eg.Go(func() (err error) { byID, idSeen, err = g.lookupDelivery(ctx, key); return err })
+	eg.Go(func() (err error) { byBody, bodySeen, err = g.lookupDelivery(ctx, bodyKey); return err })
+	if err := eg.Wait(); err != nil {
+		return "", false, nil, err
 	}
-	if s, ok, err := g.lookupDelivery(ctx, bodyKey); err != nil {
-		return "", false, err
-	} else if ok {
-		return "", false, fmt.Errorf("%w: this body came before as delivery %s (run %s)", errReplay, s.Delivery, events.ShortRunID(s.Run))
+	switch {
+	case idSeen && byID.Digest != digest:
+		return "", false, nil, fmt.Errorf("%w: delivery %s came before with another body", errReplay, req.Delivery)
+	case idSeen:
+		return byID.Run, true, nil, nil
+	case bodySeen:
+		return "", false, nil, fmt.Errorf("%w: this body came before as delivery %s (run %s)", errReplay, byBody.Delivery, events.ShortRunID(byBody.Run))
 	}
 	runID = uuid.NewSHA1(runNamespace, []byte(forgeKind+"/"+req.Delivery)).String()
 	msgID := "webhook/" + forgeKind + "/" + deliveryKey(req.Delivery) + "/pipeline"
 	if _, err := g.Bus.Publish(ctx, &req, bus.WithID(msgID), bus.WithRunID(runID)); err != nil {
-		return "", false, err
+		return "", false, nil, err
 	}
-	// Three writes at once: the delivery, its body, the queued run.
-	b, _ := json.Marshal(seen{Run: runID, Delivery: req.Delivery, Digest: digest})
-	var eg errgroup.Group
-	for _, k := range []string{key, bodyKey} {
+	// Written once the answer is out: within JetStream's de-duplication
+	// window the command's id keeps a redelivery from building twice
+	// already; the bucket remembers the delivery after it (7 days), and
+	// the pipeline writes the run record if the queued one is missing.
+	remember = func(ctx context.Context) {
+		b, _ := json.Marshal(seen{Run: runID, Delivery: req.Delivery, Digest: digest})
+		var eg errgroup.Group
+		for _, k := range []string{key, bodyKey} {
+			eg.Go(func() error {
+				_, err := g.Deliveries.Put(ctx, k, b)
+				return err
+			})
+		}
 		eg.Go(func() error {
-			_, err := g.Deliveries.Put(ctx, k, b)
+			rec := &runs.Record{ID: runID, Kind: "pipeline", Trigger: req.Trigger, State: runs.Queued, Stack: req.Stack, Repo: req.Git.Repo,
+				Ref: req.Git.Ref, Commit: req.Git.Commit, Channel: req.Channel, PR: req.PR, Forge: req.Forge, Delivery: req.Delivery,
+				Sender: req.Sender, Created: time.Now().UTC()}
+			_, err := g.Runs.Create(ctx, rec)
 			return err
 		})
-	}
-	eg.Go(func() error {
-		rec := &runs.Record{ID: runID, Kind: "pipeline", Trigger: req.Trigger, State: runs.Queued, Stack: req.Stack, Repo: req.Git.Repo,
-			Ref: req.Git.Ref, Commit: req.Git.Commit, Channel: req.Channel, PR: req.PR, Forge: req.Forge, Delivery: req.Delivery,
-			Sender: req.Sender, Created: time.Now().UTC()}
-		if _, err := g.Runs.Create(ctx, rec); err != nil {
-			g.Log.Warn().Err(err).Str("run", runID).Msg("run record") // the pipeline writes it when it starts
+		if err := eg.Wait(); err != nil {
+			g.Log.Warn().Err(err).Str("run", runID).Msg("webhook: delivery or run record not kept")
 		}
-		return nil
-	})
-	if err := eg.Wait(); err != nil {
-		return "", false, err
 	}
-	return runID, false, nil
+	return runID, false, remember, nil
 }
 
 func (g *Gateway) lookupDelivery(ctx context.Context, key string) (seen, bool, error) {

@@ -180,7 +180,7 @@ func (p *pipeline) run(ctx context.Context) error {
 		return err
 	}
 	err = p.await(ctx, p.g.Opts.BuildTimeout, func() bool {
-		return p.st.failed["repo.publish.requested"] != "" || p.allPublished(b.Channel, b.Published)
+		return p.st.failed["repo.publish.requested"] != "" || p.allPublished(b.Published)
 	})
 	if err != nil {
 		return p.fail(ctx, err, StagePublish, ContextBuild, "publishing: %v", err)
@@ -222,10 +222,10 @@ func (p *pipeline) run(ctx context.Context) error {
 // errRunFailed says the run ended with a failure that is already reported.
 var errRunFailed = errors.New("run failed")
 
-// allPublished tells whether every distro of the build is live in channel.
-func (p *pipeline) allPublished(channel string, distros []string) bool {
+// allPublished tells whether every distro of the build is published.
+func (p *pipeline) allPublished(distros []string) bool {
 	for _, d := range distros {
-		if !p.st.published[channel+"/"+d] {
+		if !p.st.published[d] {
 			return false
 		}
 	}

@@ -34,9 +34,9 @@ func (p *pipeline) promote(ctx context.Context, target string) error {
 		return err
 	}
 	err := p.await(ctx, p.g.Opts.BuildTimeout, func() bool {
-		return p.st.failed["repo.promote.requested"] != "" || p.allPublished(to, b.Published)
+		return p.st.failed["repo.promote.requested"] != "" || p.st.promoted
 	})
-	if err == nil && !p.allPublished(to, b.Published) {
+	if err == nil && !p.st.promoted {
 		err = errors.New(p.st.failed["repo.promote.requested"])
 	}
 	if err != nil {
@@ -63,6 +63,25 @@ func packageRefs(cells []events.CellResult) []string {
 		out = append(out, r)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// builtVersions maps the distro's packages the cells built to their exact
+// versions: the cluster of a pipeline runs those, not the newest in the
+// channel (which another commit may have published).
+func builtVersions(cells []events.CellResult, distro string) map[string]string {
+	out := map[string]string{}
+	for _, c := range cells {
+		if c.Distro != distro {
+			continue
+		}
+		for _, pkg := range c.Packages {
+			if ref, ok := debRef(path.Base(pkg.Key)); ok {
+				name, version, _ := strings.Cut(ref, "@")
+				out[name] = version
+			}
+		}
+	}
 	return out
 }
 

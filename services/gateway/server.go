@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"ringmaster.dev/kit/health"
 )
 
 // Handler is the gateway's HTTP API: webhooks, run records and the run pages.
@@ -16,6 +18,10 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /runs/{id}", g.runPage)
 	mux.HandleFunc("GET /runs/{id}/logs/{cell}", g.runLog)
 	mux.HandleFunc("GET /runs/{id}/junit.xml", g.runJUnit)
+	// The process's metrics and health, beside its own port's.
+	mux.Handle("GET /metrics", g.Metrics.Handler())
+	mux.Handle("GET /healthz", health.Live())
+	mux.Handle("GET /readyz", g.Health.Handler())
 	return g.recoverer(mux)
 }
 

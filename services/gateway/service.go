@@ -13,6 +13,8 @@ import (
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/gitstack"
+	"ringmaster.dev/kit/health"
+	"ringmaster.dev/kit/metrics"
 	"ringmaster.dev/kit/runs"
 	"ringmaster.dev/kit/service"
 )
@@ -50,10 +52,15 @@ type Gateway struct {
 	Deliveries jetstream.KeyValue
 	// Tested remembers which packages and test spec passed (test avoidance).
 	Tested jetstream.KeyValue
+	// Posted marks the commit status commands the forge took (7 days).
+	Posted jetstream.KeyValue
 	// KeyDir holds the stacks' webhook secrets and forge tokens (0400).
 	KeyDir string
 	Opts   Options
 	Log    zerolog.Logger
+	// Metrics and Health are the process's (served at /metrics, /readyz).
+	Metrics *metrics.Registry
+	Health  *health.Checks
 
 	listener net.Listener
 	ops      *chatops
@@ -63,6 +70,7 @@ type Gateway struct {
 const (
 	DeliveryBucket = "ring_deliveries"
 	TestedBucket   = "ring_tested"
+	PostedBucket   = "ring_statuses"
 )
 
 // New is the gateway's service.Factory with options from the environment.
@@ -86,7 +94,11 @@ func Factory(opts Options) service.Factory {
 func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error) {
 	opts.defaults()
 	js := deps.Bus.JS
-	stacks, err := gitstack.Open(ctx, js)
+	reg, err := gitstack.Open(ctx, js)
+	if err != nil {
+		return nil, err
+	}
+	stacks, err := reg.Cache(ctx) // the intake reads it on every delivery
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +116,11 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", TestedBucket, err)
 	}
+	posted, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: PostedBucket,
+		Description: "commit status commands the forge took", TTL: deliveryTTL, Storage: jetstream.FileStorage})
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", PostedBucket, err)
+	}
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", opts.HTTP); err != nil {
@@ -114,8 +131,9 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 		opts.PublicURL = "http://" + ln.Addr().String()
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	g := &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested,
-		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln}
+	g := &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested, Posted: posted,
+		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln,
+		Metrics: deps.Metrics, Health: deps.Health}
 	if err := g.openChatops(ctx); err != nil {
 		ln.Close()
 		return nil, err

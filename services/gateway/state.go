@@ -14,8 +14,12 @@ var pipelineFacts = []string{"build.finished", "repo.published", "cluster.ready"
 // crash the coordinator replays them and continues from there.
 type state struct {
 	build *events.BuildFinished
-	// published are the channels × distros answered by repo.published.
+	// published are the distros whose publish command (the builder's, one
+	// per distro) was answered by repo.published; promoted says the
+	// promote was. (A repo.published names every distro of the channel,
+	// so the answer is told by the id it derives from its command's.)
 	published map[string]bool
+	promoted  bool
 	ready     *events.ClusterReady
 	// clusterFail is why no cluster came up (rejected or failed).
 	clusterFail string
@@ -42,8 +46,11 @@ func (s *state) apply(env events.Envelope) {
 	case *events.BuildFinished:
 		s.build = p
 	case *events.RepoPublished:
-		for _, d := range p.Distros {
-			s.published[p.Channel+"/"+d] = true
+		if _, rest, ok := strings.Cut(env.ID, "/repo.publish.requested/publish/"); ok {
+			d, _, _ := strings.Cut(rest, "/")
+			s.published[d] = true
+		} else if strings.Contains(env.ID, "/repo.promote.requested/promote/") {
+			s.promoted = true
 		}
 	case *events.ClusterReady:
 		s.ready = p

@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/events"
 	"ringmaster.dev/gateway/forge"
 	"ringmaster.dev/kit/bus"
@@ -39,19 +41,32 @@ func (g *Gateway) handleStatus(d *bus.Delivery) error {
 	if api == "" {
 		api = forge.DefaultAPI(rec.Forge, rec.Git)
 	}
-	poster, err := forge.NewPoster(rec.Forge, api, token, nil)
-	if err != nil {
-		return bus.Permanent(err)
-	}
-	err = poster.Post(d.Ctx, forge.Status{Repo: gitstack.FullName(rec.Git), Commit: req.Commit, Ref: req.Ref, State: req.State,
-		Context: req.Context, Description: req.Description, TargetURL: req.TargetURL})
-	var pe *forge.PostError
-	if errors.As(err, &pe) && !pe.Retryable {
-		return bus.Permanent(err)
-	}
-	if err != nil {
+	// A status the forge took is marked at once, so a redelivery (the
+	// process died before the command was acknowledged) does not post it
+	// again.
+	mark := deliveryKey(d.Envelope.ID)
+	if _, err := g.Posted.Get(d.Ctx, mark); err == nil {
+		d.Log.Info().Str("context", req.Context).Str("state", req.State).Msg("commit status posted before")
+	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return err
+	} else {
+		poster, err := forge.NewPoster(rec.Forge, api, token, nil)
+		if err != nil {
+			return bus.Permanent(err)
+		}
+		err = poster.Post(d.Ctx, forge.Status{Repo: gitstack.FullName(rec.Git), Commit: req.Commit, Ref: req.Ref, State: req.State,
+			Context: req.Context, Description: req.Description, TargetURL: req.TargetURL})
+		var pe *forge.PostError
+		if errors.As(err, &pe) && !pe.Retryable {
+			return bus.Permanent(err)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := g.Posted.Put(context.WithoutCancel(d.Ctx), mark, []byte(req.Context+" "+req.State)); err != nil {
+			d.Log.Warn().Err(err).Msg("commit status: mark not kept")
+		}
+		d.Log.Info().Str("stack", rec.Name).Str("commit", short(req.Commit)).Str("context", req.Context).Str("state", req.State).Msg("commit status posted")
 	}
-	d.Log.Info().Str("stack", rec.Name).Str("commit", short(req.Commit)).Str("context", req.Context).Str("state", req.State).Msg("commit status posted")
 	return d.Emit(&events.ForgeStatusPosted{Stack: rec.Name, Forge: rec.Forge, Commit: req.Commit, Context: req.Context, State: req.State})
 }

@@ -65,7 +65,7 @@ func (p *pipeline) test(ctx context.Context, target string) error {
 		return err
 	}
 	create := &events.ClusterCreateRequested{Name: name, Stack: p.req.Stack, Commit: p.req.Git.Commit, Channel: b.Channel, Distro: distro,
-		Nodes: spec.Nodes, Roles: spec.Roles, MemoryMB: spec.MemoryMB}
+		Nodes: spec.Nodes, Roles: spec.Roles, MemoryMB: spec.MemoryMB, Builds: builtVersions(b.Cells, distro)}
 	if err := p.d.EmitAs("cluster", create); err != nil {
 		return err
 	}

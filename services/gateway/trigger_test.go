@@ -139,3 +139,33 @@ func TestCellSummaries(t *testing.T) {
 		t.Errorf("cellSummary = %q", got)
 	}
 }
+
+func TestBuiltVersions(t *testing.T) {
+	cells := []events.CellResult{
+		{Distro: "debian-12", Packages: []events.PackageRef{{Key: "builds/k1/aa/ringhello-lib_1.0.0-1+deb12_amd64.deb"}}},
+		{Distro: "debian-12", Packages: []events.PackageRef{{Key: "builds/k2/bb/ringhello_1.0.0-1+deb12+b2_amd64.deb"}}},
+		{Distro: "debian-11", Packages: []events.PackageRef{{Key: "builds/k3/cc/ringhello_1.0.0-1+deb11_amd64.deb"}}},
+	}
+	got := builtVersions(cells, "debian-12")
+	if len(got) != 2 || got["ringhello"] != "1.0.0-1+deb12+b2" || got["ringhello-lib"] != "1.0.0-1+deb12" {
+		t.Errorf("builtVersions = %v", got)
+	}
+}
+
+// TestStatePublished: a repo.published names every distro of the channel;
+// which publication it answers is told by its id.
+func TestStatePublished(t *testing.T) {
+	s := newState()
+	fact := func(id string) events.Envelope {
+		return events.Envelope{ID: id, Type: "ringmaster.repo.published.v1", Data: []byte(`{"channel":"ci","distros":["debian-12","debian-11"]}`)}
+	}
+	s.apply(fact("run/build.requested/build/repo.publish.requested/publish/debian-11/repo.published/0"))
+	if !s.published["debian-11"] || s.published["debian-12"] || s.promoted {
+		t.Fatalf("after debian-11's answer: %+v", s)
+	}
+	s.apply(fact("run/build.requested/build/repo.publish.requested/publish/debian-12/repo.published/0"))
+	s.apply(fact("run/repo.promote.requested/promote/repo.published/0"))
+	if !s.published["debian-12"] || !s.promoted {
+		t.Fatalf("after every answer: %+v", s)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"ringmaster.dev/kerberos-realm/krb"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
 	"ringmaster.dev/provisioner/cluster"
@@ -60,6 +61,7 @@ func Factory(recipesDir string) service.Factory {
 }
 
 func build(ctx context.Context, deps service.Deps, recipesDir string) (service.Definition, error) {
+	deps.Health.Add("docker", health.Docker)
 	s, err := Open(ctx, deps.KeyDir, recipesDir, deps.Log)
 	if err != nil {
 		deps.Log.Warn().Err(err).Msg("kerberos-realm cannot work")

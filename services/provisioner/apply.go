@@ -102,7 +102,7 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 		if err != nil {
 			return a, err
 		}
-		if err := p.install(ctx, n, rs, missing, versions); err != nil {
+		if err := p.install(ctx, n, rs, missing, versions, pl.Spec.Builds); err != nil {
 			return a, err
 		}
 		a.Installed = missing
@@ -179,7 +179,7 @@ func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl pl
 	if err != nil {
 		return nil, err
 	}
-	if err := p.install(ctx, n, rs, missing, versions); err != nil {
+	if err := p.install(ctx, n, rs, missing, versions, pl.Spec.Builds); err != nil {
 		return nil, err
 	}
 	return missing, nil
@@ -196,10 +196,15 @@ func members(s cluster.Spec, comp string) []role.Member {
 // install points apt at the channel (Signed-By the repository key) and
 // installs pkgs with apt-get, each at the upstream version versions gives
 // it (the newest release of that version: "zookeeper=3.8.0-*").
-func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs RepoSource, pkgs []string, versions map[string]string) error {
+//
+// builds pins packages to exact versions (apt preferences, priority 1001).
+func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs RepoSource, pkgs []string, versions, builds map[string]string) error {
 	err := p.Docker.WriteFiles(ctx, n,
 		cluster.File{Path: KeyringPath, Data: rs.Keyring, Mode: 0o644},
 		cluster.File{Path: sourcesPath, Data: rs.Sources(), Mode: 0o644},
+		// A pipeline's cluster runs exactly what it built, dependencies
+		// included: pinned above the channel's newest.
+		cluster.File{Path: buildsPrefsPath, Data: buildPreferences(builds), Mode: 0o644},
 		// Packages never start services on install: the provisioner starts
 		// them once their configuration is in place.
 		cluster.File{Path: policyRCPath, Data: []byte("#!/bin/sh\nexit 101\n"), Mode: 0o755})
@@ -218,7 +223,9 @@ func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs RepoSource
 	}
 	inst := append(append([]string{"apt-get"}, aptOnlyOurs...), "install", "-y", "--no-install-recommends")
 	for _, pkg := range pkgs {
-		if v := versions[pkg]; v != "" {
+		if v := builds[pkg]; v != "" {
+			pkg += "=" + v
+		} else if v := versions[pkg]; v != "" {
 			pkg += "=" + v + "-*"
 		}
 		inst = append(inst, pkg)
@@ -235,3 +242,16 @@ var (
 	errRepo    = errors.New("the channel repository cannot be read (not published yet, or its signature does not verify)")
 	errInstall = errors.New("apt-get install failed")
 )
+
+// buildsPrefsPath holds the apt preferences that pin a pipeline's build.
+const buildsPrefsPath = "/etc/apt/preferences.d/ringmaster-builds"
+
+// buildPreferences pins each package of builds to its version above any
+// other (priority 1001); empty when nothing is pinned.
+func buildPreferences(builds map[string]string) []byte {
+	var b strings.Builder
+	for _, pkg := range slices.Sorted(maps.Keys(builds)) {
+		fmt.Fprintf(&b, "Package: %s\nPin: version %s\nPin-Priority: 1001\n\n", pkg, builds[pkg])
+	}
+	return []byte(b.String())
+}

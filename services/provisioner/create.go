@@ -215,7 +215,7 @@ func fromSnapshot(req events.ClusterCreateRequested, s cluster.Spec) (events.Clu
 	if len(errs) > 0 {
 		return req, fmt.Errorf("%w: --from %s: %s; leave them out to take the snapshot's", ErrSpec, req.From, strings.Join(errs, ", "))
 	}
-	req.Stack, req.Commit, req.Nodes, req.Distro, req.Roles, req.Versions = s.Stack, s.Commit, s.Nodes, s.Distro, s.Roles, s.Versions
+	req.Stack, req.Commit, req.Nodes, req.Distro, req.Roles, req.Versions, req.Builds = s.Stack, s.Commit, s.Nodes, s.Distro, s.Roles, s.Versions, s.Builds
 	if req.Channel == "" {
 		req.Channel = s.Channel
 	}

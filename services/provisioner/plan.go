@@ -42,7 +42,12 @@ func (p *Provisioner) Plan(ctx context.Context, req events.ClusterCreateRequeste
 	if err != nil {
 		return plan{}, err
 	}
-	s := cluster.Spec{Name: req.Name, RunID: runID, Stack: st.Name, Commit: req.Commit, Channel: req.Channel, Distro: req.Distro,
+	for pkg, v := range req.Builds {
+		if !debVersionRE.MatchString(v) || !debNameRE.MatchString(pkg) {
+			return plan{}, fmt.Errorf("%w: build %s=%s: want a package name and its exact Debian version, e.g. ringhello=1.0.0-1+deb12", ErrSpec, pkg, v)
+		}
+	}
+	s := cluster.Spec{Name: req.Name, RunID: runID, Stack: st.Name, Commit: req.Commit, Builds: req.Builds, Channel: req.Channel, Distro: req.Distro,
 		Nodes: req.Nodes, Roles: map[string]int{}, MemoryMB: req.MemoryMB, Kerberos: req.Kerberos, From: req.From, Protected: req.Protected}
 	if s.Channel == "" {
 		s.Channel = st.Channel
@@ -171,4 +176,8 @@ func (p *Provisioner) stackAt(ctx context.Context, name, commit string) (*stack.
 	return st, nil
 }
 
-var commitRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var (
+	commitRE     = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	debVersionRE = regexp.MustCompile(`^([0-9]+:)?[0-9][A-Za-z0-9.+~]*-[A-Za-z0-9.+~]+$`)
+	debNameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+)

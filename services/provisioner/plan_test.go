@@ -229,3 +229,22 @@ func TestSmallest(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanBuilds(t *testing.T) {
+	p := testProvisioner(t)
+	req := events.ClusterCreateRequested{Name: "ci", Stack: "fixture", Nodes: 1, Builds: map[string]string{"ringhello": "1.0.0-1+deb12+b2", "ringhello-lib": "1.0.0-1+deb12"}}
+	pl, err := p.Plan(context.Background(), req, "run-1")
+	if err != nil || pl.Spec.Builds["ringhello"] != "1.0.0-1+deb12+b2" {
+		t.Fatalf("plan: %+v %v", pl.Spec, err)
+	}
+	want := "Package: ringhello\nPin: version 1.0.0-1+deb12+b2\nPin-Priority: 1001\n\nPackage: ringhello-lib\nPin: version 1.0.0-1+deb12\nPin-Priority: 1001\n\n"
+	if got := string(buildPreferences(pl.Spec.Builds)); got != want {
+		t.Errorf("preferences:\n%s\nwant:\n%s", got, want)
+	}
+	for _, bad := range []map[string]string{{"ringhello": "1.0.0"}, {"ringhello": "1.0.0-1\nPin-Priority: 9999"}, {"Ringhello": "1.0.0-1"}, {"ringhello": "1.0.0-1;reboot"}} {
+		req.Builds = bad
+		if _, err := p.Plan(context.Background(), req, "run-1"); !errors.Is(err, ErrSpec) {
+			t.Errorf("builds %q: %v, want ErrSpec", bad, err)
+		}
+	}
+}

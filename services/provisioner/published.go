@@ -24,7 +24,14 @@ func (p *Provisioner) checkPublished(ctx context.Context, pl plan) error {
 	for i := 1; i <= pl.Spec.Nodes; i++ {
 		maps.Copy(want, pl.packageVersions(i))
 	}
-	if missing := unpublished(m.Debs[pl.Spec.Distro], want); len(missing) > 0 {
+	missing := unpublished(m.Debs[pl.Spec.Distro], want)
+	for _, pkg := range slices.Sorted(maps.Keys(pl.Spec.Builds)) {
+		v := pl.Spec.Builds[pkg]
+		if !slices.ContainsFunc(m.Debs[pl.Spec.Distro], func(p apt.Package) bool { return p.Name == pkg && p.Version == v }) {
+			missing = append(missing, fmt.Sprintf("%s %s (the build to test)", pkg, v))
+		}
+	}
+	if len(missing) > 0 {
 		return fmt.Errorf("%w: not in the %s channel for %s: %s; build and publish it first (ring build --stack %s --distro %s)",
 			ErrSpec, pl.Spec.Channel, pl.Spec.Distro, strings.Join(missing, "; "), pl.Spec.Stack, pl.Spec.Distro)
 	}

@@ -17,7 +17,7 @@ func (p *Provisioner) Reapply(ctx context.Context, name string) ([]Applied, erro
 		return nil, err
 	}
 	s := c.Spec
-	pl, err := p.Plan(ctx, events.ClusterCreateRequested{Name: s.Name, Stack: s.Stack, Commit: s.Commit, Channel: s.Channel, Distro: s.Distro,
+	pl, err := p.Plan(ctx, events.ClusterCreateRequested{Name: s.Name, Stack: s.Stack, Commit: s.Commit, Builds: s.Builds, Channel: s.Channel, Distro: s.Distro,
 		Nodes: s.Nodes, Roles: s.Roles, MemoryMB: s.MemoryMB}, s.RunID)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
 	"ringmaster.dev/policies"
@@ -59,12 +60,14 @@ func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 // what to fix.
 func Factory(opts Options) service.Factory {
 	return func(ctx context.Context, deps service.Deps) (service.Definition, error) {
+		deps.Health.Add("docker", health.Docker)
+		emitted := newClusterMetrics(deps.Metrics).emitted
 		p, err := Open(ctx, opts, deps.Blob, deps.Log)
 		if err != nil {
 			deps.Log.Warn().Err(err).Msg("provisioner cannot create clusters")
 			fail := func(*bus.Delivery) error { return bus.Permanent(fmt.Errorf("the provisioner cannot work: %w", err)) }
 			return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-				"cluster.create.requested": fail, "cluster.destroy.requested": fail}}, nil
+				"cluster.create.requested": fail, "cluster.destroy.requested": fail}, Emitted: emitted}, nil
 		}
 		if deps.Bus != nil {
 			if p.Tombstones, err = OpenTombstones(ctx, deps.Bus.JS); err != nil {
@@ -77,7 +80,7 @@ func Factory(opts Options) service.Factory {
 		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 			"cluster.create.requested":  p.handleCreate,
 			"cluster.destroy.requested": p.handleDestroy,
-		}}, nil
+		}, Emitted: emitted}, nil
 	}
 }
 

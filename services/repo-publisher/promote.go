@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
@@ -257,7 +258,9 @@ func promoteHandler(p *Publisher, leases leaseKV) bus.Handler {
 		var out *events.RepoPublished
 		err := underLeases(d, leases, []string{req.To}, func(ctx context.Context) error {
 			var err error
+			start := time.Now()
 			out, err = p.Promote(ctx, req)
+			p.metrics.timed("promote", req.To, start, err)
 			return err
 		})
 		if err != nil {

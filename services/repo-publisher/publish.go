@@ -33,6 +33,7 @@ type Publisher struct {
 	manifests manifestCache
 	xzBlocks  apt.BlockCache
 	once      sync.Once
+	metrics   *repoMetrics
 }
 
 var channelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
@@ -144,6 +145,7 @@ func (p *Publisher) commit(ctx context.Context, m *Manifest, now time.Time, what
 		return nil, err
 	}
 	p.manifests.put(m, sha)
+	p.metrics.sized(m)
 	p.Log.Info().Str("channel", m.Channel).Int("revision", m.Revision).Int("written", res.Written).Int("files", len(files)).Msg(what)
 	return &events.RepoPublished{Channel: m.Channel, Distros: m.distros(), URLs: p.urls(m), Hashes: hashes}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/events"
@@ -46,7 +47,7 @@ func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return service.Definition{}, err
 	}
-	p := &Publisher{Store: deps.Blob, Key: key, WorkDir: work, Log: deps.Log, URL: deps.Blob.URL}
+	p := &Publisher{Store: deps.Blob, Key: key, WorkDir: work, Log: deps.Log, URL: deps.Blob.URL, metrics: newRepoMetrics(deps.Metrics)}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 		"repo.publish.requested": publishHandler(p, leases),
 		"repo.promote.requested": promoteHandler(p, leases),
@@ -84,7 +85,9 @@ func publishHandler(p *Publisher, leases jetstream.KeyValue) bus.Handler {
 		var out *events.RepoPublished
 		err := underLeases(d, leases, []string{req.Channel}, func(ctx context.Context) error {
 			var err error
+			start := time.Now()
 			out, err = p.Publish(ctx, req)
+			p.metrics.timed("publish", req.Channel, start, err)
 			return err
 		})
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
 	provisioner "ringmaster.dev/provisioner"
@@ -43,12 +44,14 @@ type Tester struct {
 
 // New is the service's service.Factory.
 func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
+	deps.Health.Add("docker", health.Docker)
+	emitted := newTestMetrics(deps.Metrics).emitted
 	dc, err := image.Connect(ctx)
 	if err != nil {
 		deps.Log.Warn().Err(err).Msg("no Docker: test runs will fail")
 		fail := func(*bus.Delivery) error { return bus.Permanent(fmt.Errorf("the tester needs Docker: %w", err)) }
 		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-			"test.run.requested": fail, "sweep.run.requested": fail}}, nil
+			"test.run.requested": fail, "sweep.run.requested": fail}, Emitted: emitted}, nil
 	}
 	po := provisioner.OptionsFromEnv()
 	t := &Tester{Docker: cluster.New(dc), Store: deps.Blob, Log: deps.Log,
@@ -58,7 +61,7 @@ func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 		"sweep.run.requested": func(d *bus.Delivery) error {
 			return t.handleSweep(d, deliveryRun{d: d, conn: deps.Bus})
 		},
-	}}, nil
+	}, Emitted: emitted}, nil
 }
 
 func (t *Tester) handleSweep(d *bus.Delivery, run Run) error {

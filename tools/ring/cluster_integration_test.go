@@ -468,8 +468,8 @@ func sweepScenario(t *testing.T, home string, p *cluster.Provider) {
 		t.Errorf("the merged facts do not load: %s", got)
 	}
 	merged, err := os.ReadFile(compat)
-	if err != nil || !strings.Contains(string(merged), `"version": "3.8.0"`) {
-		t.Fatalf("merged facts: %v\n%s", err, merged)
+	if err != nil || !strings.Contains(string(merged), `"version": "3.8.0"`) || !regexp.MustCompile(`"run": "[0-9a-f-]{36}",\s+"date": "\d{4}-\d\d-\d\d",\s+"distros": \["debian-12"\]`).Match(merged) {
+		t.Fatalf("merged facts lack the versions or the sweep's run, date and distros: %v\n%s", err, merged)
 	}
 	if got := mustRing(t, home, time.Minute, "sweep", "show", "--stack", "demo"); !strings.Contains(got, "passed") || !strings.Contains(got, "redis 7.0.15, zookeeper 3.8.0") {
 		t.Errorf("sweep show:\n%s", got)

@@ -19,6 +19,7 @@ import (
 	dimage "github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"ringmaster.dev/builder/packaging"
+	"ringmaster.dev/kit/metrics/metricstest"
 	"ringmaster.dev/provisioner/cluster"
 	"ringmaster.dev/ring/platform"
 )
@@ -97,9 +98,16 @@ func TestComposeServicesInContainers(t *testing.T) {
 	defer dc.Close()
 	project := "ringtest" + strconv.Itoa(os.Getpid())
 	byProject := filters.NewArgs(filters.Arg("label", "com.docker.compose.project="+project))
+	metricsPorts := map[string]string{}
+	for _, v := range []string{"RING_METRICS_PORT", "RING_BUILDER_METRICS_PORT", "RING_PUBLISHER_METRICS_PORT", "RING_PROVISIONER_METRICS_PORT", "RING_TESTER_METRICS_PORT", "RING_REALM_METRICS_PORT", "RING_GATEWAY_METRICS_PORT"} {
+		metricsPorts[v] = freePort(t)
+	}
 	env := append(os.Environ(), "RING_HOME="+home, "RING_PROJECT="+root, "RING_IMAGE="+ref,
 		"RING_NATS_PORT="+freePort(t), "RING_S3_PORT="+freePort(t), "RING_HTTP_PORT="+freePort(t), "RING_LOG_LEVEL=warn",
 		"RING_UID="+strconv.Itoa(os.Getuid()), "RING_GID="+strconv.Itoa(os.Getgid()), "DOCKER_GID=0")
+	for k, v := range metricsPorts {
+		env = append(env, k+"="+v)
+	}
 	composeCmd := func(args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
@@ -162,6 +170,21 @@ func TestComposeServicesInContainers(t *testing.T) {
 			t.Errorf("no running container of %s (have %v)", want, running)
 		}
 	}
+	// Each container's healthcheck asks its /readyz (ring health): NATS, S3
+	// and, for the services that drive it, Docker answer.
+	for name, id := range running {
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			c, err := dc.ContainerInspect(ctx, id)
+			if err == nil && c.State.Health != nil && c.State.Health.Status == "healthy" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is not healthy: %+v %v", name, c.State, err)
+			}
+			time.Sleep(time.Second)
+		}
+	}
 
 	// A build through the builder and publisher in their containers.
 	got := mustRing(t, home, 15*time.Minute, "build", "--stack", "fixture", "--distro", "debian-12")
@@ -170,6 +193,20 @@ func TestComposeServicesInContainers(t *testing.T) {
 	}
 	if got := mustRing(t, home, time.Minute, "repo", "list"); !strings.Contains(got, "ringhello") {
 		t.Fatalf("repo list after a build in containers:\n%s", got)
+	}
+	// The builder's and publisher's own /metrics counted it; the servers'
+	// see every stream.
+	scrape := func(port string) metricstest.Families {
+		return metricstest.Scrape(t, "http://127.0.0.1:"+port+"/metrics")
+	}
+	if v, _ := scrape(metricsPorts["RING_BUILDER_METRICS_PORT"]).Value("ringmaster_builds_total", map[string]string{"stack": "fixture", "state": "ok"}); v != 1 {
+		t.Errorf("the builder container counted %v ok builds of fixture, want 1", v)
+	}
+	if v, _ := scrape(metricsPorts["RING_PUBLISHER_METRICS_PORT"]).Value("ringmaster_repo_size_bytes", map[string]string{"distro": "debian-12"}); v <= 0 {
+		t.Errorf("the publisher container reports a repository of %v bytes", v)
+	}
+	if v, ok := scrape(metricsPorts["RING_METRICS_PORT"]).Value("ringmaster_service_instances", map[string]string{"service": "builder"}); v != 1 || !ok {
+		t.Errorf("the servers container sees %v builder instances", v)
 	}
 
 	// A cluster through the provisioner and tester in their containers:

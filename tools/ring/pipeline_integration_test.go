@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -245,12 +246,14 @@ func TestPipelineFromGit(t *testing.T) {
 	// 9. A v* tag: promoted from ci to stable, the same bytes.
 	w.git("tag", "v1.0.0", third)
 	w.git("push", "-q", "origin", "v1.0.0")
-	tag := ghSample(t, "tag_push", "push", ghSampleRepo, url, "a10867b14bb761a232cd80139fbd4c0d33264240", third)
+	// A lightweight tag: its "after" and head_commit are the commit.
+	tag := ghSample(t, "tag_push", "push", ghSampleRepo, url, "a10867b14bb761a232cd80139fbd4c0d33264240", third,
+		"ec26c3e57ca3a959ca5aad62de7213c562f8c821", third)
 	r = awaitRun(t, home, tag.run(t, hook, secret), 5*time.Minute)
 	if r.State != runs.Success || stage(r, "promote").State != runs.Success {
 		t.Fatalf("tag v1.0.0: %+v", r)
 	}
-	if out := mustRing(t, home, time.Minute, "repo", "list", "--channel", "stable"); !strings.Contains(out, "ringhello") {
+	if out := mustRing(t, home, time.Minute, "repo", "list"); !regexp.MustCompile(`(?m)^stable\s+debian-12\s+ringhello\s`).MatchString(out) {
 		t.Errorf("stable after the tag:\n%s", out)
 	}
 
@@ -262,8 +265,9 @@ func TestPipelineFromGit(t *testing.T) {
 	id = ghPush(t, url, "refs/heads/main", third, killed).run(t, hook, secret)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
+		// Killed mid-build, once the forge has the pending status.
 		out, _ := ring(t, home, "runs", "show", id, "--output", "json")
-		if strings.Contains(out, `"name": "build"`) {
+		if strings.Contains(out, `"name": "build"`) && forge.of(killed) == ctxBuild+": pending" {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -47,7 +47,7 @@ func ring(t testing.TB, home string, args ...string) (string, error) {
 func up(t testing.TB, home string, extra ...string) (*exec.Cmd, *syncBuffer, platform.Endpoints) {
 	t.Helper()
 	out := &syncBuffer{}
-	cmd := exec.Command(ringBin, append([]string{"up", "--nats-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log-level", "warn"}, extra...)...)
+	cmd := exec.Command(ringBin, append([]string{"up", "--nats-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--log-level", "warn"}, extra...)...)
 	cmd.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

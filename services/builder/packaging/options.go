@@ -22,6 +22,23 @@ type Options struct {
 	// BuildHost is the RPM build host; empty: "ringmaster" (never the
 	// machine's name, which would break reproducibility).
 	BuildHost string
+	// Rebuild is the build number of this version: 1 or less packages the
+	// version as the stack says; N > 1 ends the release with "+bN" (deb)
+	// or ".bN" (rpm), as Debian's binary rebuilds do, so a build of the
+	// same version from other inputs has a version of its own that sorts
+	// above the earlier ones (published versions are immutable).
+	Rebuild int
+}
+
+// rebuildSuffix is what Rebuild adds to a release of format f.
+func (o Options) rebuildSuffix(f Format) string {
+	if o.Rebuild <= 1 {
+		return ""
+	}
+	if f == RPM {
+		return ".b" + strconv.Itoa(o.Rebuild)
+	}
+	return "+b" + strconv.Itoa(o.Rebuild)
 }
 
 // epoch resolves Options.Epoch.

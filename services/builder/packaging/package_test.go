@@ -70,14 +70,18 @@ func TestArtifactNames(t *testing.T) {
 		f                         Format
 		distro, arch              string
 		filename, release, pkgArc string
+		rebuild                   int
 	}{
-		{Deb, "debian-12", "amd64", "ringhello_1.0.0-1+deb12_amd64.deb", "1+deb12", "amd64"},
-		{Deb, "ubuntu-24.04", "aarch64", "ringhello_1.0.0-1+ubuntu24.04_arm64.deb", "1+ubuntu24.04", "arm64"},
-		{Deb, "", "all", "ringhello_1.0.0-1_all.deb", "1", "all"},
-		{RPM, "rockylinux-9", "amd64", "ringhello-1.0.0-1.el9.x86_64.rpm", "1.el9", "x86_64"},
-		{RPM, "fedora-40", "arm64", "ringhello-1.0.0-1.fc40.aarch64.rpm", "1.fc40", "aarch64"},
+		{Deb, "debian-12", "amd64", "ringhello_1.0.0-1+deb12_amd64.deb", "1+deb12", "amd64", 0},
+		{Deb, "debian-12", "amd64", "ringhello_1.0.0-1+deb12_amd64.deb", "1+deb12", "amd64", 1},
+		{Deb, "debian-12", "amd64", "ringhello_1.0.0-1+deb12+b3_amd64.deb", "1+deb12+b3", "amd64", 3},
+		{RPM, "rockylinux-9", "amd64", "ringhello-1.0.0-1.el9.b2.x86_64.rpm", "1.el9.b2", "x86_64", 2},
+		{Deb, "ubuntu-24.04", "aarch64", "ringhello_1.0.0-1+ubuntu24.04_arm64.deb", "1+ubuntu24.04", "arm64", 0},
+		{Deb, "", "all", "ringhello_1.0.0-1_all.deb", "1", "all", 0},
+		{RPM, "rockylinux-9", "amd64", "ringhello-1.0.0-1.el9.x86_64.rpm", "1.el9", "x86_64", 0},
+		{RPM, "fedora-40", "arm64", "ringhello-1.0.0-1.fc40.aarch64.rpm", "1.fc40", "aarch64", 0},
 	} {
-		a, err := tc.f.Package(context.Background(), daemon, dir, tc.distro, tc.arch, Options{OutDir: out})
+		a, err := tc.f.Package(context.Background(), daemon, dir, tc.distro, tc.arch, Options{OutDir: out, Rebuild: tc.rebuild})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,7 +63,7 @@ func (f Format) prepare(comp *stack.Component, stagedDir, distro, arch string, o
 			return nil, fmt.Errorf("%w: rpm signing key: %w", ErrInvalid, err)
 		}
 	}
-	r := &request{format: f, comp: c, arch: a, release: c.Release + tag, distro: distro, mtime: mtime, opts: opts}
+	r := &request{format: f, comp: c, arch: a, release: c.Release + tag + opts.rebuildSuffix(f), distro: distro, mtime: mtime, opts: opts}
 	if r.contents, err = contents(c, stagedDir, mtime); err != nil {
 		return nil, err
 	}

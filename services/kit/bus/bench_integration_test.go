@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/metrics"
 	"ringmaster.dev/kit/natsserver"
 )
 
@@ -27,13 +28,34 @@ func BenchmarkEndToEnd(b *testing.B) {
 	for _, marks := range []bool{false, true} {
 		for _, conc := range []int{1, 16, 64} {
 			b.Run(fmt.Sprintf("done_markers=%v/concurrency=%d", marks, conc), func(b *testing.B) {
-				benchEndToEnd(b, marks, conc)
+				benchEndToEnd(b, marks, conc, nil)
 			})
 		}
 	}
 }
 
-func benchEndToEnd(b *testing.B, marks bool, conc int) {
+// BenchmarkEndToEndMetrics is BenchmarkEndToEnd (done markers on) without
+// and with the command metrics every service gets from kit/service — the
+// overhead of metrics on the bus. Run the pairs back to back, e.g.
+//
+//	go test -tags integration -run '^$' -bench EndToEndMetrics -benchtime 20000x -count 5 ./bus/
+//
+// (infra/bench/bench-bus.sh measures the same alternating, with /metrics scraped).
+func BenchmarkEndToEndMetrics(b *testing.B) {
+	for _, conc := range []int{16, 64} {
+		for _, on := range []bool{false, true} {
+			b.Run(fmt.Sprintf("concurrency=%d/metrics=%v", conc, on), func(b *testing.B) {
+				var cmds *metrics.Commands
+				if on {
+					cmds = metrics.NewCommands(metrics.New())
+				}
+				benchEndToEnd(b, true, conc, cmds)
+			})
+		}
+	}
+}
+
+func benchEndToEnd(b *testing.B, marks bool, conc int, cmds *metrics.Commands) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: b.TempDir()})
@@ -58,6 +80,9 @@ func benchEndToEnd(b *testing.B, marks bool, conc int) {
 			}
 			return nil
 		}},
+	}
+	if cmds != nil {
+		w.Middleware, w.Observer = []bus.Middleware{cmds.Middleware()}, cmds
 	}
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)

@@ -28,9 +28,12 @@ type Delivery struct {
 	// Service is the name of the handling service.
 	Service string
 
-	conn  *Conn
-	mu    sync.Mutex
-	count map[string]int
+	conn *Conn
+	// emitted, if set, is told of each event this delivery published for
+	// the first time (Worker.Emitted).
+	emitted func(d *Delivery, event any)
+	mu      sync.Mutex
+	count   map[string]int
 }
 
 // Emit publishes an event caused by this command: a fact, or a follow-up
@@ -51,8 +54,7 @@ func (d *Delivery) Emit(payload any) error {
 	d.count[spec.Name]++
 	d.mu.Unlock()
 	id := fmt.Sprintf("%s/%s/%d", d.Envelope.ID, spec.Name, n)
-	_, err = d.conn.Publish(d.Ctx, payload, WithID(id), WithRunID(d.Envelope.RunID))
-	return err
+	return d.publish(payload, id)
 }
 
 // EmitAs is Emit with the id keyed by key instead of a counter: use it when a
@@ -65,6 +67,16 @@ func (d *Delivery) EmitAs(key string, payload any) error {
 		return err
 	}
 	id := fmt.Sprintf("%s/%s/%s", d.Envelope.ID, spec.Name, key)
-	_, err = d.conn.Publish(d.Ctx, payload, WithID(id), WithRunID(d.Envelope.RunID))
+	return d.publish(payload, id)
+}
+
+// publish publishes an event of this delivery's run under id and tells the
+// emitted hook of it, unless the stream had it already (a redelivery
+// emitting it again).
+func (d *Delivery) publish(payload any, id string) error {
+	_, dup, err := d.conn.publish(d.Ctx, payload, WithID(id), WithRunID(d.Envelope.RunID))
+	if err == nil && !dup && d.emitted != nil {
+		d.emitted(d, payload)
+	}
 	return err
 }

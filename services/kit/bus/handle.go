@@ -34,27 +34,30 @@ func (w *Worker) handle(ctx context.Context, marks doneMarks, msg jetstream.Msg)
 		spec, payload, err = env.Decode()
 	}
 	log = log.With().Str("run", env.RunID).Str("id", env.ID).Str("type", env.Type).Logger()
+	typ := UnknownType
 	if err != nil {
-		w.giveUp(ctx, msg, env, attempt, fmt.Sprintf("poison message: %v", err))
+		w.giveUp(ctx, msg, env, typ, attempt, fmt.Sprintf("poison message: %v", err))
 		return
 	}
+	typ = spec.Name
 	h, ok := w.Handlers[spec.Name]
 	if !ok {
-		w.giveUp(ctx, msg, env, attempt, fmt.Sprintf("poison message: %s does not handle %s", w.Service, env.Type))
+		w.giveUp(ctx, msg, env, typ, attempt, fmt.Sprintf("poison message: %s does not handle %s", w.Service, env.Type))
 		return
 	}
 	if attempt > w.MaxDeliver {
-		w.giveUp(ctx, msg, env, attempt-1, fmt.Sprintf("gave up after %d attempts (the last one did not finish: the process died or stalled)", attempt-1))
+		w.giveUp(ctx, msg, env, typ, attempt-1, fmt.Sprintf("gave up after %d attempts (the last one did not finish: the process died or stalled)", attempt-1))
 		return
 	}
 	if marks.kv != nil && mayBeDuplicate(attempt, env.Time) {
 		done, err := marks.isDone(ctx, w.Service, env.ID)
 		if err != nil {
-			w.retry(msg, attempt, log, err)
+			w.retry(msg, typ, attempt, log, err)
 			return
 		}
 		if done {
 			w.Metrics.Duplicates.Add(1)
+			w.observe(typ, Duplicate)
 			log.Info().Msg("already done; acknowledging the redelivery")
 			w.settle(log, "ack", msg.Ack())
 			return
@@ -62,7 +65,7 @@ func (w *Worker) handle(ctx context.Context, marks doneMarks, msg jetstream.Msg)
 	}
 
 	stopBeat := w.heartbeat(ctx, msg)
-	d := &Delivery{Ctx: ctx, Envelope: env, Spec: spec, Payload: payload, Attempt: attempt, Log: log, Service: w.Service, conn: w.Conn}
+	d := &Delivery{Ctx: ctx, Envelope: env, Spec: spec, Payload: payload, Attempt: attempt, Log: log, Service: w.Service, conn: w.Conn, emitted: w.Emitted}
 	mw := append(append([]Middleware(nil), w.Middleware...), Recover(w.Metrics))
 	err = Chain(h, mw...)(d)
 	stopBeat()
@@ -76,25 +79,35 @@ func (w *Worker) handle(ctx context.Context, marks doneMarks, msg jetstream.Msg)
 			}
 		}
 		w.Metrics.Succeeded.Add(1)
+		w.observe(typ, Done)
 		w.settle(log, "ack", msg.Ack())
 	case ctx.Err() != nil:
 		// Shutdown grace ended: hand the command back at once.
+		w.observe(typ, HandedBack)
 		w.settle(log, "nak", msg.Nak())
 	case IsPermanent(err):
-		w.giveUp(ctx, msg, env, attempt, err.Error())
+		w.giveUp(ctx, msg, env, typ, attempt, err.Error())
 	case attempt >= w.MaxDeliver:
-		w.giveUp(ctx, msg, env, attempt, fmt.Sprintf("gave up after %d attempts: %v", attempt, err))
+		w.giveUp(ctx, msg, env, typ, attempt, fmt.Sprintf("gave up after %d attempts: %v", attempt, err))
 	default:
-		w.retry(msg, attempt, log, err)
+		w.retry(msg, typ, attempt, log, err)
 	}
 }
 
-func (w *Worker) retry(msg jetstream.Msg, attempt int, log zerolog.Logger, err error) {
+// observe tells the Observer, if any, what became of a delivery.
+func (w *Worker) observe(typ string, o Outcome) {
+	if w.Observer != nil {
+		w.Observer.Settled(w.Service, typ, o)
+	}
+}
+
+func (w *Worker) retry(msg jetstream.Msg, typ string, attempt int, log zerolog.Logger, err error) {
 	delay := retryDelay(err)
 	if delay == 0 {
 		delay = w.Backoff(attempt)
 	}
 	w.Metrics.Retried.Add(1)
+	w.observe(typ, Retried)
 	log.Warn().Err(err).Dur("retry_in", delay).Msg("attempt failed")
 	w.settle(log, "nak", msg.NakWithDelay(delay))
 }
@@ -102,16 +115,18 @@ func (w *Worker) retry(msg jetstream.Msg, attempt int, log zerolog.Logger, err e
 // giveUp dead-letters msg, reports command.failed and terminates the
 // delivery. If the dead letter cannot be written, the message is nak'ed
 // instead: it is never dropped.
-func (w *Worker) giveUp(ctx context.Context, msg jetstream.Msg, env events.Envelope, attempts int, reason string) {
+func (w *Worker) giveUp(ctx context.Context, msg jetstream.Msg, env events.Envelope, typ string, attempts int, reason string) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	log := w.Log.With().Str("run", env.RunID).Str("id", env.ID).Str("type", env.Type).Logger()
 	if err := w.Conn.deadLetter(sctx, w.Service, msg, attempts, reason); err != nil {
 		log.Error().Err(err).Msg("could not dead-letter; will be redelivered")
+		w.observe(typ, Retried)
 		w.settle(log, "nak", msg.NakWithDelay(w.Backoff(attempts)))
 		return
 	}
 	w.Metrics.DeadLettered.Add(1)
+	w.observe(typ, DeadLettered)
 	log.Error().Str("reason", reason).Int("attempts", attempts).Msg("dead-lettered")
 	if env.ID != "" {
 		fail := &events.CommandFailed{Service: w.Service, CommandType: env.Type, CommandID: env.ID, Reason: reason, Attempts: attempts}

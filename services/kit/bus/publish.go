@@ -31,14 +31,22 @@ func WithService(svc string) PublishOption { return func(p *publication) { p.ser
 // Publish sends payload (a catalog struct) to its subject with CloudEvents
 // headers and Nats-Msg-Id, and waits for the stream's acknowledgement.
 func (c *Conn) Publish(ctx context.Context, payload any, opts ...PublishOption) (events.Envelope, error) {
+	env, _, err := c.publish(ctx, payload, opts...)
+	return env, err
+}
+
+// publish is Publish that also tells whether the stream had the event
+// already (a duplicate within the de-duplication window).
+func (c *Conn) publish(ctx context.Context, payload any, opts ...PublishOption) (events.Envelope, bool, error) {
 	msg, env, err := c.message(payload, opts...)
 	if err != nil {
-		return env, err
+		return env, false, err
 	}
-	if _, err := c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(env.ID)); err != nil {
-		return env, fmt.Errorf("publish %s: %w", env.Type, err)
+	ack, err := c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(env.ID))
+	if err != nil {
+		return env, false, fmt.Errorf("publish %s: %w", env.Type, err)
 	}
-	return env, nil
+	return env, ack.Duplicate, nil
 }
 
 // PublishAsync is Publish without waiting; the returned future resolves with

@@ -41,6 +41,13 @@ type Worker struct {
 	SkipDoneMarkers bool
 	Log             zerolog.Logger
 	Metrics         *Metrics
+	// Observer, if set, learns the outcome of every delivery.
+	Observer Observer
+	// Emitted, if set, is told of every event a handler emits, once it is
+	// stored (not again when a redelivery emits it again): services count
+	// their own metrics from their facts. It runs on the handler's
+	// goroutine and must be quick.
+	Emitted func(d *Delivery, event any)
 }
 
 func (w *Worker) defaults() {

@@ -15,7 +15,9 @@ import (
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/logging"
+	"ringmaster.dev/kit/metrics"
 )
 
 // Env var names shared by every service binary and `ring`.
@@ -26,6 +28,7 @@ const (
 	EnvWorkDir     = "RING_WORK_DIR"
 	EnvAckWait     = "RING_ACK_WAIT"
 	EnvKeyDir      = "RING_KEY_DIR"
+	EnvMetrics     = "RING_METRICS_ADDR"
 	DefaultNATS    = "nats://127.0.0.1:4222"
 )
 
@@ -35,6 +38,8 @@ type Flags struct {
 	S3                              blob.Config
 	Concurrency                     int
 	AckWait                         time.Duration
+	// Metrics is the address of /metrics, /healthz and /readyz ("": none).
+	Metrics string
 }
 
 // Main runs one service alone against external NATS and S3: flags, then
@@ -55,8 +60,9 @@ func Main(name string, factory Factory, extra ...func(*flag.FlagSet)) {
 	fs.DurationVar(&f.AckWait, "ack-wait", envDuration(EnvAckWait, 30*time.Second), "redeliver a command when its handler sends no heartbeat for this long (env "+EnvAckWait+")")
 	fs.StringVar(&f.WorkDir, "work-dir", config.Env(EnvWorkDir, filepath.Join(os.TempDir(), "ringmaster-"+name)), "scratch directory (env "+EnvWorkDir+")")
 	fs.StringVar(&f.KeyDir, "key-dir", config.Env(EnvKeyDir, defaultKeyDir()), "directory of secrets such as the signing key, files 0400 (env "+EnvKeyDir+")")
+	fs.StringVar(&f.Metrics, "metrics", os.Getenv(EnvMetrics), "serve /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9471 (port 0: any free port; default: none) (env "+EnvMetrics+")")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s — the Ringmaster %s service, alone against external NATS and S3.\n\nUsage:\n  %s [flags]\n\nExample:\n  RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… %s --nats nats://127.0.0.1:4222 --s3 http://127.0.0.1:9000\n\nFlags:\n", name, name, name, name)
+		fmt.Fprintf(fs.Output(), "%s — the Ringmaster %s service, alone against external NATS and S3.\n\nUsage:\n  %s [flags]\n\nExample:\n  RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… %s --nats nats://127.0.0.1:4222 --s3 http://127.0.0.1:9000 --metrics 127.0.0.1:9471\n\nFlags:\n", name, name, name, name)
 		fs.PrintDefaults()
 	}
 	_ = fs.Parse(os.Args[1:])
@@ -89,10 +95,24 @@ func RunAlone(ctx context.Context, name string, factory Factory, f Flags) error 
 	if err := os.MkdirAll(f.WorkDir, 0o700); err != nil {
 		return fmt.Errorf("work dir: %w", err)
 	}
-	deps := Deps{Bus: conn, Blob: store, Log: log, WorkDir: f.WorkDir, KeyDir: f.KeyDir}
+	deps := Deps{Bus: conn, Blob: store, Log: log, WorkDir: f.WorkDir, KeyDir: f.KeyDir,
+		Metrics: metrics.New(), Health: &health.Checks{}}
+	deps.Health.Add("nats", health.NATS(conn))
+	deps.Health.Add("s3", health.S3(store))
+	if err := deps.Metrics.Register(metrics.NewStreams(conn.JS, name)); err != nil {
+		return err
+	}
 	def, err := factory(ctx, deps)
 	if err != nil {
 		return err
+	}
+	if f.Metrics != "" {
+		srv, err := ServeTelemetry(f.Metrics, Telemetry(deps.Metrics, deps.Health), log)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		log.Info().Str("url", srv.URL()+"/metrics").Msg("metrics, /healthz and /readyz")
 	}
 	return Run(ctx, deps, def, Options{Concurrency: f.Concurrency, AckWait: f.AckWait})
 }

@@ -6,7 +6,9 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,6 +17,8 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/health"
+	"ringmaster.dev/kit/metrics"
 	"ringmaster.dev/kit/presence"
 )
 
@@ -31,6 +35,12 @@ type Deps struct {
 	// KeyDir holds secrets such as the repository signing key (files 0400).
 	// Every instance of a service that signs must see the same key.
 	KeyDir string
+	// Metrics is the process's metrics registry: Run adds the command
+	// metrics, a service makes its own with it. Nil: nothing is exposed.
+	Metrics *metrics.Registry
+	// Health holds the process's readiness checks (/readyz): the host adds
+	// NATS and S3, a service what else it drives (Docker). Nil: none.
+	Health *health.Checks
 }
 
 // Definition is what a service is: a name and its command handlers.
@@ -46,6 +56,10 @@ type Definition struct {
 	// context ends; it must then return within the shutdown grace. An
 	// error it returns before then stops the service.
 	Serve func(ctx context.Context) error
+	// Emitted, if set, is told of every event the handlers emit, once
+	// stored (bus.Worker.Emitted): a service counts its own metrics from
+	// its facts there.
+	Emitted func(d *bus.Delivery, event any)
 }
 
 // Factory builds a service's definition from its dependencies.
@@ -72,9 +86,12 @@ func Run(ctx context.Context, deps Deps, def Definition, opts Options) error {
 		}
 		handlers[name] = h
 	}
+	cmds := metrics.NewCommands(deps.Metrics)
+	cmds.Init(def.Name, slices.Sorted(maps.Keys(handlers))...)
 	w := &bus.Worker{
 		Conn: deps.Bus, Service: def.Name, Handlers: handlers, Concurrency: max(opts.Concurrency, def.Concurrency), AckWait: opts.AckWait,
-		Middleware: []bus.Middleware{bus.Logging()}, Log: log, Metrics: &bus.Metrics{},
+		Middleware: []bus.Middleware{bus.Logging(), cmds.Middleware()}, Log: log, Metrics: &bus.Metrics{},
+		Observer: cmds, Emitted: def.Emitted,
 	}
 	if opts.Worker != nil {
 		opts.Worker(w)

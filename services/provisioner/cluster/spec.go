@@ -26,6 +26,8 @@ type Spec struct {
 	Versions map[string]string `json:"versions,omitempty"`
 	// From is the snapshot the nodes started from, if any.
 	From string `json:"from,omitempty"`
+	// Builds pins packages to exact versions (a pipeline's build).
+	Builds map[string]string `json:"builds,omitempty"`
 	// Protected: no chat-ops or REST request may destroy the cluster (the
 	// authorization policy reads it through kit/inventory).
 	Protected bool `json:"protected,omitempty"`

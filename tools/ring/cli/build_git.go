@@ -19,15 +19,11 @@ func gitRef(ctx context.Context, g *globals, name, commit string) (*events.GitRe
 	if err := validateCommit(commit); err != nil {
 		return nil, err
 	}
-	conn, err := g.connect(ctx)
+	conn, reg, err := openStacks(ctx, g)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	reg, err := gitstack.Open(ctx, conn.JS)
-	if err != nil {
-		return nil, err
-	}
 	rec, err := reg.Get(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("--commit builds a stack from git: %w", err)

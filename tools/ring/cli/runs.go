@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
-	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/kit/runs"
 	"ringmaster.dev/ring/platform"
 )
@@ -155,13 +154,16 @@ unless --retest.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			retest, _ := cmd.Flags().GetBool("retest")
+			if err := validateCommit(commit); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
-			conn, st, err := openRuns(ctx, g)
+			conn, reg, err := openStacks(ctx, g)
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
-			reg, err := gitstack.Open(ctx, conn.JS)
+			st, err := runs.Open(ctx, conn.JS)
 			if err != nil {
 				return err
 			}
@@ -175,9 +177,6 @@ unless --retest.`,
 			}
 			req := &events.PipelineRunRequested{Stack: rec.Name, Trigger: trigger, Channel: channel, Forge: rec.Forge,
 				Git: events.GitRef{Repo: rec.Git, Commit: commit, Ref: cmp.Or(ref, "refs/heads/"+rec.Branch), Path: rec.Path}}
-			if err := validateCommit(commit); err != nil {
-				return err
-			}
 			id := uuid.NewString()
 			if _, err := conn.Publish(ctx, req, bus.WithID(id)); err != nil {
 				return err

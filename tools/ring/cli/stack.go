@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/ring/platform"
 )
@@ -77,15 +79,11 @@ gitlab.com, codeberg.org and gitea.com URLs; name it with --forge otherwise.`,
 				}
 			}
 			ctx := cmd.Context()
-			conn, err := g.connect(ctx)
+			conn, reg, err := openStacks(ctx, g)
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
-			reg, err := gitstack.Open(ctx, conn.JS)
-			if err != nil {
-				return err
-			}
 			home, err := platform.Home()
 			if err != nil {
 				return err
@@ -147,15 +145,11 @@ func newStackList(g *globals) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			conn, err := g.connect(ctx)
+			conn, reg, err := openStacks(ctx, g)
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
-			reg, err := gitstack.Open(ctx, conn.JS)
-			if err != nil {
-				return err
-			}
 			all, err := reg.List(ctx)
 			if err != nil {
 				return err
@@ -188,15 +182,11 @@ func newStackRemove(g *globals) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			conn, err := g.connect(ctx)
+			conn, reg, err := openStacks(ctx, g)
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
-			reg, err := gitstack.Open(ctx, conn.JS)
-			if err != nil {
-				return err
-			}
 			if err := reg.Delete(ctx, args[0]); err != nil {
 				return err
 			}
@@ -207,6 +197,21 @@ func newStackRemove(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// openStacks connects and opens the registry of stacks from git; the
+// caller closes the connection.
+func openStacks(ctx context.Context, g *globals) (*bus.Conn, *gitstack.Registry, error) {
+	conn, err := g.connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, err := gitstack.Open(ctx, conn.JS)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, reg, nil
 }
 
 // guessForge names the forge of well-known hosts.

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,7 +18,7 @@ import (
 func newStatus(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:     "status",
-		Short:   "Show live services, stream depths and dead letters",
+		Short:   "Show live services, stream depths and dead letters, and where metrics are",
 		Example: "  ring status\n  ring status --nats nats://127.0.0.1:4222",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -33,7 +36,8 @@ func newStatus(g *globals) *cobra.Command {
 					fmt.Fprintf(out, "HTTP %s  (gateway: POST /hooks/<stack>, /chat/slack, /chat/mattermost, /api/v1, GET /runs/<id>)\n", e.HTTP)
 				}
 			}
-			fmt.Fprintf(out, "\nSERVICE\tINSTANCE\tHOST\tPID\tUP\tSEEN\tHANDLED\tRETRIED\tDEAD\tIN FLIGHT\n")
+			printTelemetry(ctx, out, g)
+			fmt.Fprint(out, "\nSERVICE\tINSTANCE\tHOST\tPID\tUP\tSEEN\tHANDLED\tRETRIED\tDEAD\tIN FLIGHT\n")
 			recs, err := presence.List(ctx, conn.JS)
 			if err != nil {
 				return err
@@ -77,4 +81,40 @@ func newStatus(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// printTelemetry shows where the ring up of this NATS serves its metrics
+// and what its /readyz says, when it serves them.
+func printTelemetry(ctx context.Context, out io.Writer, g *globals) {
+	home, err := platform.Home()
+	if err != nil {
+		return
+	}
+	e, err := platform.ReadEndpoints(home)
+	if err != nil || e.Metrics == "" || e.NATS != g.natsURL() {
+		return
+	}
+	fmt.Fprintf(out, "Metrics %s\n", e.Metrics)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	body, ok, err := probe(ctx, strings.TrimSuffix(e.Metrics, "/metrics")+"/readyz")
+	switch {
+	case err != nil:
+		fmt.Fprintf(out, "Ready   unknown: %v\n", err)
+	case ok:
+		fmt.Fprintf(out, "Ready   yes (%s)\n", checkNames(body))
+	default:
+		fmt.Fprintf(out, "Ready   NO\n%s", body)
+	}
+}
+
+// checkNames lists the checks that passed in a /readyz body: "nats, s3".
+func checkNames(body string) string {
+	var names []string
+	for _, l := range strings.Split(body, "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "[+]" {
+			names = append(names, f[1])
+		}
+	}
+	return strings.Join(names, ", ")
 }

@@ -29,7 +29,9 @@ exactly those versions (the compatibility policy decides first), the tester
 runs the smoke suites on it, and the cluster is destroyed. Results go to the
 blob store (compat/measured/<stack>/) and, with --write, into the
 compatibility facts the policy reads: a combination that passed becomes
-known_good, one that failed known_bad.`,
+known_good, one that failed known_bad, each with the sweep's run id, the day
+it finished and the distros ("run", "date", "distros"), so the policy's
+denials say which sweep measured them.`,
 	}
 	cmd.AddCommand(newSweepRun(g), newSweepShow(g))
 	return cmd
@@ -66,7 +68,11 @@ func newSweepRun(g *globals) *cobra.Command {
 				return fmt.Sprintf("no result within %s (ring events tail --run %s)", wait, r.ID)
 			}, func(env events.Envelope) (bool, error) {
 				return sweepFact(out, env, start, func(f events.SweepFinished) error {
-					return sweepDone(out, f, r.ID, write)
+					finished := env.Time // when the tester published it
+					if finished.IsZero() {
+						finished = time.Now()
+					}
+					return sweepDone(out, f, policies.Sweep{Run: r.ID, Finished: finished}, write)
 				})
 			})
 		},
@@ -113,12 +119,13 @@ func sweepFact(out io.Writer, env events.Envelope, start time.Time, finished fun
 }
 
 // sweepDone prints the results, merges them into the facts file when asked
-// and exits 1 when a combination failed or no cluster came up.
-func sweepDone(out io.Writer, f events.SweepFinished, run, write string) error {
+// (each fact carrying the sweep's run and the day it finished) and exits 1
+// when a combination failed or no cluster came up.
+func sweepDone(out io.Writer, f events.SweepFinished, sw policies.Sweep, write string) error {
 	printSweep(out, f.Results, f.Notes)
 	fmt.Fprintf(out, "results: s3 %s\n", f.Key)
 	if write != "" {
-		changes, err := mergeSweep(write, f.Results, run)
+		changes, err := mergeSweep(write, f.Results, sw)
 		if err != nil {
 			return err
 		}
@@ -139,7 +146,7 @@ func sweepDone(out io.Writer, f events.SweepFinished, run, write string) error {
 
 // mergeSweep writes the passed and failed combinations into the facts
 // file, replacing it atomically.
-func mergeSweep(file string, results []events.SweepResult, run string) ([]string, error) {
+func mergeSweep(file string, results []events.SweepResult, sw policies.Sweep) ([]string, error) {
 	var ms []policies.Measurement
 	for _, r := range results {
 		if r.Outcome == sweep.Passed || r.Outcome == sweep.Failed {
@@ -150,7 +157,7 @@ func mergeSweep(file string, results []events.SweepResult, run string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	merged, changes, err := policies.MergeMeasured(data, ms, events.ShortRunID(run))
+	merged, changes, err := policies.MergeMeasured(data, ms, sw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

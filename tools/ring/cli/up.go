@@ -24,6 +24,7 @@ func newUp(g *globals) *cobra.Command {
 	var (
 		natsListen, s3Listen, s3URL string
 		httpListen, publicURL       string
+		metricsListen               string
 		concurrency                 int
 		demo                        bool
 		sweepEvery                  time.Duration
@@ -39,15 +40,17 @@ instead (S3 credentials from RING_S3_ACCESS_KEY and RING_S3_SECRET_KEY, or
 the file RING_S3_CREDENTIALS names). --services runs some services here and
 leaves the others to other processes or containers; --services none runs the
 servers alone (infra/compose/compose.yaml runs each service in its own
-container that way). Ctrl-C stops everything cleanly; in-flight commands
-finish or are handed back.`,
+container that way). Prometheus metrics of every service in the process,
+stream depths and consumer lag are served at --metrics /metrics, with
+/healthz and /readyz (docs/metrics.md). Ctrl-C stops everything cleanly;
+in-flight commands finish or are handed back.`,
 		Example: `  ring up
   ring up --demo                                   # and show a round trip through every service
   ring up --http 0.0.0.0:8080 --public-url https://ring.example.org   # webhooks from forges elsewhere
   ring up --sweep-every 24h --sweep-stack demo     # a compatibility sweep of demo every day
   ring up --services none                          # NATS and S3 only; the services run elsewhere
   ring up --services builder,repo-publisher        # two services here, the rest elsewhere
-  RING_HOME=/tmp/ring ring up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0
+  RING_HOME=/tmp/ring ring up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --metrics 127.0.0.1:0
   RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… ring up --nats nats://10.0.0.5:4222 --s3 http://10.0.0.5:9000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -61,7 +64,7 @@ finish or are handed back.`,
 				return err
 			}
 			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log, Services: services,
-				Builder: builder.OptionsFromEnv(), Provisioner: provisioner.OptionsFromEnv(),
+				Builder: builder.OptionsFromEnv(), Provisioner: provisioner.OptionsFromEnv(), MetricsListen: metricsListen,
 				Gateway: gateway.Options{HTTP: httpListen, PublicURL: publicURL}}
 			if s3URL != "" {
 				cfg.S3 = blob.ConfigFromEnv()
@@ -97,6 +100,7 @@ finish or are handed back.`,
 	cmd.Flags().StringVar(&httpListen, "http", config.Env(gateway.EnvHTTP, ""), "address of the gateway's HTTP server: webhooks, run pages (default "+gateway.DefaultHTTP+", or any free port when that is taken; port 0: any free port; env "+gateway.EnvHTTP+")")
 	cmd.Flags().StringVar(&publicURL, "public-url", config.Env(gateway.EnvPublicURL, ""), "base URL forges and people reach the gateway at, for links in commit statuses (env "+gateway.EnvPublicURL+"; default http://<--http>)")
 	cmd.Flags().StringVar(&s3URL, "s3", "", "use this external S3 endpoint instead of the embedded one (credentials from env)")
+	cmd.Flags().StringVar(&metricsListen, "metrics", platform.DefaultMetricsListen, "serve Prometheus /metrics of every service here, with /healthz and /readyz (port 0: any free port; '': none)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 2, "commands each service handles at once")
 	cmd.Flags().StringSliceVar(&services, "services", nil, "services to run in this process, comma-separated, or none (default: all of "+strings.Join(platform.ServiceNames, ", ")+")")
 	cmd.Flags().DurationVar(&sweepEvery, "sweep-every", 0, "ask for a compatibility sweep of each --sweep-stack this often (0: never)")
@@ -120,6 +124,9 @@ func printEndpoints(cmd *cobra.Command, home string, cfg platform.Config, p *pla
 	fmt.Fprintf(out, "  S3        %s  bucket %s  (%s)\n", p.Endpoints.S3, p.Endpoints.Bucket, s3Note)
 	if p.Endpoints.HTTP != "" {
 		fmt.Fprintf(out, "  HTTP      %s  (gateway: webhooks at /hooks/<stack>, runs at /runs/<id>)\n", p.Endpoints.HTTP)
+	}
+	if p.Endpoints.Metrics != "" {
+		fmt.Fprintf(out, "  metrics   %s  (health: /healthz, /readyz)\n", p.Endpoints.Metrics)
 	}
 	if len(names) == 0 {
 		fmt.Fprintln(out, "  services  none here (--services none): start them as processes or containers against these servers")

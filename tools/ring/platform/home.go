@@ -33,6 +33,9 @@ type Endpoints struct {
 	Services []string `json:"services"`
 	// HTTP is the gateway's base URL, when this `ring up` runs it.
 	HTTP string `json:"http,omitempty"`
+	// Metrics is the URL of the process's Prometheus metrics; /healthz and
+	// /readyz are beside it ("": not served).
+	Metrics string `json:"metrics,omitempty"`
 }
 
 func endpointsPath(home string) string { return filepath.Join(home, "endpoints.json") }

@@ -18,6 +18,8 @@ import (
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/health"
+	"ringmaster.dev/kit/metrics"
 	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/s3server"
 	"ringmaster.dev/kit/service"
@@ -43,11 +45,20 @@ type Config struct {
 	// Gateway says where the HTTP server listens (HTTP; port 0: any free
 	// port) and the public URL of its links.
 	Gateway gateway.Options
+	// MetricsListen is where /metrics, /healthz and /readyz are served for
+	// the whole process (port 0: any free port; "": nowhere).
+	MetricsListen string
 }
 
 // Platform is a running `ring up`.
 type Platform struct {
 	Endpoints Endpoints
+	// Metrics and Health are every service's metrics and readiness checks
+	// (what the telemetry server serves; other servers may mount them too).
+	Metrics   *metrics.Registry
+	Health    *health.Checks
+	telemetry *service.TelemetryServer
+	probe     *bus.Conn // the connection readiness and stream metrics use
 	home      string
 	nats      *natsserver.Server
 	s3        *s3server.Server
@@ -126,6 +137,9 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		cfg.Gateway.Listener = ln
 		p.Endpoints.HTTP = "http://" + ln.Addr().String()
 	}
+	if err := p.startTelemetry(ctx, cfg, natsURL, store); err != nil {
+		return nil, err
+	}
 
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
@@ -136,7 +150,8 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			p.Stop()
 			return nil, err
 		}
-		deps := service.Deps{Bus: conn, Blob: store, Log: cfg.Log, WorkDir: filepath.Join(home, "work", name), KeyDir: filepath.Join(home, "keys")}
+		deps := service.Deps{Bus: conn, Blob: store, Log: cfg.Log, WorkDir: filepath.Join(home, "work", name), KeyDir: filepath.Join(home, "keys"),
+			Metrics: p.Metrics, Health: p.Health}
 		if err := os.MkdirAll(deps.WorkDir, 0o700); err != nil {
 			conn.Close()
 			p.Stop()
@@ -178,6 +193,14 @@ func (p *Platform) Stop() {
 }
 
 func (p *Platform) shutdownServers() {
+	if p.telemetry != nil {
+		p.telemetry.Close()
+		p.telemetry = nil
+	}
+	if p.probe != nil {
+		p.probe.Close()
+		p.probe = nil
+	}
 	if p.s3 != nil {
 		_ = p.s3.Close() // a second Close only says ErrClosed
 		p.s3 = nil

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/metrics"
 )
 
 // harness is a publisher and a builder Worker on their own connections.
@@ -21,8 +22,10 @@ type harness struct {
 }
 
 // start connects, declares the topology and runs a worker whose handler
-// calls onEvent with the index carried in the command's URL.
-func start(ctx context.Context, url string, conc int, marks bool, onEvent func(i int)) (*harness, error) {
+// calls onEvent with the index carried in the command's URL. With cmds the
+// worker carries the command metrics every service has (its middleware and
+// observer, as service.Run wires them).
+func start(ctx context.Context, url string, conc int, marks bool, cmds *metrics.Commands, onEvent func(i int)) (*harness, error) {
 	pub, err := bus.Connect(ctx, url, "busbench")
 	if err != nil {
 		return nil, err
@@ -42,6 +45,10 @@ func start(ctx context.Context, url string, conc int, marks bool, onEvent func(i
 			onEvent(eventIndex(d.Payload.(*events.SourceFetchRequested).URL))
 			return nil
 		}},
+	}
+	if cmds != nil {
+		w.Middleware = []bus.Middleware{cmds.Middleware()}
+		w.Observer = cmds
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

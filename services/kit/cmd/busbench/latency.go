@@ -54,7 +54,7 @@ func steady(ctx context.Context, url string, rate int, d time.Duration, conc int
 	if err := mon.Flush(); err != nil {
 		return res, err
 	}
-	h, err := start(ctx, url, conc, marks, func(i int) {
+	h, err := start(ctx, url, conc, marks, nil, func(i int) {
 		if i >= 0 && i < n {
 			startedAt[i].CompareAndSwap(0, time.Now().UnixNano())
 		}

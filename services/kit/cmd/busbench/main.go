@@ -29,6 +29,8 @@ type options struct {
 	markdown    bool
 	serve       bool
 	skip        string
+	overhead    int
+	scrapeEvery time.Duration
 }
 
 func main() {
@@ -55,6 +57,8 @@ func parseFlags() options {
 	fs.BoolVar(&o.markdown, "markdown", false, "also print the results as a markdown fragment")
 	fs.BoolVar(&o.serve, "serve", false, "only start the embedded server, print its URL and wait for Ctrl-C (for peer tools such as `nats bench`)")
 	fs.StringVar(&o.skip, "skip", "", "runs to leave out: throughput, latency (comma-separated)")
+	fs.IntVar(&o.overhead, "metrics-overhead", 0, "only measure the command metrics' overhead: this many rounds without and with them, alternating, per --concurrency")
+	fs.DurationVar(&o.scrapeEvery, "scrape-every", 15*time.Second, "with --metrics-overhead: scrape /metrics this often while the metrics are on (0: never; Prometheus' default is 15s)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `busbench — end-to-end benchmark of the Ringmaster bus (publish → handler → ack)
 on an embedded NATS server with JetStream file storage.
@@ -66,6 +70,7 @@ Examples:
   busbench                                   # 100k-event throughput runs, then 10 s at 1,000 events/s
   busbench --events 20000 --concurrency 1,16,64 --markdown
   busbench --skip throughput --rate 2000 --duration 30s
+  busbench --metrics-overhead 5 --events 20000 --concurrency 16  # events/s without and with metrics
   busbench --serve                           # print a URL, keep the server up for 'nats bench'
 
 Flags:
@@ -108,11 +113,23 @@ func run(ctx context.Context, o options) error {
 		<-ctx.Done()
 		return nil
 	}
+	if o.overhead > 0 {
+		var rs []overheadResult
+		for _, c := range o.concurrency {
+			r, err := measureOverhead(ctx, url, o.events, c, o.overhead, o.scrapeEvery)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, r)
+		}
+		printOverhead(os.Stdout, rs, o.markdown)
+		return nil
+	}
 	var rep report
 	if !strings.Contains(o.skip, "throughput") {
 		for _, marks := range []bool{false, true} {
 			for _, c := range o.concurrency {
-				r, err := throughput(ctx, url, o.events, c, marks)
+				r, err := throughput(ctx, url, o.events, c, marks, nil)
 				if err != nil {
 					return err
 				}

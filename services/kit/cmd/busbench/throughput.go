@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/metrics"
 )
 
 // throughputResult is one throughput run.
@@ -22,12 +23,13 @@ type throughputResult struct {
 func (r throughputResult) rate() float64 { return float64(r.events) / r.handled.Seconds() }
 
 // throughput publishes n commands as fast as the client allows while a
-// worker handles them, and times the run until every command was handled.
-func throughput(ctx context.Context, url string, n, conc int, marks bool) (throughputResult, error) {
+// worker handles them (with the command metrics when cmds is set), and
+// times the run until every command was handled.
+func throughput(ctx context.Context, url string, n, conc int, marks bool, cmds *metrics.Commands) (throughputResult, error) {
 	res := throughputResult{events: n, concurrency: conc, marks: marks}
 	var handled atomic.Int64
 	all := make(chan struct{})
-	h, err := start(ctx, url, conc, marks, func(int) {
+	h, err := start(ctx, url, conc, marks, cmds, func(int) {
 		if handled.Add(1) == int64(n) {
 			close(all)
 		}
