@@ -23,6 +23,9 @@ type ClusterCreateRequested struct {
 	// KeepFailed leaves a cluster that failed to come up for inspection
 	// instead of removing it.
 	KeepFailed bool `json:"keep_failed,omitempty" doc:"keep a cluster that failed to come up, for inspection"`
+	// Protected labels the cluster so that no chat-ops or REST request may
+	// destroy it (the authorization policy's cluster-protected rule).
+	Protected bool `json:"protected,omitempty" doc:"label the cluster protected: no chat-ops or REST request may destroy it"`
 }
 
 // ClusterProgress reports one step of creating a cluster, live.

@@ -56,14 +56,16 @@ type Decision struct {
 	Deny  []Reason `json:"deny"`
 }
 
-// Modules returns the embedded policy modules (without the _test files) by
-// file name.
+// Modules returns the embedded compatibility policy's modules (without the
+// _test files) by file name.
 func Modules() (map[string]string, error) {
-	return modules(false)
+	return modules("compat", false)
 }
 
-func modules(withTests bool) (map[string]string, error) {
-	names, err := fs.Glob(Files, "*.rego")
+// modules are the embedded modules whose file names start with prefix
+// ("" every one), with or without their Rego tests.
+func modules(prefix string, withTests bool) (map[string]string, error) {
+	names, err := fs.Glob(Files, prefix+"*.rego")
 	if err != nil {
 		return nil, err
 	}

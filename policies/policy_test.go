@@ -203,6 +203,12 @@ func BenchmarkCheckLatency(b *testing.B) {
 		lat = append(lat, time.Since(start))
 	}
 	b.StopTimer()
+	reportLatency(b, lat)
+}
+
+// reportLatency reports the percentiles of one decision's latency and the
+// decisions per second.
+func reportLatency(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	at := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Nanoseconds()) / 1e3 }
 	b.ReportMetric(at(0.50), "p50-µs")

@@ -12,7 +12,7 @@ import (
 // OPA's tester and fails on any failing, erroring or missing Rego test.
 func TestRego(t *testing.T) {
 	ctx := context.Background()
-	srcs, err := modules(true)
+	srcs, err := modules("", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@
 #     --no-peer       skip opa bench
 set -euo pipefail
 
-OPA_MODULE="github.com/open-policy-agent/opa@v1.20.2"
+source "$(dirname "$0")/opa-lib.sh"
 QUERY="data.ringmaster.compat.decision"
 count=3 decisions=20000 peer=1
 while [[ $# -gt 0 ]]; do
@@ -67,12 +67,7 @@ awk -v d="${ours:-0}" -v p="${p99:-1e9}" 'BEGIN {
 
 echo
 echo "== peer: opa bench ($OPA_MODULE), query $QUERY, $count runs each"
-# go install from an empty directory so no workspace or module applies.
-if ! (cd "$work" && GOWORK=off GOFLAGS='' GOBIN="$work/bin" go install "$OPA_MODULE") >"$work/install.log" 2>&1; then
-	echo "note: could not build the opa CLI (go install $OPA_MODULE failed), so there is no comparison:"
-	tail -5 "$work/install.log" | sed 's/^/  /'
-	exit 0
-fi
+opa_install "$work" || exit 0
 go run ./internal/benchdocs -o "$work" -data "$root/infra/compat/compat.json" -input "$root/infra/compat/examples/zk3.json"
 # opa_rate DATA INPUT: the best decisions/s of opa bench over the policy.
 opa_rate() {

@@ -109,6 +109,10 @@ func (g *Gateway) hook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if d.Kind == forge.KindComment {
+		g.comment(w, r, rec, d)
+		return
+	}
 	req, ignored, err := pipelineFor(rec, d)
 	if err != nil {
 		refuse(http.StatusBadRequest, "%v", err)

@@ -33,6 +33,11 @@ type Options struct {
 	// for the build and its publishing, the cluster, and the suites
 	// (defaults 60, 15 and 30 minutes).
 	BuildTimeout, ClusterTimeout, TestTimeout time.Duration
+	// RolesFile is the authorization policy's roles file (default
+	// $RING_AUTHZ_ROLES, else infra/authz/roles.yaml).
+	RolesFile string
+	// Clusters, if set, is the cluster inventory (default: Docker's).
+	Clusters Clusters
 }
 
 // Environment variables of the gateway's options.

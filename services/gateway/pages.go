@@ -33,24 +33,6 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	},
 }).ParseFS(templateFS, "templates/*.html"))
 
-// apiRuns lists the runs, newest first: GET /api/v1/runs.
-func (g *Gateway) apiRuns(w http.ResponseWriter, r *http.Request) {
-	all, err := g.Runs.List(r.Context())
-	if err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
-		return
-	}
-	writeJSON(w, http.StatusOK, all)
-}
-
-// apiRun is one run's record: GET /api/v1/runs/{id}.
-func (g *Gateway) apiRun(w http.ResponseWriter, r *http.Request) {
-	rec, ok := g.findRun(w, r)
-	if ok {
-		writeJSON(w, http.StatusOK, rec)
-	}
-}
-
 // runPage shows a run: its stages, cells with links to their logs, the
 // suites' results with the JUnit XML. GET /runs/{id}.
 func (g *Gateway) runPage(w http.ResponseWriter, r *http.Request) {

@@ -14,8 +14,7 @@ import (
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hooks/{stack}", g.hook)
-	mux.HandleFunc("GET /api/v1/runs", g.apiRuns)
-	mux.HandleFunc("GET /api/v1/runs/{id}", g.apiRun)
+	g.chatopsRoutes(mux)
 	mux.HandleFunc("GET /runs/{id}", g.runPage)
 	mux.HandleFunc("GET /runs/{id}/logs/{cell}", g.runLog)
 	mux.HandleFunc("GET /runs/{id}/junit.xml", g.runJUnit)

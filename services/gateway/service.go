@@ -66,6 +66,7 @@ type Gateway struct {
 	Health  *health.Checks
 
 	listener net.Listener
+	ops      *chatops
 }
 
 // KV buckets of the gateway.
@@ -137,9 +138,14 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 		opts.PublicURL = "http://" + ln.Addr().String()
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	return &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested, Posted: posted, Requests: requests,
+	g := &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested, Posted: posted, Requests: requests,
 		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln,
-		Metrics: deps.Metrics, Health: deps.Health}, nil
+		Metrics: deps.Metrics, Health: deps.Health}
+	if err := g.openChatops(ctx); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return g, nil
 }
 
 // Addr is where the gateway listens.
@@ -151,6 +157,7 @@ func (g *Gateway) Definition() service.Definition {
 	return service.Definition{Name: Name, Concurrency: Concurrency, Serve: g.Serve, Handlers: map[string]bus.Handler{
 		"pipeline.run.requested": g.handlePipeline,
 		"forge.status.requested": g.handleStatus,
+		"chat.reply.requested":   g.handleReply,
 	}}
 }
 

@@ -48,7 +48,7 @@ func (p *Provisioner) Plan(ctx context.Context, req events.ClusterCreateRequeste
 		}
 	}
 	s := cluster.Spec{Name: req.Name, RunID: runID, Stack: st.Name, Commit: req.Commit, Builds: req.Builds, Channel: req.Channel, Distro: req.Distro,
-		Nodes: req.Nodes, Roles: map[string]int{}, MemoryMB: req.MemoryMB, Kerberos: req.Kerberos, From: req.From}
+		Nodes: req.Nodes, Roles: map[string]int{}, MemoryMB: req.MemoryMB, Kerberos: req.Kerberos, From: req.From, Protected: req.Protected}
 	if s.Channel == "" {
 		s.Channel = st.Channel
 	}

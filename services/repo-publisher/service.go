@@ -52,6 +52,7 @@ func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 		"repo.publish.requested": publishHandler(p, leases),
 		"repo.promote.requested": promoteHandler(p, leases),
 		"repo.gc.requested":      gcHandler(p, leases),
+		"repo.list.requested":    listHandler(p),
 	}}, nil
 }
 

@@ -152,10 +152,11 @@ func newStatusRecorder(t testing.TB, token string) *statusRecorder {
 		s.Repo, s.SHA = m[1]+"/"+m[2], m[3]
 		r.mu.Lock()
 		r.got = append(r.got, s)
+		id := len(r.got)
 		r.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
-		_ = json.NewEncoder(w).Encode(map[string]any{"id": len(r.got), "state": s.State, "context": s.Context})
+		_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "state": s.State, "context": s.Context})
 	}))
 	t.Cleanup(r.srv.Close)
 	return r

@@ -78,6 +78,8 @@ type Delivery struct {
 	Merged bool
 	// Sender is the login of who caused the event.
 	Sender string
+	// Comment is a KindComment delivery's comment.
+	Comment *Comment
 }
 
 var (
@@ -149,6 +151,15 @@ func (d *Delivery) check() error {
 		}
 	}
 	if d.Kind == KindPing {
+		return nil
+	}
+	if d.Kind == KindComment {
+		if len(d.RepoURLs) == 0 {
+			return bad("the payload names no repository URL")
+		}
+		if c := d.Comment.Commit; c != "" && !commitRE.MatchString(c) {
+			return bad("commit %q is not a 40- or 64-digit lowercase hex id", printable(c))
+		}
 		return nil
 	}
 	if len(d.RepoURLs) == 0 {

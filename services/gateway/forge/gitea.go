@@ -23,7 +23,7 @@ var giteaRefusals = []refusal{
 // giteaActs are the Gitea events Ringmaster acts on (pull_request_sync is
 // the event type of new commits on a pull request; Gitea sends it as
 // pull_request, and some versions as itself).
-var giteaActs = map[string]bool{"push": true, "pull_request": true, "pull_request_sync": true}
+var giteaActs = map[string]bool{"push": true, "pull_request": true, "pull_request_sync": true, "issue_comment": true}
 
 // parseGitea verifies and decodes a Gitea or Forgejo delivery. Forgejo's
 // X-Forgejo-Event, -Delivery and -Signature stand for the X-Gitea-* ones
@@ -62,6 +62,8 @@ func parseGitea(d *Delivery, h http.Header, body []byte, secret string) error {
 			commit = p.HeadCommit.ID
 		}
 		d.setPush(p.Ref, commit, zeroSHA(p.After))
+	case gitea.IssueCommentPayload:
+		return d.giteaComment(p)
 	case gitea.PullRequestPayload:
 		pr := p.PullRequest
 		if p.Repository == nil || pr == nil || pr.Head == nil {

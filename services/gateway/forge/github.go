@@ -22,7 +22,7 @@ var githubRefusals = []refusal{
 }
 
 // githubActs are the GitHub events Ringmaster acts on.
-var githubActs = map[string]bool{"push": true, "ping": true, "pull_request": true}
+var githubActs = map[string]bool{"push": true, "ping": true, "pull_request": true, "issue_comment": true}
 
 // parseGitHub verifies and decodes a GitHub delivery. The library filters
 // events before it verifies, so it is handed the event that was sent: every
@@ -57,6 +57,8 @@ func parseGitHub(d *Delivery, h http.Header, body []byte, secret string) error {
 		d.Kind, d.Sender, d.RepoName = KindPing, p.Sender.Login, p.Repository.FullName
 		repo := p.Repository
 		d.addURLs(repo.CloneURL, repo.SSHURL, repo.HTMLURL, repo.GitURL, repo.SvnURL)
+	case github.IssueCommentPayload:
+		d.githubComment(p)
 	case github.PullRequestPayload:
 		d.Sender, d.RepoName = p.Sender.Login, p.Repository.FullName
 		repo, pr := p.Repository, p.PullRequest

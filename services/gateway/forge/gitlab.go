@@ -35,7 +35,7 @@ func parseGitLab(d *Delivery, h http.Header, body []byte, secret string) error {
 	}
 	payload, decodeErr, err := d.verify(h, body, "X-Gitlab-Event", gitlabIDs, gitlabRefusals,
 		func(r *http.Request) (any, error) {
-			return hook.Parse(r, gitlab.PushEvents, gitlab.TagEvents, gitlab.MergeRequestEvents)
+			return hook.Parse(r, gitlab.PushEvents, gitlab.TagEvents, gitlab.MergeRequestEvents, gitlab.CommentEvents)
 		})
 	switch {
 	case err != nil:
@@ -54,6 +54,8 @@ func parseGitLab(d *Delivery, h http.Header, body []byte, secret string) error {
 		d.Sender, d.RepoName = p.UserUsername, p.Project.PathWithNamespace
 		d.gitlabURLs(p.Project, p.Repository)
 		d.setPush(p.Ref, gitlabCommit(p.CheckoutSHA, p.After), zeroSHA(p.After))
+	case gitlab.CommentEventPayload:
+		d.gitlabComment(p)
 	case gitlab.MergeRequestEventPayload:
 		a := p.ObjectAttributes
 		d.Sender, d.RepoName = p.User.UserName, p.Project.PathWithNamespace

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/kvjson"
 )
 
 // Bucket is the KV bucket of run records; MaxAge is how long one is kept.
@@ -34,8 +35,11 @@ const (
 // Record is one run.
 type Record struct {
 	ID      string `json:"id"`
-	Kind    string `json:"kind" doc:"pipeline"`
-	Trigger string `json:"trigger" doc:"push, pull_request, tag, manual, retest"`
+	Kind    string `json:"kind" doc:"pipeline, or the chat-ops verb: build, cluster create, …"`
+	Trigger string `json:"trigger" doc:"push, pull_request, tag, manual, retest, chat, comment, rest"`
+	// Command is the chat-ops or REST request that started the run, as
+	// the grammar writes it (kit/command).
+	Command string `json:"command,omitempty"`
 	State   string `json:"state" doc:"queued, running, success or failure"`
 	Stack   string `json:"stack"`
 	Repo    string `json:"repo,omitempty"`
@@ -201,23 +205,9 @@ func (s *Store) byPrefix(ctx context.Context, prefix string) (Record, error) {
 
 // List returns every run, newest first.
 func (s *Store) List(ctx context.Context) ([]Record, error) {
-	keys, err := s.kv.ListKeys(ctx)
+	out, err := kvjson.All[Record](ctx, s.kv)
 	if err != nil {
 		return nil, fmt.Errorf("runs: %w", err)
-	}
-	var out []Record
-	for k := range keys.Keys() {
-		e, err := s.kv.Get(ctx, k)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("runs: %w", err)
-		}
-		var r Record
-		if json.Unmarshal(e.Value(), &r) == nil {
-			out = append(out, r)
-		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
 	return out, nil

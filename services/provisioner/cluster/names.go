@@ -4,19 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+
+	"ringmaster.dev/kit/inventory"
 )
 
 // Labels on every network, container and snapshot image of a cluster.
 const (
-	LabelCluster = "ringmaster.cluster"
+	LabelCluster = inventory.LabelCluster
 	LabelNode    = "ringmaster.node"
 	LabelRun     = "ringmaster.run"
-	LabelRole    = "ringmaster.role"
-	LabelSpec    = "ringmaster.spec"
+	LabelRole    = inventory.LabelRole
+	LabelSpec    = inventory.LabelSpec
 	// LabelSnapshot names the snapshot an image belongs to.
 	LabelSnapshot = "ringmaster.snapshot"
 	// RoleNode is the LabelRole value of cluster nodes and their network.
-	RoleNode = "node"
+	RoleNode = inventory.RoleNode
 )
 
 // Errors; match them with errors.Is.

@@ -28,6 +28,9 @@ type Spec struct {
 	From string `json:"from,omitempty"`
 	// Builds pins packages to exact versions (a pipeline's build).
 	Builds map[string]string `json:"builds,omitempty"`
+	// Protected: no chat-ops or REST request may destroy the cluster (the
+	// authorization policy reads it through kit/inventory).
+	Protected bool `json:"protected,omitempty"`
 }
 
 // Validate checks what Docker and the node layout need.

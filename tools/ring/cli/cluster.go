@@ -103,7 +103,7 @@ func newClusterList(g *globals) *cobra.Command {
 				}
 				mb := c.HeldMB()
 				held += mb
-				fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%d MB\t%s\t%s\t%s\t%s\t%s\n", c.Spec.Name, clusterState(ctx, p, c), len(c.Nodes), c.Spec.Nodes,
+				fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%d MB\t%s\t%s\t%s\t%s\t%s\n", c.Spec.Name, clusterState(ctx, p, c)+protectedMark(c.Spec), len(c.Nodes), c.Spec.Nodes,
 					age(c.Created), mb, c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec), img)
 			}
 			if len(all) == 0 {
@@ -120,6 +120,14 @@ func newClusterList(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&snapshots, "snapshots", false, "list snapshots instead")
 	return cmd
+}
+
+// protectedMark says a cluster is protected.
+func protectedMark(s cluster.Spec) string {
+	if s.Protected {
+		return " (protected)"
+	}
+	return ""
 }
 
 // roleList shows a spec's roles with their versions: zookeeper=3.8.0×3.

@@ -92,6 +92,7 @@ before anything is created.`,
 	f.IntVar(&req.MemoryMB, "memory", 0, "memory limit per node in MB (default 768)")
 	f.StringVar(&req.Kerberos, "kerberos", "", "kerberize with this realm")
 	f.BoolVar(&req.KeepFailed, "keep-failed", false, "keep a cluster that failed to come up, for inspection")
+	f.BoolVar(&req.Protected, "protected", false, "label the cluster protected: no chat-ops or REST request may destroy it; ring cluster destroy needs --force")
 	f.DurationVar(&wait, "wait", 15*time.Minute, "how long to wait for the cluster")
 	return cmd
 }
@@ -141,12 +142,13 @@ func clusterFact(out io.Writer, env events.Envelope, start time.Time) (bool, err
 }
 
 func newClusterDestroy(g *globals) *cobra.Command {
-	var all bool
+	var all, force bool
 	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "destroy NAME… | --all",
 		Short: "Remove clusters in any state — running, stopped, half created, crashed — found by label",
 		Example: `  ring cluster destroy zk
+  ring cluster destroy prod --force      # a protected cluster
   ring cluster destroy --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -164,6 +166,10 @@ func newClusterDestroy(g *globals) *cobra.Command {
 					return err
 				}
 				for _, c := range list {
+					if c.Spec.Protected && !force {
+						fmt.Fprintf(out, "keeping %s: it is protected (--force destroys it too)\n", c.Spec.Name)
+						continue
+					}
 					args = append(args, c.Spec.Name)
 				}
 				if len(args) == 0 {
@@ -172,8 +178,12 @@ func newClusterDestroy(g *globals) *cobra.Command {
 				}
 			}
 			for _, name := range args {
-				if _, err := p.Get(ctx, name); err != nil {
+				c, err := p.Get(ctx, name)
+				if err != nil {
 					return err
+				}
+				if c.Spec.Protected && !force {
+					return fmt.Errorf("cluster %s is protected: ring cluster destroy %s --force removes it anyway", name, name)
 				}
 			}
 			r, err := startRun(ctx, g.connect)
@@ -201,7 +211,8 @@ func newClusterDestroy(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "destroy every cluster")
+	cmd.Flags().BoolVar(&all, "all", false, "destroy every cluster (not the protected ones unless --force)")
+	cmd.Flags().BoolVar(&force, "force", false, "destroy protected clusters too")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait")
 	return cmd
 }

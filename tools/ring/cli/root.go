@@ -23,6 +23,8 @@ import (
 type globals struct {
 	nats     string
 	logLevel string
+	// server and tokenFile: the REST API instead of NATS (remote.go).
+	server, tokenFile string
 }
 
 // exitError carries a specific exit code; its message is already printed.
@@ -34,6 +36,9 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func Execute() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if server, tokenFile, words, ok := remoteArgs(os.Args[1:]); ok {
+		return runRemote(ctx, os.Stdout, os.Stderr, server, tokenFile, words)
+	}
 	root := newRoot()
 	if err := root.ExecuteContext(ctx); err != nil {
 		var ee exitError
@@ -56,13 +61,16 @@ repositories, assembles test clusters and runs their tests — as small
 event-driven services on NATS JetStream and S3.`,
 		Example: `  ring up                 # everything in one process (embedded NATS and S3)
   ring ping               # a round trip through every service
-  ring events tail        # watch events live`,
+  ring events tail        # watch events live
+  ring --server https://ring.example.org --token-file ~/.ring-token build fixture   # through the REST API`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.nats, "nats", os.Getenv(service.EnvNATS), "NATS URL (env "+service.EnvNATS+"; default: the one ring up runs)")
+	root.PersistentFlags().StringVar(&g.server, "server", os.Getenv(EnvServer), "a gateway's URL: carry the verb out through its REST API instead of NATS (env "+EnvServer+"; needs --token-file)")
+	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", os.Getenv(EnvTokenFile), "file holding a REST token (ring token create) for --server (env "+EnvTokenFile+")")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", config.Env(service.EnvLogLevel, "info"), "log level: "+logging.Levels)
-	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newStack(g), newRuns(g), newHealth(), newDoctor(), newVersion())
+	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newStack(g), newRuns(g), newHealth(), newDoctor(), newToken(g), newChat(g), newAudit(g), newVersion())
 	return root
 }
 

@@ -33,7 +33,7 @@ func newStatus(g *globals) *cobra.Command {
 			fmt.Fprintf(out, "NATS %s\n", g.natsURL())
 			if home, err := platform.Home(); err == nil {
 				if e, err := platform.ReadEndpoints(home); err == nil && e.HTTP != "" {
-					fmt.Fprintf(out, "HTTP %s  (gateway: POST /hooks/<stack>, GET /runs/<id>)\n", e.HTTP)
+					fmt.Fprintf(out, "HTTP %s  (gateway: POST /hooks/<stack>, /chat/slack, /chat/mattermost, /api/v1, GET /runs/<id>)\n", e.HTTP)
 				}
 			}
 			printTelemetry(ctx, out, g)

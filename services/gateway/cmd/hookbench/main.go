@@ -22,16 +22,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 	"ringmaster.dev/gateway"
-	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/gateway/internal/benchrig"
 	"ringmaster.dev/kit/gitstack"
-	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/service"
 )
 
@@ -59,25 +56,13 @@ func run(rate int, dur time.Duration, samplePath string) error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "hookbench-")
+	rig, err := benchrig.Start(ctx, "hookbench")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(dir, "nats")})
-	if err != nil {
-		return err
-	}
-	defer srv.Shutdown()
-	conn, err := bus.Connect(ctx, srv.ClientURL(), "hookbench")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if err := conn.EnsureTopology(ctx); err != nil {
-		return err
-	}
-	keys := filepath.Join(dir, "keys")
+	defer rig.Close()
+	conn := rig.Conn
+	keys := filepath.Join(rig.Dir, "keys")
 	g, err := gateway.Open(ctx, service.Deps{Bus: conn, KeyDir: keys, Log: zerolog.Nop()}, gateway.Options{HTTP: "127.0.0.1:0"})
 	if err != nil {
 		return err
@@ -133,49 +118,17 @@ type result struct{ p50, p99, max time.Duration }
 // delivery id and commit (no two alike), and prints the latency of the
 // answers; any answer but 202 is counted as an error.
 func load(name, url string, sample []byte, rate int, dur time.Duration) result {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
-	n := int(dur.Seconds() * float64(rate))
-	lat := make([]time.Duration, n)
-	errs := 0
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	tick := time.Second / time.Duration(rate)
 	start := time.Now()
-	for i := range n {
+	r := benchrig.Open(name, benchrig.Client(), rate, dur, func(i int) *http.Request {
 		body := bytes.Replace(sample, []byte("ec26c3e57ca3a959ca5aad62de7213c562f8c821"), []byte(fmt.Sprintf("%040x", i+1+int(start.UnixNano()%1e9)<<20)), -1)
 		mac := hmac.New(sha256.New, []byte(secret))
 		mac.Write(body)
-		sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-		time.Sleep(time.Until(start.Add(time.Duration(i) * tick)))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-GitHub-Event", "push")
-			req.Header.Set("X-GitHub-Delivery", uuid.NewString())
-			req.Header.Set("X-Hub-Signature-256", sig)
-			t0 := time.Now()
-			resp, err := client.Do(req)
-			d := time.Since(t0)
-			ok := err == nil && resp.StatusCode == http.StatusAccepted
-			if err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			mu.Lock()
-			lat[i] = d
-			if !ok {
-				errs++
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	took := time.Since(start)
-	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	r := result{p50: lat[n/2], p99: lat[n*99/100], max: lat[n-1]}
-	fmt.Printf("  %-42s %5d requests in %5.1fs (%4.0f/s)  p50 %6s  p99 %6s  max %6s  errors %d\n", name, n, took.Seconds(),
-		float64(n)/took.Seconds(), r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.max.Round(10*time.Microsecond), errs)
-	return r
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", "push")
+		req.Header.Set("X-GitHub-Delivery", uuid.NewString())
+		req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+		return req
+	}, func(resp *http.Response, _ []byte) bool { return resp.StatusCode == http.StatusAccepted })
+	return result{p50: r.P50, p99: r.P99, max: r.Max}
 }

@@ -1,0 +1,120 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/command"
+	"ringmaster.dev/kit/runs"
+)
+
+// sseHeartbeat keeps idle proxies from closing an event stream.
+const sseHeartbeat = 15 * time.Second
+
+// runEvents streams a run's facts as Server-Sent Events:
+// GET /api/v1/runs/{run}/events. Every fact of the run stored so far, then
+// each new one as it comes (event: the fact's name, id: its event id,
+// data: the CloudEvents envelope as JSON), until the run ends — then one
+// "end" event with how — or the client goes. Asking needs what runs show
+// needs.
+func (g *Gateway) runEvents(w http.ResponseWriter, r *http.Request) {
+	a := ask{door: command.REST, platform: "rest", remote: r.RemoteAddr}
+	if !g.authenticate(w, r, &a) {
+		return
+	}
+	req := command.Request{Verb: command.RunsShow, Run: r.PathValue("run")}
+	if err := req.Check(); err != nil {
+		writeJSON(w, http.StatusBadRequest, restError{Error: err.Error(), Rule: "syntax"})
+		return
+	}
+	a.req = &req
+	if ans := g.handle(r.Context(), a); ans.status != http.StatusOK {
+		writeJSON(w, ans.status, restError{Error: ans.text, Rule: ans.rule, AllowBy: ans.allowBy, Decision: ans.decision})
+		return
+	}
+	rec, err := g.Runs.Get(r.Context(), req.Run)
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, restError{Error: err.Error()})
+		return
+	}
+	t := trackerOf(rec)
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeJSON(w, http.StatusInternalServerError, restError{Error: "streaming is not supported here"})
+		return
+	}
+	// The server's write timeout would cut a long stream: lift it.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	ctx, cancel := context.WithTimeout(r.Context(), 4*time.Hour)
+	defer cancel()
+	replay, err := g.Bus.ReplayRun(ctx, rec.ID, rec.Created.Add(-time.Minute))
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, restError{Error: err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, ": run %s\n\n", rec.ID)
+	flusher.Flush()
+	beat := time.NewTicker(sseHeartbeat)
+	defer beat.Stop()
+	caught := replay.CaughtUp
+	for {
+		select {
+		case env, ok := <-replay.Facts:
+			if !ok {
+				return
+			}
+			name, _, _ := events.ParseType(env.Type)
+			b, _ := json.Marshal(env)
+			fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", env.ID, name, b)
+			t.Apply(env)
+			if t.Done() {
+				ok, result := t.Result()
+				end, _ := json.Marshal(map[string]any{"ok": ok, "result": result})
+				fmt.Fprintf(w, "event: end\ndata: %s\n\n", end)
+				flusher.Flush()
+				return
+			}
+			flusher.Flush()
+		case <-caught:
+			caught = nil
+			// A run that ended before its facts left the stream's window.
+			if now, err := g.Runs.Get(ctx, rec.ID); err == nil && now.Done() && !t.Done() && time.Since(now.Finished) > time.Minute {
+				end, _ := json.Marshal(map[string]any{"ok": now.State == runs.Success, "result": now.Reason})
+				fmt.Fprintf(w, "event: end\ndata: %s\n\n", end)
+				flusher.Flush()
+				return
+			}
+		case <-beat.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+			flusher.Flush()
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				fmt.Fprint(w, "event: end\ndata: {\"ok\":false,\"result\":\"the stream ran 4 hours\"}\n\n")
+				flusher.Flush()
+			}
+			return
+		}
+	}
+}
+
+// trackerOf follows a run by its record: a pipeline to pipeline.finished,
+// a chat-ops run by its command.
+func trackerOf(rec runs.Record) *command.Tracker {
+	if rec.Kind != "pipeline" {
+		for _, door := range []command.Door{command.REST, command.Chat, command.Comment} {
+			if req, err := command.Parse(rec.Command, door); err == nil {
+				return command.NewTracker(req)
+			}
+		}
+	}
+	return command.NewTracker(command.Request{Verb: command.Retest})
+}

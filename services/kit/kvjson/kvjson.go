@@ -1,0 +1,34 @@
+// Package kvjson reads the JSON records of a NATS KV bucket.
+package kvjson
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// All returns every record of the bucket that decodes as a T; a key
+// deleted while it is read, or a value that does not decode, is left out.
+func All[T any](ctx context.Context, kv jetstream.KeyValue) ([]T, error) {
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for k := range keys.Keys() {
+		e, err := kv.Get(ctx, k)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var r T
+		if json.Unmarshal(e.Value(), &r) == nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
