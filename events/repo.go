@@ -40,6 +40,10 @@ type RepoGCRequested struct {
 	Channel string `json:"channel,omitempty" doc:"one channel; empty means every channel"`
 	Grace   string `json:"grace,omitempty" doc:"Go duration, default 1h: objects retired (or uploaded) less than this long ago are kept"`
 	DryRun  bool   `json:"dry_run,omitempty" doc:"report what would be deleted, delete nothing"`
+	// Retire and RetireIdle end channels nobody reads any more: a pull or
+	// merge request's pr-<n> once the request closed, or after an age.
+	Retire     []string `json:"retire,omitempty" doc:"channels to retire first: every index they publish is retired (deleted once older than the grace) and their package lists emptied; pool files stay; a channel that does not exist is skipped"`
+	RetireIdle string   `json:"retire_idle,omitempty" doc:"Go duration: pr-<n> channels not published to for at least this long are retired too, e.g. 720h; empty retires none by age"`
 }
 
 // RepoGCFinished reports what a garbage collection deleted (or would delete).
@@ -50,5 +54,7 @@ type RepoGCFinished struct {
 	DeletedCount int      `json:"deleted_count" doc:"how many keys were deleted (or would be), uploads included"`
 	Uploads      int      `json:"uploads" doc:"how many of them were stale uploads under uploads/"`
 	Kept         int      `json:"kept" doc:"retired objects still within the grace period"`
+	Retired      []string `json:"retired,omitempty" doc:"channels this gc retired (or would): asked for, or pr-<n> idle longer than retire_idle"`
+	Removed      []string `json:"removed,omitempty" doc:"retired channels whose last object went: their manifest is deleted, the channel no longer exists"`
 	DryRun       bool     `json:"dry_run"`
 }

@@ -45,6 +45,9 @@ func ValidateGC(req *events.RepoGCRequested) (time.Duration, error) {
 	if req.Channel != "" && !channelRE.MatchString(req.Channel) {
 		return 0, fmt.Errorf("%w: channel %q: want lowercase letters, digits and '-', e.g. nightly", ErrBadRequest, req.Channel)
 	}
+	if _, err := validateRetire(req); err != nil {
+		return 0, err
+	}
 	if req.Grace == "" {
 		return DefaultGrace, nil
 	}
@@ -64,7 +67,7 @@ func (p *Publisher) gcStore() (GCStore, error) {
 }
 
 // GCChannels resolves which channels a gc request covers: the one it names
-// (which must exist), or every channel with a manifest.
+// (which must exist) and those it may retire, or every channel with a manifest.
 func (p *Publisher) GCChannels(ctx context.Context, req *events.RepoGCRequested) ([]string, error) {
 	store, err := p.gcStore()
 	if err != nil {
@@ -87,7 +90,8 @@ func (p *Publisher) GCChannels(ctx context.Context, req *events.RepoGCRequested)
 	if !slices.Contains(all, req.Channel) {
 		return nil, fmt.Errorf("%w: no channel %s; the channels are %s", ErrBadRequest, req.Channel, orNone(all))
 	}
-	return []string{req.Channel}, nil
+	idle, _ := validateRetire(req)
+	return slices.Compact(slices.Sorted(slices.Values(append(retireTargets(req, all, idle), req.Channel)))), nil
 }
 
 // collectable splits m's retired objects: those retired at least grace
@@ -168,6 +172,14 @@ func (p *Publisher) GC(ctx context.Context, channels []string, grace time.Durati
 				delete(m.retiredSegs, k[strings.LastIndex(k, "/")+1:len(k)-len(".json")])
 			}
 			derr = serr
+		}
+		if derr == nil && m.removable() {
+			if err := p.remove(ctx, store, c); err != nil {
+				return nil, err
+			}
+			out.Removed = append(out.Removed, c)
+			p.Log.Info().Str("channel", c).Int("deleted", len(done)).Msg("removed retired channel")
+			continue
 		}
 		if len(m.Retired) != before || len(m.retiredSegs) != beforeSegs {
 			p.manifests.drop(c)
@@ -251,10 +263,21 @@ func gcHandler(p *Publisher, leases leaseKV) bus.Handler {
 		if err != nil {
 			return err
 		}
+		idle, _ := validateRetire(req)
+		var byAge []string
+		if idle > 0 {
+			byAge = retireTargets(&events.RepoGCRequested{}, channels, idle)
+		}
 		var out *events.RepoGCFinished
 		err = underLeases(d, leases, channels, func(ctx context.Context) error {
-			var err error
+			retired, err := p.Retire(ctx, req.Retire, byAge, idle, req.DryRun)
+			if err != nil {
+				return err
+			}
 			out, err = p.GC(ctx, channels, grace, req.DryRun)
+			if out != nil {
+				out.Retired = retired
+			}
 			return err
 		})
 		if err != nil {
