@@ -56,7 +56,8 @@ test-unit: ## unit tests of every module, with the race detector
 test-integration: ## integration tests against embedded NATS and S3 and real processes
 	@for m in $(MODULES); do echo "== integration $$m"; (cd $$m && $(GO) test -tags integration -race -count=1 -timeout 20m ./...) || exit 1; done
 
-lint: ## gofmt, go vet, staticcheck (pinned)
+lint: ## gofmt, go vet, staticcheck (pinned), services import only kit, events and policies
+	@cd tools/ring && $(GO) test -count=1 -run TestServicesImportOnlySharedModules .
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./... && $(GO) vet -tags integration ./... && $(GO) run $(STATICCHECK) -tags integration ./...) || exit 1; done
 

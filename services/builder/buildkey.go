@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 // keyMethod changes whenever the way cells are built changes.

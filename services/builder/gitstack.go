@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 
 	"ringmaster.dev/builder/gitrepo"
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"

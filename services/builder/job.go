@@ -14,7 +14,7 @@ import (
 	"ringmaster.dev/builder/cell"
 	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/builder/packaging"
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/builder/unpack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"

@@ -19,7 +19,7 @@ import (
 	"ringmaster.dev/builder/gitrepo"
 	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/builder/source"
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/health"

@@ -11,7 +11,7 @@ import (
 
 	"ringmaster.dev/events"
 	"ringmaster.dev/kerberos-realm/krb"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // Paths of keytabs on nodes.

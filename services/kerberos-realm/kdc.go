@@ -14,8 +14,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"ringmaster.dev/kerberos-realm/krb"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/probe"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/probe"
 )
 
 // Labels of KDC containers.

@@ -9,7 +9,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kerberos-realm/krb"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // Trust sets up (or, with remove, removes) two-way trust between realms

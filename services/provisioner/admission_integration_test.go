@@ -14,7 +14,7 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus/bustest"
 	"ringmaster.dev/kit/image"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // TestAdmissionAcrossProvisioners: two provisioners with their own state —

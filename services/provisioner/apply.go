@@ -9,14 +9,13 @@ import (
 	"slices"
 	"strings"
 
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/role"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/repository"
+	"ringmaster.dev/kit/role"
 )
 
 // Paths on nodes.
 const (
-	// KeyringPath is where nodes keep the repository key (apt Signed-By).
-	KeyringPath  = "/usr/share/keyrings/ringmaster.gpg"
 	sourcesPath  = "/etc/apt/sources.list.d/ringmaster.sources"
 	servicesPath = "/etc/ringmaster/services"
 	readyPath    = "/etc/ringmaster/ready"
@@ -42,21 +41,6 @@ type Applied struct {
 // Changes counts every change.
 func (a Applied) Changes() int { return len(a.Installed) + len(a.Changed) + len(a.Started) }
 
-// RepoSource is where a node's apt finds the channel: the relay's URL and
-// the binary keyring.
-type RepoSource struct {
-	URL     string // base URL of repos/ (…/apt is the APT root)
-	Keyring []byte
-	Suite   string
-}
-
-// Sources is the deb822 apt sources file for the channel, Signed-By the
-// keyring installed at KeyringPath.
-func (rs RepoSource) Sources() []byte {
-	return []byte(fmt.Sprintf("# Written by Ringmaster: the %s suite of the signed Ringmaster repository.\nTypes: deb\nURIs: %s/apt\nSuites: %s\nComponents: main\nSigned-By: %s\n",
-		rs.Suite, strings.TrimSuffix(rs.URL, "/"), rs.Suite, KeyringPath))
-}
-
 // Apply brings one node to its roles: packages installed from the signed
 // repository (only when missing), configuration rendered from the role
 // templates (written only when different), services started or, when their
@@ -65,7 +49,7 @@ func (rs RepoSource) Sources() []byte {
 // The node is asked once what it has (inspect) and every changed file is
 // written in one copy: on a node that needs nothing (a snapshot, a second
 // apply) an apply is a single exec.
-func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.Node, pl plan, src func(context.Context) (RepoSource, error)) (Applied, error) {
+func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.Node, pl plan, src func(context.Context) (repository.Source, error)) (Applied, error) {
 	a := Applied{Node: n.Name}
 	idx := cluster.NodeIndex(n.Name)
 	type roleFiles struct {
@@ -161,7 +145,7 @@ func (p *Provisioner) Apply(ctx context.Context, c cluster.Cluster, n cluster.No
 
 // InstallPackages installs the node's missing role packages with apt-get
 // from the signed repository and returns them.
-func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl plan, src func(context.Context) (RepoSource, error)) ([]string, error) {
+func (p *Provisioner) InstallPackages(ctx context.Context, n cluster.Node, pl plan, src func(context.Context) (repository.Source, error)) ([]string, error) {
 	versions := pl.packageVersions(cluster.NodeIndex(n.Name))
 	if len(versions) == 0 {
 		return nil, nil
@@ -198,9 +182,9 @@ func members(s cluster.Spec, comp string) []role.Member {
 // it (the newest release of that version: "zookeeper=3.8.0-*").
 //
 // builds pins packages to exact versions (apt preferences, priority 1001).
-func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs RepoSource, pkgs []string, versions, builds map[string]string) error {
+func (p *Provisioner) install(ctx context.Context, n cluster.Node, rs repository.Source, pkgs []string, versions, builds map[string]string) error {
 	err := p.Docker.WriteFiles(ctx, n,
-		cluster.File{Path: KeyringPath, Data: rs.Keyring, Mode: 0o644},
+		cluster.File{Path: repository.KeyringPath, Data: rs.Keyring, Mode: 0o644},
 		cluster.File{Path: sourcesPath, Data: rs.Sources(), Mode: 0o644},
 		// A pipeline's cluster runs exactly what it built, dependencies
 		// included: pinned above the channel's newest.

@@ -14,11 +14,11 @@ import (
 	"golang.org/x/sync/errgroup"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/kit/image"
+	"ringmaster.dev/kit/relay"
+	"ringmaster.dev/kit/repository"
 	"ringmaster.dev/policies"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/relay"
-	publisher "ringmaster.dev/repo-publisher"
 )
 
 // Store is the part of the blob store the provisioner reads: the published
@@ -233,7 +233,7 @@ type lazySource struct {
 	c    cluster.Cluster
 	pl   plan
 	once sync.Once
-	rs   RepoSource
+	rs   repository.Source
 	r    *relay.Relay
 	err  error
 }
@@ -242,7 +242,7 @@ func (p *Provisioner) lazyRepo(c cluster.Cluster, pl plan) *lazySource {
 	return &lazySource{p: p, c: c, pl: pl}
 }
 
-func (l *lazySource) get(ctx context.Context) (RepoSource, error) {
+func (l *lazySource) get(ctx context.Context) (repository.Source, error) {
 	l.once.Do(func() {
 		l.rs, l.r, l.err = OpenRepo(ctx, l.p.Store, l.p.Log, l.c)
 	})
@@ -250,36 +250,14 @@ func (l *lazySource) get(ctx context.Context) (RepoSource, error) {
 }
 
 // OpenRepo makes the channel repository of cluster c reachable from its
-// network: it checks that the channel has an APT suite for the cluster's
-// distro, reads the repository key and starts a relay on the network's
-// gateway. Close the relay when done.
-func OpenRepo(ctx context.Context, store Store, log zerolog.Logger, c cluster.Cluster) (RepoSource, *relay.Relay, error) {
-	s := c.Spec
-	suite := publisher.Suite(s.Distro, s.Channel)
-	if _, err := store.Stat(ctx, publisher.AptRoot+"dists/"+suite+"/InRelease"); err != nil {
-		if errors.Is(err, blob.ErrNotFound) {
-			err = fmt.Errorf("%w: channel %s has nothing for %s yet (ring build --stack %s --distro %s publishes it)",
-				errRepo, s.Channel, s.Distro, s.Stack, s.Distro)
-		}
-		return RepoSource{}, nil, err
+// network (repository.ForCluster); a channel with nothing for the distro is
+// errRepo. Close the relay when done.
+func OpenRepo(ctx context.Context, store Store, log zerolog.Logger, c cluster.Cluster) (repository.Source, *relay.Relay, error) {
+	src, r, err := repository.ForCluster(ctx, store, log, c)
+	if errors.Is(err, repository.ErrNotPublished) {
+		err = fmt.Errorf("%w: %w", errRepo, err)
 	}
-	rc, _, err := store.Get(ctx, publisher.KeyBinary)
-	if err != nil {
-		return RepoSource{}, nil, fmt.Errorf("repository key: %w", err)
-	}
-	key, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		return RepoSource{}, nil, fmt.Errorf("repository key: %w", err)
-	}
-	if c.Gateway == "" {
-		return RepoSource{}, nil, fmt.Errorf("cluster network %s has no IPv4 gateway", cluster.NetworkName(s.Name))
-	}
-	r, err := relay.Start(c.Gateway, publisher.Root, store, log)
-	if err != nil {
-		return RepoSource{}, nil, err
-	}
-	return RepoSource{URL: r.URL, Keyring: key, Suite: suite}, r, nil
+	return src, r, err
 }
 
 func (l *lazySource) close() {

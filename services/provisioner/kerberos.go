@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"ringmaster.dev/events"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/probe"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/probe"
 )
 
 // kerberizedComponents get a service principal and keytab from

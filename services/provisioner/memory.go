@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"ringmaster.dev/policies"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // committedMB is the memory other clusters hold on this Docker host

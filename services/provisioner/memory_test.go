@@ -3,7 +3,7 @@ package provisioner
 import (
 	"testing"
 
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 func TestCommittedMB(t *testing.T) {

@@ -11,13 +11,13 @@ import (
 	"regexp"
 	"slices"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/policies"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/role"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/role"
 )
 
 // ErrSpec is a cluster request that can never succeed as written.

@@ -14,8 +14,8 @@ import (
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/policies"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/role"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/role"
 )
 
 func testProvisioner(t *testing.T) *Provisioner {

@@ -2,13 +2,13 @@ package provisioner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
-	publisher "ringmaster.dev/repo-publisher"
-	"ringmaster.dev/repo-publisher/apt"
+	"ringmaster.dev/kit/repository"
 )
 
 // checkPublished makes sure, before anything is created, that the channel
@@ -16,18 +16,18 @@ import (
 // apt-get would fail on the first node otherwise, after the network and
 // containers were made.
 func (p *Provisioner) checkPublished(ctx context.Context, pl plan) error {
-	m, err := publisher.LoadManifest(ctx, p.Store, pl.Spec.Channel)
-	if err != nil {
-		return fmt.Errorf("the %s channel's manifest: %w", pl.Spec.Channel, err)
+	published, err := repository.Packages(ctx, p.Store, pl.Spec.Distro, pl.Spec.Channel)
+	if err != nil && !errors.Is(err, repository.ErrNotPublished) {
+		return fmt.Errorf("the %s channel: %w", pl.Spec.Channel, err)
 	}
 	want := map[string]string{}
 	for i := 1; i <= pl.Spec.Nodes; i++ {
 		maps.Copy(want, pl.packageVersions(i))
 	}
-	missing := unpublished(m.Debs[pl.Spec.Distro], want)
+	missing := unpublished(published, want)
 	for _, pkg := range slices.Sorted(maps.Keys(pl.Spec.Builds)) {
 		v := pl.Spec.Builds[pkg]
-		if !slices.ContainsFunc(m.Debs[pl.Spec.Distro], func(p apt.Package) bool { return p.Name == pkg && p.Version == v }) {
+		if !slices.ContainsFunc(published, func(p repository.Package) bool { return p.Name == pkg && p.Version == v }) {
 			missing = append(missing, fmt.Sprintf("%s %s (the build to test)", pkg, v))
 		}
 	}
@@ -40,7 +40,7 @@ func (p *Provisioner) checkPublished(ctx context.Context, pl plan) error {
 
 // unpublished lists, sorted, the packages of want (name → upstream version)
 // that pkgs has at no release of that version, with the versions it has.
-func unpublished(pkgs []apt.Package, want map[string]string) []string {
+func unpublished(pkgs []repository.Package, want map[string]string) []string {
 	have := map[string][]string{}
 	for _, pkg := range pkgs {
 		have[pkg.Name] = append(have[pkg.Name], pkg.Version)

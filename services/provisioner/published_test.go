@@ -4,11 +4,11 @@ import (
 	"reflect"
 	"testing"
 
-	"ringmaster.dev/repo-publisher/apt"
+	"ringmaster.dev/kit/repository"
 )
 
 func TestUnpublished(t *testing.T) {
-	pkgs := []apt.Package{
+	pkgs := []repository.Package{
 		{Name: "zookeeper", Version: "3.8.0-1+deb12"},
 		{Name: "zookeeper", Version: "3.8.0-2+deb12"},
 		{Name: "zookeeper", Version: "3.8.1-1+deb12"},

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/probe"
-	"ringmaster.dev/provisioner/role"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/probe"
+	"ringmaster.dev/kit/role"
 )
 
 // ErrNotReady is a cluster whose services did not answer in time.

@@ -20,8 +20,8 @@ import (
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
 	"ringmaster.dev/policies"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/role"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/role"
 )
 
 // Name is the service name.

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // nodeState is what one exec reads of a node before it is changed: which

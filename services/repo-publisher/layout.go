@@ -3,32 +3,30 @@ package publisher
 import (
 	"path"
 	"strings"
+
+	"ringmaster.dev/kit/repository"
 )
 
-// Bucket layout. Everything under Root is public-read, so stock apt-get and
-// dnf read it over plain HTTP; the channel manifests under StateRoot are not.
+// Bucket layout: the public part is kit/repository's (what readers and the
+// other services rely on); the channel manifests under StateRoot are the
+// publisher's own state, not public.
 //
-//	repos/keys/ringmaster.asc, ringmaster.gpg      the public key, stable paths
-//	repos/apt/pool/main/<l>/<name>/<file>.deb      one pool for every channel
-//	repos/apt/dists/<distro>-<channel>/…           one suite per distro and channel
-//	repos/yum/pool/<l>/<name>/<file>.rpm           one pool for every channel
-//	repos/yum/<distro>-<channel>/repodata/…        hrefs "../pool/…"
 //	state/repos/<channel>.json                      the channel manifest
 const (
-	Root       = "repos/"
-	AptRoot    = Root + "apt/"
-	YumTop     = Root + "yum/"
-	YumPool    = YumTop + "pool/"
-	KeyArmored = Root + "keys/ringmaster.asc"
-	KeyBinary  = Root + "keys/ringmaster.gpg"
+	Root       = repository.Root
+	AptRoot    = repository.AptRoot
+	YumTop     = repository.YumTop
+	YumPool    = repository.YumPool
+	KeyArmored = repository.KeyArmored
+	KeyBinary  = repository.KeyBinary
 	StateRoot  = "state/repos/"
 )
 
 // Suite is the APT suite (and YUM repo directory) of a distro in a channel.
-func Suite(distro, channel string) string { return distro + "-" + channel }
+func Suite(distro, channel string) string { return repository.Suite(distro, channel) }
 
 // YumRoot is the directory holding repodata/ for a distro in a channel.
-func YumRoot(distro, channel string) string { return YumTop + Suite(distro, channel) + "/" }
+func YumRoot(distro, channel string) string { return repository.YumRoot(distro, channel) }
 
 // ManifestKey is where a channel's manifest lives.
 func ManifestKey(channel string) string { return StateRoot + channel + ".json" }

@@ -17,11 +17,12 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
+	"ringmaster.dev/kit/repository"
 	"ringmaster.dev/kit/service"
-	provisioner "ringmaster.dev/provisioner"
-	"ringmaster.dev/provisioner/cluster"
 	"ringmaster.dev/tester/suite"
 )
 
@@ -30,7 +31,7 @@ const Name = "tester"
 
 // Store is the part of the blob store the tester uses.
 type Store interface {
-	provisioner.Store
+	repository.Store
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
 }
 
@@ -53,9 +54,8 @@ func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 			"test.run.requested": fail, "sweep.run.requested": fail}, Emitted: emitted}, nil
 	}
-	po := provisioner.OptionsFromEnv()
 	t := &Tester{Docker: cluster.New(dc), Store: deps.Blob, Log: deps.Log,
-		Sweeps: SweepOptions{StacksDir: po.StacksDir, RolesDir: po.RolesDir}}
+		Sweeps: SweepOptions{StacksDir: config.ProjectDir("RING_STACKS", "infra/stacks"), RolesDir: config.ProjectDir("RING_ROLES", "infra/roles")}}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 		"test.run.requested": t.handleRun,
 		"sweep.run.requested": func(d *bus.Delivery) error {
@@ -158,7 +158,7 @@ func (t *Tester) Run(ctx context.Context, req events.TestRunRequested, runID str
 type repo struct{ t *Tester }
 
 func (r repo) Open(ctx context.Context, c cluster.Cluster) ([]byte, []byte, func(), error) {
-	rs, rl, err := provisioner.OpenRepo(ctx, r.t.Store, r.t.Log, c)
+	rs, rl, err := repository.ForCluster(ctx, r.t.Store, r.t.Log, c)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -13,13 +13,13 @@ import (
 
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
-	"ringmaster.dev/builder/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/role"
-	publisher "ringmaster.dev/repo-publisher"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/repository"
+	"ringmaster.dev/kit/role"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/tester/sweep"
 )
 
@@ -93,11 +93,15 @@ func (t *Tester) Sweep(ctx context.Context, req events.SweepRunRequested, run Ru
 	if len(distros) == 0 {
 		distros = st.Distros
 	}
-	m, err := publisher.LoadManifest(ctx, t.Store, channel)
-	if err != nil {
-		return events.SweepFinished{}, err
+	published := map[string][]repository.Package{}
+	for _, d := range distros {
+		pkgs, err := repository.Packages(ctx, t.Store, d, channel)
+		if err != nil && !errors.Is(err, repository.ErrNotPublished) {
+			return events.SweepFinished{}, err
+		}
+		published[d] = pkgs
 	}
-	combos, notes := sweep.Plan(m.Debs, distros, comps, cmp.Or(req.Max, DefaultSweepMax))
+	combos, notes := sweep.Plan(published, distros, comps, cmp.Or(req.Max, DefaultSweepMax))
 	for _, n := range notes {
 		log.Warn().Str("stack", st.Name).Msg(n)
 	}

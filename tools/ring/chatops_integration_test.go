@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"ringmaster.dev/kit/image"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // slackSigningSecret is the test app's signing secret (Slack's example).

@@ -24,7 +24,7 @@ import (
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/image"
 	provisioner "ringmaster.dev/provisioner"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/ring/platform"
 )
 

@@ -20,7 +20,7 @@ import (
 	"github.com/docker/docker/client"
 	"ringmaster.dev/builder/packaging"
 	"ringmaster.dev/kit/metrics/metricstest"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/ring/platform"
 )
 

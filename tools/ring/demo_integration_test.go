@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"ringmaster.dev/kit/image"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // TestMainJob is `make run` (`ring up --demo`) as a newcomer sees it on a

@@ -17,7 +17,7 @@ import (
 
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/runs"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/ring/platform"
 )
 

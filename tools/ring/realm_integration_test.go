@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // realms of the seed's scenario: two old and two new clusters.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"ringmaster.dev/builder/packaging"
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 // buildPkg makes ringtest VERSION as a .deb (debian-12) or .rpm (rockylinux-9), unsigned.

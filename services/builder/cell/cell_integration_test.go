@@ -20,7 +20,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stringid"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/kit/image"
 )
 

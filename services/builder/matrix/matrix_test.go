@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 func TestPlanFixture(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"slices"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 // Cell is one component built for one distro.

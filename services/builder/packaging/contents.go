@@ -12,7 +12,7 @@ import (
 
 	"github.com/goreleaser/nfpm/v2/files"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 // contents lays out the component's install entries (sources in stagedDir)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 const fixture = "../../../infra/stacks/fixture/stack.yaml"

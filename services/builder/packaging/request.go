@@ -8,7 +8,7 @@ import (
 	"github.com/goreleaser/nfpm/v2"
 	"github.com/goreleaser/nfpm/v2/files"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 // request is a checked packaging request, everything an nfpm.Info needs.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/goreleaser/nfpm/v2"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 // scripts returns the maintainer scripts: the component's own, and when it

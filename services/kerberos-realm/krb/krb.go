@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	clusterpkg "ringmaster.dev/provisioner/cluster"
+	clusterpkg "ringmaster.dev/kit/cluster"
 )
 
 // ErrInvalid is a realm name or trust request that can never work.

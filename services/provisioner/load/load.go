@@ -20,7 +20,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/gomodule/redigo/redis"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // ErrInput is a sample directory that cannot be loaded as it is.

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 func TestBadInputWritesNothing(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"net"
 	"time"
 
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/probe"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/probe"
 )
 
 // members are the running nodes of the cluster with a component, in order.

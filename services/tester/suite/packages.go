@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 // Repo gives a node access to the cluster's channel repository.

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/probe"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/probe"
 )
 
 const redisPort = 6379

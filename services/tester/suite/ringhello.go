@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"ringmaster.dev/provisioner/probe"
+	"ringmaster.dev/kit/probe"
 )
 
 const ringhelloPort = 7070

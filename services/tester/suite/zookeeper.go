@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"ringmaster.dev/provisioner/cluster"
-	"ringmaster.dev/provisioner/probe"
+	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/probe"
 )
 
 const zkPort = 2181

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"pault.ag/go/debian/version"
+	"ringmaster.dev/kit/repository"
 	"ringmaster.dev/policies"
-	"ringmaster.dev/repo-publisher/apt"
 )
 
 // Component is a component the sweep varies: its name and the packages its
@@ -33,7 +33,7 @@ func (c Combination) String() string { return c.Distro + ": " + policies.Version
 // distro) hold for all of the component's packages, crossed with the other
 // components' — newest versions first, at most max of them (0: no limit).
 // Notes say what was left out and why.
-func Plan(published map[string][]apt.Package, distros []string, comps []Component, max int) (combos []Combination, notes []string) {
+func Plan(published map[string][]repository.Package, distros []string, comps []Component, max int) (combos []Combination, notes []string) {
 	comps = slices.SortedFunc(slices.Values(comps), func(a, b Component) int { return strings.Compare(a.Name, b.Name) })
 	for _, d := range distros {
 		choices := make([][]string, len(comps))
@@ -65,7 +65,7 @@ func Plan(published map[string][]apt.Package, distros []string, comps []Componen
 
 // Versions returns the upstream versions at which every one of pkgs is in
 // the list, newest first.
-func Versions(list []apt.Package, pkgs []string) []string {
+func Versions(list []repository.Package, pkgs []string) []string {
 	count := map[string]map[string]bool{} // upstream version → packages
 	for _, p := range list {
 		if !slices.Contains(pkgs, p.Name) {

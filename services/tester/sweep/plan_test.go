@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"ringmaster.dev/repo-publisher/apt"
+	"ringmaster.dev/kit/repository"
 )
 
 func TestUpstream(t *testing.T) {
@@ -19,7 +19,7 @@ func TestUpstream(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
-	published := map[string][]apt.Package{
+	published := map[string][]repository.Package{
 		"debian-12": {
 			{Name: "zookeeper", Version: "3.8.0-1+deb12"}, {Name: "zookeeper", Version: "3.8.0-2+deb12"},
 			{Name: "zookeeper", Version: "3.10.1-1+deb12"}, {Name: "zookeeper", Version: "3.9.2-1+deb12"},

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	builder "ringmaster.dev/builder"
 	"ringmaster.dev/builder/matrix"
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 )
 

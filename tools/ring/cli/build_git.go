@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"ringmaster.dev/builder/gitrepo"
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/ring/platform"

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"ringmaster.dev/kit/image"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 func newCluster(g *globals) *cobra.Command {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"ringmaster.dev/events"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 func newClusterCreate(g *globals) *cobra.Command {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"ringmaster.dev/events"
-	"ringmaster.dev/provisioner/cluster"
+	"ringmaster.dev/kit/cluster"
 )
 
 func newTest(g *globals) *cobra.Command {

@@ -1,13 +1,13 @@
 // Command stackschema writes the JSON Schema of stack.yaml:
 //
-//	go run ./services/builder/stack/cmd/stackschema docs/stack.schema.json
+//	go run ./services/kit/stack/cmd/stackschema docs/stack.schema.json
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"ringmaster.dev/builder/stack"
+	"ringmaster.dev/kit/stack"
 )
 
 func main() {
