@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 
 	"ringmaster.dev/builder/gitrepo"
-	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/gitstack"
+	"ringmaster.dev/kit/stack"
 )
 
 // stackAt checks out the commit req.Git names into work/git and loads the

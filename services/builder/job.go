@@ -14,11 +14,11 @@ import (
 	"ringmaster.dev/builder/cell"
 	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/builder/packaging"
-	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/builder/unpack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/image"
+	"ringmaster.dev/kit/stack"
 )
 
 // job is one build.requested being handled.

@@ -19,12 +19,12 @@ import (
 	"ringmaster.dev/builder/gitrepo"
 	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/builder/source"
-	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
+	"ringmaster.dev/kit/stack"
 )
 
 // Name is the service name.

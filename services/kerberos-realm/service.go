@@ -18,11 +18,11 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kerberos-realm/krb"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
-	"ringmaster.dev/kit/cluster"
 )
 
 // Name is the service name.

@@ -13,8 +13,8 @@ import (
 
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus/bustest"
-	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/image"
 )
 
 // TestAdmissionAcrossProvisioners: two provisioners with their own state —

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sync"
 
-	"ringmaster.dev/policies"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/policies"
 )
 
 // committedMB is the memory other clusters hold on this Docker host

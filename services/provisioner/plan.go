@@ -11,13 +11,13 @@ import (
 	"regexp"
 	"slices"
 
-	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
-	"ringmaster.dev/kit/gitstack"
-	"ringmaster.dev/policies"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/kit/role"
+	"ringmaster.dev/kit/stack"
+	"ringmaster.dev/policies"
 )
 
 // ErrSpec is a cluster request that can never succeed as written.

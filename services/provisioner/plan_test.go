@@ -12,10 +12,10 @@ import (
 
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
-	"ringmaster.dev/kit/gitstack"
-	"ringmaster.dev/policies"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/kit/role"
+	"ringmaster.dev/policies"
 )
 
 func testProvisioner(t *testing.T) *Provisioner {

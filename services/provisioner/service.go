@@ -16,12 +16,12 @@ import (
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
+	"ringmaster.dev/kit/role"
 	"ringmaster.dev/kit/service"
 	"ringmaster.dev/policies"
-	"ringmaster.dev/kit/cluster"
-	"ringmaster.dev/kit/role"
 )
 
 // Name is the service name.

@@ -22,8 +22,8 @@ import (
 	"testing"
 	"time"
 
-	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/image"
 )
 
 // slackSigningSecret is the test app's signing secret (Slack's example).

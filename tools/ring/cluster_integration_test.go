@@ -22,9 +22,9 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/rs/zerolog"
 	"ringmaster.dev/kit/blob"
+	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/kit/image"
 	provisioner "ringmaster.dev/provisioner"
-	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/ring/platform"
 )
 

@@ -19,8 +19,8 @@ import (
 	dimage "github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"ringmaster.dev/builder/packaging"
-	"ringmaster.dev/kit/metrics/metricstest"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/metrics/metricstest"
 	"ringmaster.dev/ring/platform"
 )
 

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/image"
 )
 
 // TestMainJob is `make run` (`ring up --demo`) as a newcomer sees it on a

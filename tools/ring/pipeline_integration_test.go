@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/runs"
-	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/ring/platform"
 )
 

@@ -20,8 +20,8 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stringid"
 
-	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/kit/image"
+	"ringmaster.dev/kit/stack"
 )
 
 const (

@@ -16,8 +16,8 @@ import (
 	_ "github.com/goreleaser/nfpm/v2/deb" // registers the deb packager
 	_ "github.com/goreleaser/nfpm/v2/rpm" // registers the rpm packager
 
-	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/kit/file"
+	"ringmaster.dev/kit/stack"
 )
 
 // Format is a package format; it packages components.

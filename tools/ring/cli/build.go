@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	builder "ringmaster.dev/builder"
 	"ringmaster.dev/builder/matrix"
-	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/stack"
 )
 
 func newBuild(g *globals) *cobra.Command {

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 
 	"ringmaster.dev/builder/gitrepo"
-	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/gitstack"
+	"ringmaster.dev/kit/stack"
 	"ringmaster.dev/ring/platform"
 )
 

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/image"
 )
 
 func newCluster(g *globals) *cobra.Command {
