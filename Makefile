@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm gateway
 
-.PHONY: all deps build image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops clean help
+.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops clean help
 
 all: build
 
@@ -53,8 +53,11 @@ test: deps test-unit test-integration ## everything CI runs
 test-unit: ## unit tests of every module, with the race detector
 	@for m in $(MODULES); do echo "== unit $$m"; (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
 
-test-integration: ## integration tests against embedded NATS and S3 and real processes
-	@for m in $(MODULES); do echo "== integration $$m"; (cd $$m && $(GO) test -tags integration -race -count=1 -timeout 20m ./...) || exit 1; done
+weed: ## SeaweedFS's weed from the pinned module (infra/seaweedfs/VERSION) into bin/ (idempotent)
+	@bash infra/seaweedfs/build.sh
+
+test-integration: weed ## integration tests against embedded NATS and S3 and real processes (SeaweedFS too)
+	@for m in $(MODULES); do echo "== integration $$m"; (cd $$m && RING_WEED=$(BIN)/weed $(GO) test -tags integration -race -count=1 -timeout 20m ./...) || exit 1; done
 
 lint: ## gofmt, go vet, staticcheck (pinned), services import only kit, events and policies
 	@cd tools/ring && $(GO) test -count=1 -run TestServicesImportOnlySharedModules .
