@@ -89,7 +89,12 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	}()
 	natsURL := cfg.NATSURL
 	if natsURL == "" {
-		p.nats, err = natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(home, "nats"), Addr: cfg.NATSListen})
+		creds, err := NATSCredentials(home)
+		if err != nil {
+			return nil, err
+		}
+		p.nats, err = natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(home, "nats"), Addr: cfg.NATSListen,
+			Users: natsserver.ServerUsers(passwords(creds))})
 		if err != nil {
 			return nil, fmt.Errorf("embedded NATS on %s: %w", cfg.NATSListen, err)
 		}
@@ -111,7 +116,11 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err != nil {
 		return nil, err
 	}
-	admin, err := bus.Connect(ctx, natsURL, "ring")
+	as, err := dialAs(home, natsserver.CLIUser, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := bus.Connect(ctx, natsURL, "ring", as...)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +146,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		cfg.Gateway.Listener = ln
 		p.Endpoints.HTTP = "http://" + ln.Addr().String()
 	}
-	if err := p.startTelemetry(ctx, cfg, natsURL, store); err != nil {
+	if err := p.startTelemetry(ctx, cfg, natsURL, store, as); err != nil {
 		return nil, err
 	}
 
@@ -145,7 +154,12 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	p.cancel = cancel
 	all := factories(cfg)
 	for _, name := range names {
-		conn, err := bus.Connect(ctx, natsURL, name)
+		as, err := dialAs(home, name, cfg.Log)
+		if err != nil {
+			p.Stop()
+			return nil, err
+		}
+		conn, err := bus.Connect(ctx, natsURL, name, as...)
 		if err != nil {
 			p.Stop()
 			return nil, err
