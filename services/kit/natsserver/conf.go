@@ -1,6 +1,7 @@
 package natsserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -73,12 +74,15 @@ func WriteConf(path string, c ProcessConf) error {
 		}
 		conf["cluster"] = cl
 	}
-	b, err := json.MarshalIndent(conf, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // nats-server's parser knows no \u escapes; subjects hold '>'
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(conf); err != nil {
 		return err
 	}
 	_ = os.Remove(path)
-	if err := os.WriteFile(path, append(b, '\n'), 0o400); err != nil {
+	if err := os.WriteFile(path, b.Bytes(), 0o400); err != nil {
 		return fmt.Errorf("nats-server configuration: %w", err)
 	}
 	return nil
