@@ -122,3 +122,30 @@ func create(path, user string) (Credentials, error) {
 // InboxPrefix is the prefix of user's reply subjects: the server lets each
 // user subscribe to its own replies only.
 func InboxPrefix(user string) string { return "_INBOX_" + user }
+
+// TLSDir is where `ring up --nats-tls` keeps the NATS CA and the embedded
+// server's certificate (keys 0400).
+func TLSDir(home string) string { return filepath.Join(home, "nats-tls") }
+
+// SetCA makes every credentials file under home name caFile ("": none,
+// plain TCP), rewriting those that name another, still mode 0400.
+func SetCA(home string, creds map[string]Credentials, caFile string) (map[string]Credentials, error) {
+	out := make(map[string]Credentials, len(creds))
+	for u, c := range creds {
+		if c.CAFile != caFile {
+			c.CAFile = caFile
+			p := Path(home, u)
+			data, _ := json.Marshal(c)
+			tmp := p + ".new"
+			_ = os.Remove(tmp)
+			if err := os.WriteFile(tmp, data, 0o400); err != nil {
+				return nil, fmt.Errorf("write %s: %w", tmp, err)
+			}
+			if err := os.Rename(tmp, p); err != nil {
+				return nil, err
+			}
+		}
+		out[u] = c
+	}
+	return out, nil
+}

@@ -122,3 +122,25 @@ func TestCA(t *testing.T) {
 		t.Error("a certificate verified against another CA")
 	}
 }
+
+func TestSetCA(t *testing.T) {
+	home := t.TempDir()
+	creds, err := LoadOrCreate(home, []string{"tester"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ca := range []string{"/x/ca.pem", ""} {
+		got, err := SetCA(home, creds, ca)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := Read(Path(home, "tester"))
+		if err != nil || read != got["tester"] || read.CAFile != ca || read.Password != creds["tester"].Password {
+			t.Fatalf("CA %q: read %v (%v), want it with the same password", ca, read, err)
+		}
+		creds = got
+		if fi, _ := os.Stat(Path(home, "tester")); fi.Mode().Perm() != 0o400 {
+			t.Fatalf("mode %v", fi.Mode().Perm())
+		}
+	}
+}

@@ -2,7 +2,10 @@ package platform
 
 import (
 	"errors"
+	"net"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"ringmaster.dev/kit/bus"
@@ -36,4 +39,30 @@ func passwords(creds map[string]natsauth.Credentials) map[string]string {
 		out[u] = c.Password
 	}
 	return out
+}
+
+// serverTLS is the embedded server's certificate for its listen address,
+// 127.0.0.1 and localhost, issued by the project's CA under home.
+func serverTLS(home, listen string) (*natsserver.TLS, error) {
+	dir := natsauth.TLSDir(home)
+	ca, err := natsauth.LoadOrCreateCA(dir)
+	if err != nil {
+		return nil, err
+	}
+	hosts, name := []string{"127.0.0.1", "localhost"}, "nats-server"
+	if h, _, err := net.SplitHostPort(listen); err == nil && h != "" && !slices.Contains(hosts, h) && h != "0.0.0.0" && h != "::" {
+		hosts, name = append(hosts, h), "nats-server-"+strings.NewReplacer(".", "-", ":", "-").Replace(h)
+	}
+	cert, key, err := ca.Issue(dir, name, hosts)
+	if err != nil {
+		return nil, err
+	}
+	return &natsserver.TLS{CertFile: cert, KeyFile: key, CAFile: ca.CertFile}, nil
+}
+
+func caFile(t *natsserver.TLS) string {
+	if t == nil {
+		return ""
+	}
+	return t.CAFile
 }

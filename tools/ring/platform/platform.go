@@ -20,6 +20,7 @@ import (
 	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/metrics"
+	"ringmaster.dev/kit/natsauth"
 	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/s3server"
 	"ringmaster.dev/kit/service"
@@ -29,9 +30,12 @@ import (
 // Config says what to run. An empty NATSURL or S3.Endpoint means: run the
 // embedded server, listening on NATSListen or S3Listen.
 type Config struct {
-	Home        string
-	NATSURL     string
-	NATSListen  string
+	Home       string
+	NATSURL    string
+	NATSListen string
+	// NATSTLS makes the embedded NATS server speak TLS only, with a
+	// certificate of the project's own CA (RING_HOME/nats-tls).
+	NATSTLS     bool
 	S3          blob.Config
 	S3Listen    string
 	Concurrency int
@@ -93,8 +97,17 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		if err != nil {
 			return nil, err
 		}
+		var tls *natsserver.TLS
+		if cfg.NATSTLS {
+			if tls, err = serverTLS(home, cfg.NATSListen); err != nil {
+				return nil, err
+			}
+		}
+		if creds, err = natsauth.SetCA(home, creds, caFile(tls)); err != nil {
+			return nil, err
+		}
 		p.nats, err = natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(home, "nats"), Addr: cfg.NATSListen,
-			Users: natsserver.ServerUsers(passwords(creds))})
+			Users: natsserver.ServerUsers(passwords(creds)), TLS: tls})
 		if err != nil {
 			return nil, fmt.Errorf("embedded NATS on %s: %w", cfg.NATSListen, err)
 		}
