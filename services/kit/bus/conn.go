@@ -19,6 +19,10 @@ import (
 // ConnectTimeout bounds how long Connect tries before it says what to check.
 const ConnectTimeout = 5 * time.Second
 
+// ClusterFormTimeout bounds how long Connect waits for a cluster's
+// JetStream to elect its meta leader.
+const ClusterFormTimeout = 30 * time.Second
+
 // EnvReplicas overrides how many replicas streams and KV buckets get.
 const EnvReplicas = "RING_NATS_REPLICAS"
 
@@ -116,9 +120,30 @@ func Connect(ctx context.Context, url, source string, opts ...Option) (*Conn, er
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
 	c.JS = replicated{JetStream: js, n: c.Replicas}
-	cctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+	// A cluster that is forming answers only once it has elected its
+	// JetStream meta leader: ask again until the deadline.
+	wait := ConnectTimeout
+	if nc.ConnectedClusterName() != "" {
+		wait = ClusterFormTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	if _, err := js.AccountInfo(cctx); err != nil {
+	for {
+		actx, acancel := context.WithTimeout(cctx, 2*time.Second)
+		_, err = js.AccountInfo(actx)
+		acancel()
+		if err == nil || errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) || cctx.Err() != nil {
+			break
+		}
+		c.mu.Lock()
+		refused := c.refusal != nil
+		c.mu.Unlock()
+		if refused {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if err != nil {
 		nc.Close()
 		if rerr := c.Explain(err); errors.Is(rerr, ErrRefused) {
 			return nil, rerr
