@@ -37,9 +37,10 @@ type Conn struct {
 	// keeps: 1 on a single server, 3 on a cluster of three or more.
 	Replicas int
 
-	user    string
-	mu      sync.Mutex
-	refusal error
+	user      string
+	mu        sync.Mutex
+	refusal   error
+	refusedAt time.Time
 }
 
 // ErrUnreachable wraps every failure to reach a usable NATS server.
@@ -88,7 +89,7 @@ func Connect(ctx context.Context, url, source string, opts ...Option) (*Conn, er
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrPermissionViolation) {
 				c.mu.Lock()
-				c.refusal = err
+				c.refusal, c.refusedAt = err, time.Now()
 				c.mu.Unlock()
 				if o.log != nil {
 					o.log.Error().Err(err).Str("nats_user", c.user).Msg("NATS refused a subject: the user's permissions do not allow it")
@@ -175,17 +176,22 @@ func replicas(nc *nats.Conn, fixed int) int {
 	return 1
 }
 
+// refusalRecent is how long after a refusal a failed operation is taken
+// to have failed because of it.
+const refusalRecent = time.Minute
+
 // Explain returns err wrapped with ErrRefused and the server's words when
-// the server refused a subject of this connection's (the refusal arrives
-// apart from the request, which then only times out); else err.
+// the server refused a subject of this connection's within the last minute
+// (the refusal arrives apart from the request, which then only times out);
+// else err.
 func (c *Conn) Explain(err error) error {
 	if err == nil {
 		return nil
 	}
 	c.mu.Lock()
-	r := c.refusal
+	r, at := c.refusal, c.refusedAt
 	c.mu.Unlock()
-	if r == nil || errors.Is(err, ErrRefused) {
+	if r == nil || time.Since(at) > refusalRecent || errors.Is(err, ErrRefused) {
 		return err
 	}
 	return fmt.Errorf("%w: %v (the user's permissions do not allow it; see docs/security.md): %w", ErrRefused, r, err)

@@ -289,4 +289,3 @@ func (c *cluster) killLeader(t *testing.T, ctx context.Context, conn *bus.Conn, 
 	t.Logf("killed %s (pid %d), the leader of %s", leader, p.Process.Pid, stream)
 	return leader
 }
-
