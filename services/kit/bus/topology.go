@@ -83,12 +83,16 @@ func (c *Conn) EnsureTopology(ctx context.Context) error {
 		}
 	}
 	for _, kv := range KVConfigs() {
-		_, err := c.JS.KeyValue(ctx, kv.Bucket)
-		if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv.Replicas = c.Replicas
+		st, err := c.JS.Stream(ctx, "KV_"+kv.Bucket)
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound):
 			_, err = c.JS.CreateKeyValue(ctx, kv)
 			if errors.Is(err, jetstream.ErrBucketExists) { // another process was quicker
 				err = nil
 			}
+		case err == nil && (st.CachedInfo().Config.MaxAge != kv.TTL || st.CachedInfo().Config.Replicas != kv.Replicas):
+			_, err = c.JS.UpdateKeyValue(ctx, kv)
 		}
 		if err != nil {
 			return fmt.Errorf("bucket %s: %w", kv.Bucket, c.Explain(err))
