@@ -6,12 +6,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"ringmaster.dev/events"
-	"ringmaster.dev/kit/bus"
-	"ringmaster.dev/kit/gitstack"
-	"ringmaster.dev/kit/lease"
 	"ringmaster.dev/kit/natsauth"
-	"ringmaster.dev/kit/runs"
-	"ringmaster.dev/kit/tokens"
 )
 
 // CLIUser is the NATS user of the `ring` CLI and of `ring up` itself (it
@@ -21,19 +16,41 @@ const CLIUser = "ring"
 // Users are every NATS user `ring up` makes: each service, then the CLI.
 func Users() []string { return append(slices.Clone(events.Services), CLIUser) }
 
+// KV buckets by name. The packages that own them (kit/bus, lease, runs,
+// tokens, gitstack) import kit/natsserver in their tests, so it cannot
+// import them; TestBucketNames holds these names to theirs.
+const (
+	doneBucket     = "ring_done"     // bus.DoneBucket
+	serviceBucket  = "ring_services" // bus.ServiceBucket
+	leaseBucket    = "ring_leases"   // lease.Bucket
+	runsBucket     = "ring_runs"     // runs.Bucket
+	tokensBucket   = "ring_tokens"   // tokens.Bucket
+	stacksBucket   = "ring_stacks"   // gitstack.Bucket
+	requestsBucket = "ring_requests" // gitstack.RequestBucket
+)
+
 // Buckets are the KV buckets each service reads and writes beside the done
 // markers and heartbeats every service keeps (under its own name only).
 // Found by grepping the services for CreateOrUpdateKeyValue; a service
 // touching a bucket not listed here is refused by the server and logs the
 // subject (bus.ErrRefused).
 var Buckets = map[string][]string{
-	"builder":        {gitstack.Bucket, gitstack.RequestBucket, "ring_buildnums"},
-	"repo-publisher": {lease.Bucket},
-	"provisioner":    {lease.Bucket, gitstack.Bucket, gitstack.RequestBucket, "ring_destroyed"},
+	"builder":        {stacksBucket, requestsBucket, "ring_buildnums"},
+	"repo-publisher": {leaseBucket},
+	"provisioner":    {leaseBucket, stacksBucket, requestsBucket, "ring_destroyed"},
 	"tester":         {},
 	"kerberos-realm": {},
-	"gateway": {runs.Bucket, tokens.Bucket, gitstack.Bucket, gitstack.RequestBucket,
+	"gateway": {runsBucket, tokensBucket, stacksBucket, requestsBucket,
 		"ring_chat_seen", "ring_replies", "ring_deliveries", "ring_tested", "ring_statuses"},
+}
+
+// catalogStreams are the streams kit/bus declares (bus.StreamConfigs).
+func catalogStreams() []string {
+	var out []string
+	for _, svc := range events.Services {
+		out = append(out, events.CommandStream(svc))
+	}
+	return append(out, events.FactStream, events.DeadLetterStream)
 }
 
 // Permissions are what user may publish and subscribe to, least privilege:
@@ -66,10 +83,10 @@ func Permissions(user string) *server.Permissions {
 	pub = append(pub, read(events.FactStream)...)
 	// A service may declare the catalog's streams and the shared buckets
 	// when they are missing (ring up normally has), never change them.
-	for _, s := range bus.StreamConfigs() {
-		pub = append(pub, "$JS.API.STREAM.CREATE."+s.Name)
+	for _, s := range catalogStreams() {
+		pub = append(pub, "$JS.API.STREAM.CREATE."+s)
 	}
-	for _, b := range []string{bus.DoneBucket, bus.ServiceBucket} {
+	for _, b := range []string{doneBucket, serviceBucket} {
 		kv := "KV_" + b
 		pub = append(pub, "$JS.API.STREAM.CREATE."+kv, "$KV."+b+"."+user+".>")
 		pub = append(pub, read(kv)...)
