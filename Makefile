@@ -24,6 +24,7 @@ build: ## build bin/ring and one binary per service
 	@mkdir -p $(BIN)
 	cd tools/ring && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ring .
 	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/$$s ./cmd/$$s) || exit 1; done
+	cd services/kit && $(GO) build -o $(BIN)/nats-server github.com/nats-io/nats-server/v2
 
 # Every service in its own container (infra/compose/compose.yaml); the CLI
 # on this machine reaches them through RING_HOME as it does `ring up`.

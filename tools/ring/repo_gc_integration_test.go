@@ -12,6 +12,7 @@ import (
 	"ringmaster.dev/builder/packaging"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/gitstack"
+	"ringmaster.dev/kit/natsauth"
 )
 
 // TestRepoGCRetiresClosedRequests: a closed pull request's pr-<n> channel,
@@ -52,7 +53,11 @@ func TestRepoGCRetiresClosedRequests(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := bus.Connect(ctx, e.NATS, "test")
+	creds, err := natsauth.Read(natsauth.Path(home, "gateway")) // the closures are the gateway's to record
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := bus.Connect(ctx, e.NATS, "gateway", bus.WithCredentials(creds))
 	if err != nil {
 		t.Fatal(err)
 	}

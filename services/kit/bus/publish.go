@@ -44,7 +44,7 @@ func (c *Conn) publish(ctx context.Context, payload any, opts ...PublishOption) 
 	}
 	ack, err := c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(env.ID))
 	if err != nil {
-		return env, false, fmt.Errorf("publish %s: %w", env.Type, err)
+		return env, false, fmt.Errorf("publish %s: %w", env.Type, c.Explain(err))
 	}
 	return env, ack.Duplicate, nil
 }

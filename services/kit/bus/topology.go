@@ -2,7 +2,9 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -53,21 +55,55 @@ func StreamConfigs() []jetstream.StreamConfig {
 	return out
 }
 
-// EnsureTopology creates or updates every stream and KV bucket. It is
-// idempotent and safe to call from every process at start.
-func (c *Conn) EnsureTopology(ctx context.Context) error {
-	for _, cfg := range StreamConfigs() {
-		if _, err := c.JS.CreateOrUpdateStream(ctx, cfg); err != nil {
-			return fmt.Errorf("stream %s: %w", cfg.Name, err)
-		}
-	}
-	for _, kv := range []jetstream.KeyValueConfig{
+// KVConfigs are the buckets every service uses.
+func KVConfigs() []jetstream.KeyValueConfig {
+	return []jetstream.KeyValueConfig{
 		{Bucket: DoneBucket, Description: "done markers of handled commands", TTL: DoneMaxAge, Storage: jetstream.FileStorage},
 		{Bucket: ServiceBucket, Description: "service heartbeats", TTL: ServiceTTL, Storage: jetstream.MemoryStorage},
-	} {
-		if _, err := c.JS.CreateOrUpdateKeyValue(ctx, kv); err != nil {
-			return fmt.Errorf("bucket %s: %w", kv.Bucket, err)
+	}
+}
+
+// EnsureTopology creates every stream and KV bucket that is missing and
+// updates the streams whose settings changed. It is idempotent and safe to
+// call from every process at start: a stream as declared is only read, so a
+// service whose user may create missing streams but change none
+// (natsserver.Permissions) starts against a topology `ring up` declared.
+func (c *Conn) EnsureTopology(ctx context.Context) error {
+	for _, cfg := range StreamConfigs() {
+		cfg.Replicas = c.Replicas
+		st, err := c.JS.Stream(ctx, cfg.Name)
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			_, err = c.JS.CreateStream(ctx, cfg)
+		case err == nil && !sameStream(st.CachedInfo().Config, cfg):
+			_, err = c.JS.UpdateStream(ctx, cfg)
+		}
+		if err != nil {
+			return fmt.Errorf("stream %s: %w", cfg.Name, c.Explain(err))
+		}
+	}
+	for _, kv := range KVConfigs() {
+		kv.Replicas = c.Replicas
+		st, err := c.JS.Stream(ctx, "KV_"+kv.Bucket)
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			_, err = c.JS.CreateKeyValue(ctx, kv)
+			if errors.Is(err, jetstream.ErrBucketExists) { // another process was quicker
+				err = nil
+			}
+		case err == nil && (st.CachedInfo().Config.MaxAge != kv.TTL || st.CachedInfo().Config.Replicas != kv.Replicas):
+			_, err = c.JS.UpdateKeyValue(ctx, kv)
+		}
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", kv.Bucket, c.Explain(err))
 		}
 	}
 	return nil
+}
+
+// sameStream: the settings StreamConfigs makes are those of the stream.
+func sameStream(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.Retention == want.Retention && have.Storage == want.Storage &&
+		have.MaxAge == want.MaxAge && max(have.MaxBytes, 0) == max(want.MaxBytes, 0) && have.Duplicates == want.Duplicates &&
+		have.Replicas == want.Replicas && have.Description == want.Description
 }

@@ -107,7 +107,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
 	cons, err := w.Conn.JS.CreateOrUpdateConsumer(ctx, events.CommandStream(w.Service), w.ConsumerConfig())
 	if err != nil {
-		return fmt.Errorf("%s: consumer: %w", w.Service, err)
+		return fmt.Errorf("%s: consumer: %w", w.Service, w.Conn.Explain(err))
 	}
 	var marks doneMarks
 	if !w.SkipDoneMarkers {

@@ -22,6 +22,17 @@ type Config struct {
 	Addr string
 	// MaxMemory and MaxStore bound JetStream (0: server defaults).
 	MaxMemory, MaxStore int64
+	// Users, if any, are the only ones allowed in, each with its
+	// permissions (ServerUsers); none: anyone may connect.
+	Users []*server.User
+	// TLS, if set, makes clients speak TLS and verifies their server
+	// certificate against the CA (kit/natsauth).
+	TLS *TLS
+}
+
+// TLS is a server's certificate, its key and the CA clients trust.
+type TLS struct {
+	CertFile, KeyFile, CAFile string
 }
 
 // Server is a running embedded NATS server.
@@ -67,6 +78,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		NoSigs:             true,
 		NoLog:              true,
 		MaxPayload:         8 << 20,
+		Users:              cfg.Users,
+	}
+	if cfg.TLS != nil {
+		tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: cfg.TLS.CertFile, KeyFile: cfg.TLS.KeyFile, CaFile: cfg.TLS.CAFile})
+		if err != nil {
+			return nil, fmt.Errorf("natsserver: TLS: %w", err)
+		}
+		opts.TLSConfig, opts.TLS, opts.TLSTimeout = tc, true, 5
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -84,7 +103,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	return &Server{ns: ns}, nil
 }
 
-// ClientURL is the nats:// URL clients connect to.
+// ClientURL is the URL clients connect to: nats://, or tls:// when the
+// server requires TLS.
 func (s *Server) ClientURL() string { return s.ns.ClientURL() }
 
 // Shutdown stops the server and waits for it to finish.

@@ -18,6 +18,7 @@ import (
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/logging"
 	"ringmaster.dev/kit/metrics"
+	"ringmaster.dev/kit/natsauth"
 )
 
 // Env var names shared by every service binary and `ring`.
@@ -35,9 +36,12 @@ const (
 // Flags are the settings of a service process.
 type Flags struct {
 	NATS, LogLevel, WorkDir, KeyDir string
-	S3                              blob.Config
-	Concurrency                     int
-	AckWait                         time.Duration
+	// NATSCreds is the file of the service's NATS credentials
+	// (kit/natsauth; "": none, the server lets anyone in).
+	NATSCreds   string
+	S3          blob.Config
+	Concurrency int
+	AckWait     time.Duration
 	// Metrics is the address of /metrics, /healthz and /readyz ("": none).
 	Metrics string
 }
@@ -53,6 +57,7 @@ func Main(name string, factory Factory, extra ...func(*flag.FlagSet)) {
 	}
 	f := Flags{S3: blob.ConfigFromEnv()}
 	fs.StringVar(&f.NATS, "nats", config.Env(EnvNATS, DefaultNATS), "NATS URL with JetStream (env "+EnvNATS+")")
+	fs.StringVar(&f.NATSCreds, "nats-creds", config.Env(natsauth.EnvCredentials, defaultCreds(name)), "file of the service's NATS user and password, 0400 (env "+natsauth.EnvCredentials+"; default: RING_HOME/nats-users/"+name+".json if ring up made it)")
 	fs.StringVar(&f.S3.Endpoint, "s3", f.S3.Endpoint, "S3 endpoint URL (env "+blob.EnvURL+"; credentials from "+blob.EnvAccessKey+" and "+blob.EnvSecretKey+")")
 	fs.StringVar(&f.S3.Bucket, "bucket", f.S3.Bucket, "S3 bucket (env "+blob.EnvBucket+")")
 	fs.StringVar(&f.LogLevel, "log-level", config.Env(EnvLogLevel, "info"), "log level: "+logging.Levels+" (env "+EnvLogLevel+")")
@@ -62,7 +67,7 @@ func Main(name string, factory Factory, extra ...func(*flag.FlagSet)) {
 	fs.StringVar(&f.KeyDir, "key-dir", config.Env(EnvKeyDir, defaultKeyDir()), "directory of secrets such as the signing key, files 0400 (env "+EnvKeyDir+")")
 	fs.StringVar(&f.Metrics, "metrics", os.Getenv(EnvMetrics), "serve /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9471 (port 0: any free port; default: none) (env "+EnvMetrics+")")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s — the Ringmaster %s service, alone against external NATS and S3.\n\nUsage:\n  %s [flags]\n\nExample:\n  RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… %s --nats nats://127.0.0.1:4222 --s3 http://127.0.0.1:9000 --metrics 127.0.0.1:9471\n\nFlags:\n", name, name, name, name)
+		fmt.Fprintf(fs.Output(), "%s — the Ringmaster %s service, alone against external NATS and S3.\n\nUsage:\n  %s [flags]\n\nExample:\n  RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… %s --nats nats://127.0.0.1:4222 --nats-creds $RING_HOME/nats-users/%s.json --s3 http://127.0.0.1:9000 --metrics 127.0.0.1:9471\n\nFlags:\n", name, name, name, name, name)
 		fs.PrintDefaults()
 	}
 	_ = fs.Parse(os.Args[1:])
@@ -80,7 +85,15 @@ func RunAlone(ctx context.Context, name string, factory Factory, f Flags) error 
 	if err != nil {
 		return err
 	}
-	conn, err := bus.Connect(ctx, f.NATS, name)
+	as := []bus.Option{bus.WithLog(log)}
+	if f.NATSCreds != "" {
+		creds, err := natsauth.Read(config.Abs(f.NATSCreds))
+		if err != nil {
+			return fmt.Errorf("%w (--nats-creds)", err)
+		}
+		as = append(as, bus.WithCredentials(creds))
+	}
+	conn, err := bus.Connect(ctx, f.NATS, name, as...)
 	if err != nil {
 		return err
 	}
@@ -129,6 +142,20 @@ func envDuration(k string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// defaultCreds is the service's credentials file `ring up` writes into
+// RING_HOME, if it exists.
+func defaultCreds(name string) string {
+	home, err := config.Home()
+	if err != nil {
+		return ""
+	}
+	p := natsauth.Path(home, name)
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
 }
 
 // defaultKeyDir is where `ring up` keeps keys: $RING_HOME/keys.

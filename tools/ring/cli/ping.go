@@ -32,7 +32,7 @@ consumer, worker and handler. Exits non-zero if a service does not answer.`,
 }
 
 func pingAll(ctx context.Context, out io.Writer, url string, timeout time.Duration) error {
-	r, err := startRun(ctx, func(ctx context.Context) (*bus.Conn, error) { return bus.Connect(ctx, url, "ring") })
+	r, err := startRun(ctx, func(ctx context.Context) (*bus.Conn, error) { return dial(ctx, url, "ring") })
 	if err != nil {
 		return err
 	}

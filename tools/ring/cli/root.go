@@ -15,6 +15,8 @@ import (
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/logging"
+	"ringmaster.dev/kit/natsauth"
+	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/service"
 	"ringmaster.dev/ring/platform"
 )
@@ -70,7 +72,7 @@ event-driven services on NATS JetStream and S3.`,
 	root.PersistentFlags().StringVar(&g.server, "server", os.Getenv(EnvServer), "a gateway's URL: carry the verb out through its REST API instead of NATS (env "+EnvServer+"; needs --token-file)")
 	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", os.Getenv(EnvTokenFile), "file holding a REST token (ring token create) for --server (env "+EnvTokenFile+")")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", config.Env(service.EnvLogLevel, "info"), "log level: "+logging.Levels)
-	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newStack(g), newRuns(g), newHealth(), newDoctor(), newToken(g), newChat(g), newAudit(g), newVersion())
+	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newStack(g), newRuns(g), newHealth(), newDoctor(), newNATS(), newToken(g), newChat(g), newAudit(g), newVersion())
 	return root
 }
 
@@ -87,8 +89,22 @@ func (g *globals) natsURL() string {
 	return service.DefaultNATS
 }
 
+// dial connects to url as the CLI's NATS user: the credentials file
+// RING_NATS_CREDS names, else the one `ring up` wrote into RING_HOME, else
+// none (a server without authentication). source names the publisher.
+func dial(ctx context.Context, url, source string) (*bus.Conn, error) {
+	creds, ok, err := natsauth.Find(natsserver.CLIUser)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return bus.Connect(ctx, url, source)
+	}
+	return bus.Connect(ctx, url, source, bus.WithCredentials(creds))
+}
+
 func (g *globals) connect(ctx context.Context) (*bus.Conn, error) {
-	c, err := bus.Connect(ctx, g.natsURL(), "ring")
+	c, err := dial(ctx, g.natsURL(), "ring")
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(is `ring up` running? start it in another terminal, or pass --nats)", err)
 	}

@@ -35,7 +35,7 @@ func scheduleSweeps(ctx context.Context, log zerolog.Logger, natsURL string, sta
 }
 
 func askSweep(ctx context.Context, natsURL, stack string, slot time.Time) error {
-	conn, err := bus.Connect(ctx, natsURL, "ring-scheduler")
+	conn, err := dial(ctx, natsURL, "ring-scheduler")
 	if err != nil {
 		return err
 	}

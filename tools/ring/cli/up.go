@@ -12,6 +12,7 @@ import (
 	"ringmaster.dev/gateway"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/natsauth"
 	provisioner "ringmaster.dev/provisioner"
 	"ringmaster.dev/ring/platform"
 )
@@ -19,6 +20,7 @@ import (
 func newUp(g *globals) *cobra.Command {
 	var (
 		natsListen, s3Listen, s3URL string
+		natsTLS                     bool
 		httpListen, publicURL       string
 		metricsListen, logFile      string
 		concurrency                 int
@@ -51,6 +53,7 @@ progress is all the terminal shows.`,
   ring up --log-file /var/log/ringmaster.log       # service logs into a file
   ring up --sweep-every 24h --sweep-stack demo     # a compatibility sweep of demo every day
   ring up --services none                          # NATS and S3 only; the services run elsewhere
+  ring up --nats-tls                               # the embedded NATS over TLS (the project's CA)
   ring up --services builder,repo-publisher        # two services here, the rest elsewhere
   RING_HOME=/tmp/ring ring up --nats-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --metrics 127.0.0.1:0
   RING_S3_ACCESS_KEY=… RING_S3_SECRET_KEY=… ring up --nats nats://10.0.0.5:4222 --s3 http://10.0.0.5:9000`,
@@ -72,7 +75,7 @@ progress is all the terminal shows.`,
 				return err
 			}
 			defer closeLog()
-			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, S3Listen: s3Listen, Concurrency: concurrency, Log: log, Services: services,
+			cfg := platform.Config{Home: home, NATSURL: g.nats, NATSListen: natsListen, NATSTLS: natsTLS, S3Listen: s3Listen, Concurrency: concurrency, Log: log, Services: services,
 				Builder: builder.OptionsFromEnv(), Provisioner: provisioner.OptionsFromEnv(), MetricsListen: metricsListen,
 				Gateway: gateway.Options{HTTP: httpListen, PublicURL: publicURL}}
 			if s3URL != "" {
@@ -108,6 +111,7 @@ progress is all the terminal shows.`,
 		},
 	}
 	cmd.Flags().StringVar(&natsListen, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server (port 0: any free port)")
+	cmd.Flags().BoolVar(&natsTLS, "nats-tls", false, "the embedded NATS server speaks TLS only, with a certificate of the project's own CA in $RING_HOME/nats-tls (clients find the CA in their credentials files)")
 	cmd.Flags().StringVar(&s3Listen, "s3-listen", "127.0.0.1:9000", "address of the embedded S3 server (port 0: any free port)")
 	cmd.Flags().StringVar(&httpListen, "http", config.Env(gateway.EnvHTTP, ""), "address of the gateway's HTTP server: webhooks, run pages (default "+gateway.DefaultHTTP+", or any free port when that is taken; port 0: any free port; env "+gateway.EnvHTTP+")")
 	cmd.Flags().StringVar(&publicURL, "public-url", config.Env(gateway.EnvPublicURL, ""), "base URL forges and people reach the gateway at, for links in commit statuses (env "+gateway.EnvPublicURL+"; default http://<--http>)")
@@ -127,7 +131,7 @@ func printEndpoints(cmd *cobra.Command, home string, cfg platform.Config, p *pla
 	names := p.Endpoints.Services
 	natsNote, s3Note := "external", "external"
 	if cfg.NATSURL == "" {
-		natsNote = "embedded, JetStream data in " + filepath.Join(home, "nats")
+		natsNote = "embedded, JetStream data in " + filepath.Join(home, "nats") + ", a user per service and the CLI's in " + natsauth.Dir(home)
 	}
 	if cfg.S3.Endpoint == "" {
 		s3Note = "embedded, objects in " + filepath.Join(home, "s3") + ", credentials in " + filepath.Join(home, "s3-credentials.json")

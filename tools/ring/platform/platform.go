@@ -20,6 +20,7 @@ import (
 	"ringmaster.dev/kit/config"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/metrics"
+	"ringmaster.dev/kit/natsauth"
 	"ringmaster.dev/kit/natsserver"
 	"ringmaster.dev/kit/s3server"
 	"ringmaster.dev/kit/service"
@@ -29,9 +30,12 @@ import (
 // Config says what to run. An empty NATSURL or S3.Endpoint means: run the
 // embedded server, listening on NATSListen or S3Listen.
 type Config struct {
-	Home        string
-	NATSURL     string
-	NATSListen  string
+	Home       string
+	NATSURL    string
+	NATSListen string
+	// NATSTLS makes the embedded NATS server speak TLS only, with a
+	// certificate of the project's own CA (RING_HOME/nats-tls).
+	NATSTLS     bool
 	S3          blob.Config
 	S3Listen    string
 	Concurrency int
@@ -89,7 +93,21 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	}()
 	natsURL := cfg.NATSURL
 	if natsURL == "" {
-		p.nats, err = natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(home, "nats"), Addr: cfg.NATSListen})
+		creds, err := NATSCredentials(home)
+		if err != nil {
+			return nil, err
+		}
+		var tls *natsserver.TLS
+		if cfg.NATSTLS {
+			if tls, err = serverTLS(home, cfg.NATSListen); err != nil {
+				return nil, err
+			}
+		}
+		if creds, err = natsauth.SetCA(home, creds, caFile(tls)); err != nil {
+			return nil, err
+		}
+		p.nats, err = natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(home, "nats"), Addr: cfg.NATSListen,
+			Users: natsserver.ServerUsers(passwords(creds)), TLS: tls})
 		if err != nil {
 			return nil, fmt.Errorf("embedded NATS on %s: %w", cfg.NATSListen, err)
 		}
@@ -111,7 +129,11 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err != nil {
 		return nil, err
 	}
-	admin, err := bus.Connect(ctx, natsURL, "ring")
+	as, err := dialAs(home, natsserver.CLIUser, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := bus.Connect(ctx, natsURL, "ring", as...)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +159,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		cfg.Gateway.Listener = ln
 		p.Endpoints.HTTP = "http://" + ln.Addr().String()
 	}
-	if err := p.startTelemetry(ctx, cfg, natsURL, store); err != nil {
+	if err := p.startTelemetry(ctx, cfg, natsURL, store, as); err != nil {
 		return nil, err
 	}
 
@@ -145,7 +167,12 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	p.cancel = cancel
 	all := factories(cfg)
 	for _, name := range names {
-		conn, err := bus.Connect(ctx, natsURL, name)
+		as, err := dialAs(home, name, cfg.Log)
+		if err != nil {
+			p.Stop()
+			return nil, err
+		}
+		conn, err := bus.Connect(ctx, natsURL, name, as...)
 		if err != nil {
 			p.Stop()
 			return nil, err

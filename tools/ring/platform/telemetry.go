@@ -18,9 +18,9 @@ const DefaultMetricsListen = "127.0.0.1:9470"
 // startTelemetry makes the process's metrics registry and readiness checks
 // (NATS and S3; the services add Docker), the collector of every stream's
 // depth and consumer lag, and serves them on cfg.MetricsListen, if set.
-func (p *Platform) startTelemetry(ctx context.Context, cfg Config, natsURL string, store *blob.Store) error {
+func (p *Platform) startTelemetry(ctx context.Context, cfg Config, natsURL string, store *blob.Store, as []bus.Option) error {
 	p.Metrics, p.Health = metrics.New(), &health.Checks{}
-	probe, err := bus.Connect(ctx, natsURL, "ring-metrics")
+	probe, err := bus.Connect(ctx, natsURL, "ring-metrics", as...)
 	if err != nil {
 		return err
 	}

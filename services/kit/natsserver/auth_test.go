@@ -1,0 +1,165 @@
+package natsserver_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/natsauth"
+	"ringmaster.dev/kit/natsserver"
+)
+
+// authServer is an embedded server with every user of Users, over TLS with
+// the project's CA, and the catalog's streams declared by the CLI's user.
+func authServer(t *testing.T) (url string, creds map[string]natsauth.Credentials) {
+	t.Helper()
+	home := t.TempDir()
+	creds, err := natsauth.LoadOrCreate(home, natsserver.Users())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := natsauth.LoadOrCreateCA(filepath.Join(home, "tls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, err := ca.Issue(filepath.Join(home, "tls"), "nats", []string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := map[string]string{}
+	for u, c := range creds {
+		pw[u], c.CAFile = c.Password, ca.CertFile
+		creds[u] = c
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, err := natsserver.Start(ctx, natsserver.Config{Dir: filepath.Join(home, "js"), Users: natsserver.ServerUsers(pw),
+		TLS: &natsserver.TLS{CertFile: cert, KeyFile: key, CAFile: ca.CertFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	if !strings.HasPrefix(srv.ClientURL(), "tls://") {
+		t.Fatalf("client URL %s, want tls://", srv.ClientURL())
+	}
+	admin := connect(t, srv.ClientURL(), creds[natsserver.CLIUser])
+	if err := admin.EnsureTopology(ctx); err != nil {
+		t.Fatalf("the CLI's user declares the streams: %v", err)
+	}
+	return srv.ClientURL(), creds
+}
+
+func connect(t *testing.T, url string, c natsauth.Credentials) *bus.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := bus.Connect(ctx, url, c.User, bus.WithCredentials(c))
+	if err != nil {
+		t.Fatalf("connect as %s: %v", c.User, err)
+	}
+	t.Cleanup(conn.Close)
+	return conn
+}
+
+// Nobody gets in without a user and the right password, nor without TLS.
+func TestAuthRequired(t *testing.T) {
+	url, creds := authServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	b := creds["builder"]
+	for name, opts := range map[string][]bus.Option{
+		"no user":        {},
+		"wrong password": {bus.WithCredentials(natsauth.Credentials{User: "builder", Password: "guess", CAFile: b.CAFile})},
+		"unknown user":   {bus.WithCredentials(natsauth.Credentials{User: "mallory", Password: b.Password, CAFile: b.CAFile})},
+		"no CA":          {bus.WithCredentials(natsauth.Credentials{User: "builder", Password: b.Password})},
+	} {
+		conn, err := bus.Connect(ctx, url, "intruder", opts...)
+		if err == nil {
+			conn.Close()
+			t.Errorf("%s: connected", name)
+			continue
+		}
+		if !errors.Is(err, bus.ErrUnreachable) || strings.Contains(err.Error(), b.Password) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// A service works on its own command stream and is refused, with a clear
+// error, when it touches another's.
+func TestServiceConfinedToItsStream(t *testing.T) {
+	url, creds := authServer(t)
+	builder := connect(t, url, creds["builder"])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := builder.EnsureTopology(ctx); err != nil {
+		t.Fatalf("a service starting against declared streams: %v", err)
+	}
+	handled := make(chan string, 1)
+	run := func(conn *bus.Conn, svc string, h bus.Handler) (context.CancelFunc, chan error) {
+		wctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		w := &bus.Worker{Conn: conn, Service: svc, Handlers: map[string]bus.Handler{"service.ping.requested": h}, Log: zerolog.Nop()}
+		go func() { done <- w.Run(wctx) }()
+		return stop, done
+	}
+	stop, done := run(builder, "builder", func(d *bus.Delivery) error {
+		handled <- d.Envelope.ID
+		return d.Emit(&events.ServicePong{Service: "builder", Instance: "test"})
+	})
+	cli := connect(t, url, creds[natsserver.CLIUser])
+	env, err := cli.Publish(ctx, &events.ServicePingRequested{}, bus.WithService("builder"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case id := <-handled:
+		if id != env.ID {
+			t.Fatalf("handled %s, sent %s", id, env.ID)
+		}
+	case <-ctx.Done():
+		t.Fatal("the builder did not handle its own command")
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	// The builder's user on the repo-publisher's stream: refused.
+	rctx, rcancel := context.WithTimeout(ctx, 3*time.Second)
+	defer rcancel()
+	w := &bus.Worker{Conn: builder, Service: "repo-publisher", Handlers: map[string]bus.Handler{}, Log: zerolog.Nop()}
+	err = w.Run(rctx)
+	if !errors.Is(err, bus.ErrRefused) || !strings.Contains(err.Error(), events.CommandStream("repo-publisher")) {
+		t.Fatalf("builder consuming %s: %v; want bus.ErrRefused naming the stream", events.CommandStream("repo-publisher"), err)
+	}
+	t.Logf("refused as it should be: %v", err)
+	// Dead letters and facts in another's name, or the CLI consuming a
+	// command stream: refused too.
+	tester := connect(t, url, creds["tester"])
+	for name, try := range map[string]func(context.Context) error{
+		"tester writes the builder's done marker": func(ctx context.Context) error {
+			kv, err := tester.JS.KeyValue(ctx, bus.DoneBucket)
+			if err == nil {
+				_, err = kv.Put(ctx, "builder.0123", []byte("x"))
+			}
+			return tester.Explain(err)
+		},
+		"the CLI consumes the builder's commands": func(ctx context.Context) error {
+			return (&bus.Worker{Conn: cli, Service: "builder", Handlers: map[string]bus.Handler{}, Log: zerolog.Nop()}).Run(ctx)
+		},
+	} {
+		tctx, tcancel := context.WithTimeout(ctx, 3*time.Second)
+		err := try(tctx)
+		tcancel()
+		if !errors.Is(err, bus.ErrRefused) {
+			t.Errorf("%s: %v, want bus.ErrRefused", name, err)
+		}
+	}
+}

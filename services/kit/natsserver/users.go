@@ -1,0 +1,153 @@
+package natsserver
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/natsauth"
+)
+
+// CLIUser is the NATS user of the `ring` CLI and of `ring up` itself (it
+// declares the streams). Every service is a user of its own name.
+const CLIUser = "ring"
+
+// Users are every NATS user `ring up` makes: each service, then the CLI.
+func Users() []string { return append(slices.Clone(events.Services), CLIUser) }
+
+// KV buckets by name. The packages that own them (kit/bus, lease, runs,
+// tokens, gitstack) import kit/natsserver in their tests, so it cannot
+// import them; TestBucketNames holds these names to theirs.
+const (
+	doneBucket     = "ring_done"     // bus.DoneBucket
+	serviceBucket  = "ring_services" // bus.ServiceBucket
+	leaseBucket    = "ring_leases"   // lease.Bucket
+	runsBucket     = "ring_runs"     // runs.Bucket
+	tokensBucket   = "ring_tokens"   // tokens.Bucket
+	stacksBucket   = "ring_stacks"   // gitstack.Bucket
+	requestsBucket = "ring_requests" // gitstack.RequestBucket
+)
+
+// Buckets are the KV buckets each service reads and writes beside the done
+// markers and heartbeats every service keeps (under its own name only).
+// Found by grepping the services for CreateOrUpdateKeyValue; a service
+// touching a bucket not listed here is refused by the server and logs the
+// subject (bus.ErrRefused).
+var Buckets = map[string][]string{
+	"builder":        {stacksBucket, requestsBucket, "ring_buildnums"},
+	"repo-publisher": {leaseBucket},
+	"provisioner":    {leaseBucket, stacksBucket, requestsBucket, "ring_destroyed"},
+	"tester":         {},
+	"kerberos-realm": {},
+	"gateway": {runsBucket, tokensBucket, stacksBucket, requestsBucket,
+		"ring_chat_seen", "ring_replies", "ring_deliveries", "ring_tested", "ring_statuses"},
+}
+
+// catalogStreams are the streams kit/bus declares (bus.StreamConfigs).
+func catalogStreams() []string {
+	var out []string
+	for _, svc := range events.Services {
+		out = append(out, events.CommandStream(svc))
+	}
+	return append(out, events.FactStream, events.DeadLetterStream)
+}
+
+// Permissions are what user may publish and subscribe to, least privilege:
+//   - a service consumes only its own command stream, may send commands to
+//     any service (pipelines drive each other), publishes facts and its own
+//     dead letters, reads facts, writes its own done markers and heartbeat,
+//     and reads and writes only the KV buckets Buckets names for it;
+//   - the CLI (and `ring up`) may do anything but consume, read or purge a
+//     service's command stream or delete a stream.
+//
+// An unknown user gets nil: no permissions at all.
+func Permissions(user string) *server.Permissions {
+	if user == CLIUser {
+		return cliPermissions()
+	}
+	if !slices.Contains(events.Services, user) {
+		return nil
+	}
+	cmd := events.CommandStream(user)
+	pub := []string{
+		"$JS.API.INFO",
+		"$JS.API.STREAM.INFO.*", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST",
+		"$JS.API.CONSUMER.INFO.>", "$JS.API.CONSUMER.NAMES.*", "$JS.API.CONSUMER.LIST.*",
+		events.Prefix + ".cmd.>",
+		events.FactSubjects(),
+		events.DeadLetterSubject(user),
+	}
+	pub = append(pub, consume(cmd)...)
+	pub = append(pub, consume(events.FactStream)...)
+	pub = append(pub, read(events.FactStream)...)
+	// A service may declare the catalog's streams and the shared buckets
+	// when they are missing (ring up normally has), never change them.
+	for _, s := range catalogStreams() {
+		pub = append(pub, "$JS.API.STREAM.CREATE."+s)
+	}
+	for _, b := range []string{doneBucket, serviceBucket} {
+		kv := "KV_" + b
+		pub = append(pub, "$JS.API.STREAM.CREATE."+kv, "$KV."+b+"."+user+".>")
+		pub = append(pub, read(kv)...)
+		pub = append(pub, consume(kv)...)
+	}
+	for _, b := range Buckets[user] {
+		pub = append(pub, bucket(b)...)
+	}
+	return &server.Permissions{
+		Publish:   &server.SubjectPermission{Allow: pub},
+		Subscribe: &server.SubjectPermission{Allow: []string{natsauth.InboxPrefix(user) + ".>", events.FactSubjects()}},
+	}
+}
+
+// consume: create and use consumers of a stream.
+func consume(stream string) []string {
+	return []string{
+		"$JS.API.CONSUMER.CREATE." + stream, "$JS.API.CONSUMER.CREATE." + stream + ".>",
+		"$JS.API.CONSUMER.DURABLE.CREATE." + stream + ".>",
+		"$JS.API.CONSUMER.DELETE." + stream + ".>",
+		"$JS.API.CONSUMER.MSG.NEXT." + stream + ".>",
+		"$JS.ACK." + stream + ".>", "$JS.FC." + stream + ".>",
+	}
+}
+
+// read: get single messages of a stream.
+func read(stream string) []string {
+	return []string{"$JS.API.STREAM.MSG.GET." + stream, "$JS.API.DIRECT.GET." + stream, "$JS.API.DIRECT.GET." + stream + ".>"}
+}
+
+// bucket: everything a KV bucket's user does, on that bucket only.
+func bucket(b string) []string {
+	kv := "KV_" + b
+	out := []string{"$KV." + b + ".>", "$JS.API.STREAM.CREATE." + kv, "$JS.API.STREAM.UPDATE." + kv, "$JS.API.STREAM.PURGE." + kv}
+	out = append(out, read(kv)...)
+	return append(out, consume(kv)...)
+}
+
+func cliPermissions() *server.Permissions {
+	var deny []string
+	var denySub []string
+	for _, svc := range events.Services {
+		cmd := events.CommandStream(svc)
+		deny = append(deny, consume(cmd)...)
+		deny = append(deny, read(cmd)...)
+		deny = append(deny, "$JS.API.STREAM.PURGE."+cmd, "$JS.API.STREAM.MSG.DELETE."+cmd)
+		denySub = append(denySub, natsauth.InboxPrefix(svc)+".>")
+	}
+	deny = append(deny, "$JS.API.STREAM.DELETE.*", "$JS.API.ACCOUNT.PURGE.>")
+	return &server.Permissions{
+		Publish:   &server.SubjectPermission{Allow: []string{">"}, Deny: deny},
+		Subscribe: &server.SubjectPermission{Allow: []string{">"}, Deny: denySub},
+	}
+}
+
+// ServerUsers are the server's users for the given credentials, each with
+// its Permissions.
+func ServerUsers(passwords map[string]string) []*server.User {
+	var out []*server.User
+	for _, u := range slices.Sorted(maps.Keys(passwords)) {
+		out = append(out, &server.User{Username: u, Password: passwords[u], Permissions: Permissions(u)})
+	}
+	return out
+}

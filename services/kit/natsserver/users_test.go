@@ -1,0 +1,103 @@
+package natsserver
+
+import (
+	"strings"
+	"testing"
+)
+
+// matches is NATS subject matching: '*' one token, '>' one or more.
+func matches(pattern, subject string) bool {
+	p, s := strings.Split(pattern, "."), strings.Split(subject, ".")
+	for i, tok := range p {
+		if tok == ">" {
+			return len(s) > i
+		}
+		if i >= len(s) || (tok != "*" && tok != s[i]) {
+			return false
+		}
+	}
+	return len(p) == len(s)
+}
+
+func allowed(allow, deny []string, subject string) bool {
+	ok := false
+	for _, a := range allow {
+		ok = ok || matches(a, subject)
+	}
+	for _, d := range deny {
+		if matches(d, subject) {
+			return false
+		}
+	}
+	return ok
+}
+
+func TestPermissions(t *testing.T) {
+	for _, tc := range []struct {
+		user, subject string
+		sub, want     bool
+	}{
+		// A service consumes its own command stream only.
+		{"builder", "$JS.API.CONSUMER.CREATE.CMD_BUILDER.builder.ringmaster.cmd.builder.>", false, true},
+		{"builder", "$JS.API.CONSUMER.MSG.NEXT.CMD_BUILDER.builder", false, true},
+		{"builder", "$JS.ACK.CMD_BUILDER.builder.1.2.3.4.5", false, true},
+		{"builder", "$JS.API.CONSUMER.CREATE.CMD_REPO_PUBLISHER.repo-publisher.ringmaster.cmd.repo-publisher.>", false, false},
+		{"builder", "$JS.API.CONSUMER.MSG.NEXT.CMD_REPO_PUBLISHER.repo-publisher", false, false},
+		{"builder", "$JS.API.STREAM.MSG.GET.CMD_REPO_PUBLISHER", false, false},
+		{"builder", "$JS.API.STREAM.PURGE.CMD_REPO_PUBLISHER", false, false},
+		{"builder", "$JS.API.STREAM.UPDATE.CMD_REPO_PUBLISHER", false, false},
+		{"builder", "$JS.API.STREAM.DELETE.FACTS", false, false},
+		// Sends commands (pipelines), facts, its own dead letters.
+		{"builder", "ringmaster.cmd.repo-publisher.repo.publish.requested", false, true},
+		{"builder", "ringmaster.fact.build.finished", false, true},
+		{"builder", "ringmaster.dlq.builder", false, true},
+		{"builder", "ringmaster.dlq.tester", false, false},
+		// Its own done markers and heartbeat; only its buckets.
+		{"builder", "$KV.ring_done.builder.00ff", false, true},
+		{"builder", "$KV.ring_done.repo-publisher.00ff", false, false},
+		{"builder", "$KV.ring_services.builder.abcd", false, true},
+		{"builder", "$KV.ring_services.tester.abcd", false, false},
+		{"builder", "$KV.ring_buildnums.demo", false, true},
+		{"builder", "$KV.ring_tokens.x", false, false},
+		{"repo-publisher", "$KV.ring_leases.channel", false, true},
+		{"tester", "$KV.ring_leases.channel", false, false},
+		{"gateway", "$KV.ring_tokens.x", false, true},
+		{"gateway", "$JS.API.DIRECT.GET.KV_ring_runs.$KV.ring_runs.abc", false, true},
+		// Replies: its own inbox only; facts live.
+		{"builder", "_INBOX_builder.abc", true, true},
+		{"builder", "_INBOX_tester.abc", true, false},
+		{"builder", "_INBOX.abc", true, false},
+		{"builder", "ringmaster.fact.build.finished", true, true},
+		{"builder", "ringmaster.cmd.repo-publisher.repo.publish.requested", true, false},
+		// The CLI: anything but a service's stream or its replies.
+		{"ring", "$JS.API.STREAM.CREATE.CMD_BUILDER", false, true},
+		{"ring", "$JS.API.STREAM.UPDATE.CMD_BUILDER", false, true},
+		{"ring", "ringmaster.cmd.repo-publisher.repo.publish.requested", false, true},
+		{"ring", "$JS.API.CONSUMER.INFO.CMD_BUILDER.builder", false, true},
+		{"ring", "$JS.API.CONSUMER.MSG.NEXT.CMD_BUILDER.builder", false, false},
+		{"ring", "$JS.API.STREAM.PURGE.CMD_BUILDER", false, false},
+		{"ring", "$JS.API.STREAM.PURGE.DLQ", false, true},
+		{"ring", "$JS.API.STREAM.DELETE.FACTS", false, false},
+		{"ring", "_INBOX_builder.abc", true, false},
+		{"ring", "ringmaster.cmd.builder.build.requested", true, true},
+		// Anyone else: nothing.
+		{"mallory", "ringmaster.fact.x", false, false},
+	} {
+		p := Permissions(tc.user)
+		got := false
+		if p != nil {
+			sp := p.Publish
+			if tc.sub {
+				sp = p.Subscribe
+			}
+			got = allowed(sp.Allow, sp.Deny, tc.subject)
+		}
+		if got != tc.want {
+			verb := "publish"
+			if tc.sub {
+				verb = "subscribe"
+			}
+			t.Errorf("%s %s %s: allowed %v, want %v", tc.user, verb, tc.subject, got, tc.want)
+		}
+	}
+}
