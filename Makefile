@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm gateway
 
-.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops clean help
+.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops clean help
 
 all: build
 
@@ -68,10 +68,13 @@ lint: ## gofmt, go vet, staticcheck (pinned), services import only kit, events a
 docs: ## regenerate docs/events.md from the event catalog
 	$(GO) run ./events/cmd/eventsdoc docs/events.md
 
-bench: bench-bus bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops ## every benchmark; figures go into docs/benchmarks.md
+bench: bench-bus bench-bus-cluster bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops ## every benchmark; figures go into docs/benchmarks.md
 
 bench-bus: build ## bus throughput, latency and ring up idle memory
 	bash infra/bench/bench-bus.sh
+
+bench-bus-cluster: build ## the bus on a 3-server JetStream cluster (3 replicas) vs one embedded server, same run
+	bash infra/bench/bench-bus-cluster.sh
 
 bench-build: deps ## image builds, cold demo matrix (parallel vs one by one), no-op rebuild
 	bash infra/bench/bench-build.sh demo
