@@ -42,6 +42,14 @@ func (g *Gateway) runEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, restError{Error: err.Error()})
 		return
 	}
+	g.streamRun(w, r, rec)
+}
+
+// streamRun writes rec's facts as Server-Sent Events: those stored so far,
+// then each new one, until the run ends or the client goes. The REST API
+// serves it behind a token; the dashboard's run page, which shows the
+// same run to anyone who may read the page, at /runs/{id}/events.
+func (g *Gateway) streamRun(w http.ResponseWriter, r *http.Request, rec runs.Record) {
 	t := trackerOf(rec)
 	flusher, ok := w.(http.Flusher)
 	if !ok {
