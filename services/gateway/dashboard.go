@@ -11,6 +11,7 @@ import (
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/command"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/runs"
 	"ringmaster.dev/policies"
 )
 
@@ -29,6 +30,9 @@ func (g *Gateway) dashboard() *dashboard.Dashboard {
 			}
 			return events.RepoListed{}, errors.New(ans.text)
 		}}
+	if g.runList != nil {
+		src.Runs = listed{g.Runs, g.runList}
+	}
 	if g.Blobs != nil {
 		src.Blobs = g.Blobs
 	}
@@ -105,3 +109,12 @@ func (g *Gateway) retryDeadLetter(ctx context.Context, r *http.Request, token st
 	g.audit(ctx, a, nil, ans)
 	return dashboard.Outcome{Status: ans.status, Text: ans.text}
 }
+
+// listed reads a run from the bucket (the newest record) and lists them
+// from the cache (no read of the whole bucket per page view).
+type listed struct {
+	Runs
+	cache *runs.Cache
+}
+
+func (l listed) List(ctx context.Context) ([]runs.Record, error) { return l.cache.List(ctx) }

@@ -67,6 +67,8 @@ type Gateway struct {
 
 	listener net.Listener
 	ops      *chatops
+	// runList keeps the run records in memory for the dashboard's lists.
+	runList *runs.Cache
 }
 
 // KV buckets of the gateway.
@@ -109,6 +111,10 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 	if err != nil {
 		return nil, err
 	}
+	runList, err := rs.Watch(ctx) // the dashboard lists runs on every page view
+	if err != nil {
+		return nil, err
+	}
 	deliveries, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DeliveryBucket,
 		Description: "webhook deliveries seen: delivery → run", TTL: deliveryTTL, Storage: jetstream.FileStorage})
 	if err != nil {
@@ -140,7 +146,7 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
 	g := &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested, Posted: posted, Requests: requests,
 		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln,
-		Metrics: deps.Metrics, Health: deps.Health}
+		Metrics: deps.Metrics, Health: deps.Health, runList: runList}
 	if err := g.openChatops(ctx); err != nil {
 		ln.Close()
 		return nil, err
