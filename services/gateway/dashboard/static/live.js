@@ -37,6 +37,8 @@
     var td = document.getElementById("cell-" + component + "_" + distro);
     if (td) return td;
     column(distro);
+    td = document.getElementById("cell-" + component + "_" + distro);
+    if (td) return td;
     var empty = document.getElementById("matrix-empty");
     if (empty) empty.remove();
     var head = table.tHead.rows[0];
@@ -73,7 +75,7 @@
       td.appendChild(a);
     }
     if (c.packages && c.packages.length) {
-      td.appendChild(document.createTextNode(" · " + c.packages.length + " packages"));
+      td.appendChild(document.createTextNode(" · packages: " + c.packages.length));
     }
   }
 
