@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
@@ -69,6 +70,9 @@ type Gateway struct {
 	ops      *chatops
 	// runList keeps the run records in memory for the dashboard's lists.
 	runList *runs.Cache
+	// feeds share a run's replay among its event streams.
+	feeds     *feeds
+	feedsOnce sync.Once
 }
 
 // KV buckets of the gateway.
