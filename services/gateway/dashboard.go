@@ -11,6 +11,7 @@ import (
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/command"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/inventory"
 	"ringmaster.dev/kit/runs"
 	"ringmaster.dev/policies"
 )
@@ -40,8 +41,15 @@ func (g *Gateway) dashboard() *dashboard.Dashboard {
 		src.DeadLetters = g.Bus
 	}
 	if g.ops != nil {
-		if g.ops.clusters != nil {
-			src.Clusters = g.ops.clusters
+		switch c := g.ops.clusters.(type) {
+		case dashboard.Clusters:
+			src.Clusters = c
+		case nil:
+		default:
+			src.Clusters = listedClusters{c}
+		}
+		if s, ok := g.ops.clusters.(dashboard.Snapshots); ok {
+			src.Snapshots = s
 		}
 		src.ClustersErr = g.ops.clustersErr
 	}
@@ -118,3 +126,16 @@ type listed struct {
 }
 
 func (l listed) List(ctx context.Context) ([]runs.Record, error) { return l.cache.List(ctx) }
+
+// listedClusters shows an inventory that has no node detail (a test's) by
+// its clusters alone.
+type listedClusters struct{ Clusters }
+
+func (l listedClusters) Details(ctx context.Context) ([]inventory.Detail, error) {
+	cs, err := l.List(ctx)
+	out := make([]inventory.Detail, len(cs))
+	for i, c := range cs {
+		out[i] = inventory.Detail{Cluster: c}
+	}
+	return out, err
+}

@@ -14,7 +14,6 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
-	"ringmaster.dev/kit/inventory"
 	"ringmaster.dev/kit/runs"
 )
 
@@ -32,11 +31,6 @@ type Blobs interface {
 // DeadLetters lists the dead-letter stream.
 type DeadLetters interface {
 	DeadLetters(ctx context.Context) ([]bus.DeadLetter, error)
-}
-
-// Clusters lists the clusters there are.
-type Clusters interface {
-	List(ctx context.Context) ([]inventory.Cluster, error)
 }
 
 // Sweep is one finished compatibility sweep: its run, when it finished and
@@ -65,6 +59,7 @@ type Sources struct {
 	Blobs       Blobs
 	DeadLetters DeadLetters
 	Clusters    Clusters
+	Snapshots   Snapshots
 	// ClustersErr says why there is no cluster inventory.
 	ClustersErr error
 	Sweeps      Sweeps
@@ -133,6 +128,7 @@ var funcs = template.FuncMap{
 	"took":   took,
 	"mark":   mark,
 	"cellid": func(component, distro string) string { return "cell-" + component + "_" + distro },
+	"join":   strings.Join,
 }
 
 // templates are each page's template with the layout.

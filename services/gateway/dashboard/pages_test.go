@@ -35,9 +35,13 @@ type memLetters []bus.DeadLetter
 
 func (m memLetters) DeadLetters(context.Context) ([]bus.DeadLetter, error) { return m, nil }
 
-type memClusters []inventory.Cluster
+type memClusters []inventory.Detail
 
-func (m memClusters) List(context.Context) ([]inventory.Cluster, error) { return m, nil }
+func (m memClusters) Details(context.Context) ([]inventory.Detail, error) { return m, nil }
+
+type memSnapshots []inventory.Snapshot
+
+func (m memSnapshots) Snapshots(context.Context) ([]inventory.Snapshot, error) { return m, nil }
 
 func testRuns(n int) memRuns {
 	now := time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC)
@@ -73,8 +77,10 @@ func handler(src Sources) http.Handler {
 func TestPages(t *testing.T) {
 	rs := testRuns(250)
 	src := Sources{Runs: rs, DeadLetters: memLetters{{Seq: 7, Service: "builder", Reason: "no such stack: nope", Type: "dev.ringmaster.build.requested.v1", RunID: rs[0].ID}},
-		Clusters: memClusters{{Name: "zk1", Stack: "demo", Nodes: 3, Running: 2}},
-		Compat:   func() ([]byte, string, error) { return []byte(testFacts), "compat.json", nil },
+		Clusters: memClusters{{Cluster: inventory.Cluster{Name: "zk1", Stack: "demo", Nodes: 3, Running: 2}, Realm: "ZK1", KDC: "running",
+			Versions: map[string]string{"zookeeper": "3.8.0"}, NodeList: []inventory.Node{{Name: "node1", State: "running", Components: []string{"redis", "zookeeper"}}, {Name: "node2", State: "exited", Components: []string{"zookeeper"}}}}},
+		Snapshots: memSnapshots{{Name: "zk-loaded", Cluster: "zk1", Stack: "demo", Nodes: 3}},
+		Compat:    func() ([]byte, string, error) { return []byte(testFacts), "compat.json", nil },
 		Repos: func(context.Context) (events.RepoListed, error) {
 			return events.RepoListed{Channels: []events.ChannelListing{
 				{Channel: "nightly", Distro: "debian-12", Revision: 4, Packages: []string{"redis@7.2.4-1 (amd64)", "zookeeper@3.9.2-1 (all)"}},
@@ -100,7 +106,7 @@ func TestPages(t *testing.T) {
 		{"/compat", 200, []string{"redis × zookeeper", "✓ works", "✗ fails", "replica-catches-up-after-restart", "sweep <a href=\"/runs/0b5e2c7a", "on 2026-12-05", "Facts from <code>compat.json</code>"}, nil},
 		{"/compat?distro=debian-11", 200, []string{"No pair of versions has been measured or cited on debian-11"}, nil},
 		{"/repos", 200, []string{"revision 4, 2 packages", "ring repo promote --from nightly --to stable", "<td>redis (amd64)</td><td>7.0.15-1</td><td>7.2.4-1</td>", "ring repo sources --channel stable --distro debian-12"}, []string{"<td>zookeeper (all)</td>"}},
-		{"/clusters", 200, []string{"zk1", "✗ degraded", "2 of 3"}, nil},
+		{"/clusters", 200, []string{"zk1: ✗ degraded", "2 of 3 nodes running", "zookeeper 3.8.0", "realm ZK1, KDC ✓ running", "<td>node1</td><td>✓ running</td><td>redis, zookeeper</td>", "<td>node2</td><td>✗ exited</td>", "<td>zk-loaded</td><td>zk1</td>"}, nil},
 		{"/deadletters", 200, []string{"no such stack: nope", `action="/deadletters/7/retry"`, `<label for="token-7">API token</label>`}, nil},
 		{"/static/live.js", 200, []string{"EventSource"}, nil},
 	}
