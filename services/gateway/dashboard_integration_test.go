@@ -345,7 +345,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// Clusters (Docker's) and repositories (no repo-publisher here: the
 	// page says so) read too.
-	b.do(t, 20*time.Second, "clusters page", chromedp.Navigate(base+"/clusters"), chromedp.WaitVisible("#clusters"))
+	b.do(t, 20*time.Second, "clusters page", chromedp.Navigate(base+"/clusters"), chromedp.WaitVisible("#snapshots"))
 	b.shot(t, "clusters")
 	b.do(t, 20*time.Second, "repositories page", chromedp.Navigate(base+"/repos"), chromedp.WaitVisible("h1"))
 	if got := b.text(t, "main"); !strings.Contains(got, "repo-publisher did not answer") {
