@@ -287,11 +287,29 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("the built cell says %q", got)
 	}
 	if n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int]("document.querySelectorAll('#matrix tbody tr').length")); err != nil || n != 1 {
+		// one row: ringhello, on two distros
 		t.Errorf("the matrix has %d rows, want one (ringhello): %v", n, err)
 	}
 	if got := b.text(t, "#log"); !strings.Contains(got, "cc -o ringhello") {
 		t.Errorf("the live log shows %q", got)
 	}
+	// A cell's log page while it builds: its lines as they come, then done.
+	b.do(t, 20*time.Second, "a building cell's log page", chromedp.Navigate(base+"/runs/"+run.ID+"/logs/ringhello-lib_debian-12"), chromedp.WaitVisible("#cell-log"))
+	time.Sleep(300 * time.Millisecond) // the EventSource connects
+	pub(&events.BuildLog{Stack: "fixture", Component: "ringhello-lib", Distro: "debian-12", Lines: []string{"cc -fPIC -shared -o libringhello.so.1 ringhello.c"}})
+	pub(&events.BuildFailed{Stack: "fixture", Component: "ringhello-lib", Distro: "debian-12", Reason: "ld: cannot find -lc"})
+	b.do(t, 20*time.Second, "the log page follows the cell", chromedp.WaitVisible("#cell-log"))
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		lines, state := b.text(t, "#cell-log"), b.text(t, "#log-state")
+		if strings.Contains(lines, "libringhello.so.1") && strings.Contains(state, "✗ failed: ld: cannot find -lc") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the cell's log page shows %q, says %q", lines, state)
+		}
+	}
+	b.shot(t, "log")
+	b.do(t, 20*time.Second, "run page again", chromedp.Navigate(base+"/runs/"+run.ID), chromedp.WaitVisible("#cell-ringhello-lib_debian-12.failed"))
 	pub(&events.PipelineFinished{Stack: "fixture", Commit: run.Commit, Channel: "nightly", State: runs.Failure, Reason: "ringhello on debian-11 failed"})
 	b.do(t, 20*time.Second, "the run ends", chromedp.WaitVisible("#run-state.failure"))
 	b.shot(t, "run")

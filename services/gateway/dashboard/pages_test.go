@@ -196,3 +196,17 @@ func TestPromotion(t *testing.T) {
 		t.Errorf("Promotion = %v, want %v", got, want)
 	}
 }
+
+// TestLiveLogPage: while a run goes on, a cell without a log file yet has
+// a page that streams its lines; once the run is done, it is a 404.
+func TestLiveLogPage(t *testing.T) {
+	rs := testRuns(4) // rs[1] failed (done), rs[2] running
+	h := handler(Sources{Runs: rs, Stream: func(w http.ResponseWriter, _ *http.Request, _ runs.Record) {}})
+	if code, body := get(t, h, "GET", "/runs/"+rs[2].ID+"/logs/zookeeper_debian-12", nil); code != 200 ||
+		!strings.Contains(body, `id="cell-log" data-run="`+rs[2].ID+`" data-cell="zookeeper_debian-12"`) || !strings.Contains(body, "/static/live.js") {
+		t.Errorf("running: %d\n%s", code, body)
+	}
+	if code, body := get(t, h, "GET", "/runs/"+rs[1].ID+"/logs/zookeeper_debian-12", nil); code != 404 || !strings.Contains(body, "no log of zookeeper_debian-12") {
+		t.Errorf("done: %d\n%s", code, body)
+	}
+}

@@ -144,8 +144,8 @@ func (d *Dashboard) runStream(w http.ResponseWriter, r *http.Request) {
 }
 
 // runLog serves a cell's build log: GET /runs/{id}/logs/{component}_{distro}.
-// While the cell builds there is no log file yet: the page says so and the
-// run page streams its lines.
+// While the run goes on and the cell has no log file yet, a page streams
+// the cell's lines as the builder sends them.
 func (d *Dashboard) runLog(w http.ResponseWriter, r *http.Request) {
 	rec, ok := d.findRun(w, r)
 	if !ok {
@@ -158,8 +158,16 @@ func (d *Dashboard) runLog(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.Error(w, "run "+rec.ID+" has no log of "+cell+" (yet: while it builds, its lines stream on the run page)", http.StatusNotFound)
+	if !rec.Done() && d.src.Stream != nil {
+		// Building (or not yet): the page streams the cell's lines.
+		d.render(w, http.StatusOK, "log.html", page{Title: "Log of " + cell, Tab: "runs", Data: liveLog{Run: rec.ID, Cell: cell}})
+		return
+	}
+	http.Error(w, "run "+rec.ID+" has no log of "+cell, http.StatusNotFound)
 }
+
+// liveLog is the page of a cell's log while it builds.
+type liveLog struct{ Run, Cell string }
 
 // runJUnit is the run's JUnit XML: GET /runs/{id}/junit.xml.
 func (d *Dashboard) runJUnit(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,8 @@
 // build log lines live. The page reads without it.
 (function () {
   "use strict";
+  var cellLog = document.getElementById("cell-log");
+  if (cellLog && window.EventSource) return followCell(cellLog);
   var table = document.getElementById("matrix");
   if (!table || table.dataset.done === "true" || !window.EventSource) return;
   var run = table.dataset.run;
@@ -97,6 +99,11 @@
     if (!td.className) {
       td.className = "running";
       td.querySelector(".state").textContent = "… building";
+      td.appendChild(document.createTextNode(" · "));
+      var a = document.createElement("a");
+      a.href = "/runs/" + run + "/logs/" + d.component + "_" + d.distro;
+      a.textContent = "log (live)";
+      td.appendChild(a);
     }
     if (!log) return;
     if (!logStarted) { log.textContent = ""; logStarted = true; }
@@ -116,4 +123,34 @@
     }
     table.dataset.done = "true";
   });
+
+  // followCell streams one cell's log lines on its log page, until the
+  // cell is done (then its whole log is at the same address).
+  function followCell(pre) {
+    var run = pre.dataset.run, cell = pre.dataset.cell;
+    var state = document.getElementById("log-state");
+    var es = new EventSource("/runs/" + encodeURIComponent(run) + "/events");
+    function mine(d) { return d.component + "_" + d.distro === cell; }
+    function done(text) {
+      es.close();
+      state.textContent = text;
+      var a = document.createElement("a");
+      a.href = location.pathname;
+      a.textContent = " The whole log.";
+      state.appendChild(a);
+    }
+    es.addEventListener("build.log", function (e) {
+      var d = JSON.parse(e.data).data || {};
+      if (!mine(d)) return;
+      (d.lines || []).forEach(function (l) { pre.textContent += l + "\n"; });
+    });
+    es.addEventListener("build.succeeded", function (e) {
+      if (mine(JSON.parse(e.data).data || {})) done("✓ built.");
+    });
+    es.addEventListener("build.failed", function (e) {
+      var d = JSON.parse(e.data).data || {};
+      if (mine(d)) done("✗ " + (d.skipped ? "skipped" : "failed") + ": " + d.reason + ".");
+    });
+    es.addEventListener("end", function () { if (es.readyState !== 2) done("The run has ended."); });
+  }
 })();
