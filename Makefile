@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm gateway
 
-.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops clean help
+.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard clean help
 
 all: build
 
@@ -68,7 +68,7 @@ lint: ## gofmt, go vet, staticcheck (pinned), services import only kit, events a
 docs: ## regenerate docs/events.md from the event catalog
 	$(GO) run ./events/cmd/eventsdoc docs/events.md
 
-bench: bench-bus bench-bus-cluster bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops ## every benchmark; figures go into docs/benchmarks.md
+bench: bench-bus bench-bus-cluster bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard ## every benchmark; figures go into docs/benchmarks.md
 
 bench-bus: build ## bus throughput, latency and ring up idle memory
 	bash infra/bench/bench-bus.sh
@@ -96,6 +96,9 @@ bench-gateway: deps ## webhook intake p99 vs a bare HMAC handler; push → green
 
 bench-chatops: ## slash command → ephemeral answer p99 at 50/s, authz decisions/s and p99 against the opa CLI
 	bash infra/bench/bench-chatops.sh
+
+bench-dashboard: ## runs page with 10,000 runs (cache vs whole bucket); a build's wall time with 0 vs 50 SSE streams
+	bash infra/bench/bench-dashboard.sh
 
 bench-repo: ## repo publisher vs apt-ftparchive, createrepo_c, aptly, reprepro
 	bash infra/bench/bench-repo.sh

@@ -4,12 +4,14 @@
 # repositories; createrepo_c is the reference indexer; mmdebstrap makes the
 # image rootfs; docker-compose runs infra/compose; prometheus brings promtool,
 # which checks and tests infra/prometheus (installed without its recommended
-# node exporter; where systemd runs, Debian starts its Prometheus on :9090).
+# node exporter; where systemd runs, Debian starts its Prometheus on :9090);
+# chromium is the browser the dashboard's tests drive with chromedp (without
+# recommends; the main job does not need it, so ring doctor does not ask).
 # Docker itself must already run. The list is infra/deps.list, which
 # `ring doctor` checks too.
 set -euo pipefail
 mapfile -t pkgs < <(grep -v '^#' "$(dirname "$0")/deps.list" | awk 'NF {print $1}')
-bare=(prometheus) # without recommends
+bare=(prometheus chromium) # without recommends
 missing=() missing_bare=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 for p in "${bare[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_bare+=("$p"); done

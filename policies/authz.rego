@@ -36,6 +36,7 @@ verb_role := {
 	"test run": "developer",
 	"sweep run": "developer",
 	"retest": "developer",
+	"dlq retry": "developer",
 	"realm trust": "release",
 	"realm untrust": "release",
 	"audit": "release",
@@ -43,7 +44,7 @@ verb_role := {
 
 # Verbs that change something: only from the rooms roles.yaml lists, if
 # it lists any for the platform.
-changes := {"build", "promote", "cluster create", "cluster destroy", "test run", "sweep run", "retest", "realm trust", "realm untrust"}
+changes := {"build", "promote", "cluster create", "cluster destroy", "test run", "sweep run", "retest", "dlq retry", "realm trust", "realm untrust"}
 
 release_channels := {c | some c in object.get(cfg, "release_channels", ["stable"])}
 

@@ -118,3 +118,11 @@ test_token_roles if {
 test_unknown_verb if {
 	rules(req(["release-engineers"], "deploy", {})) == {"unknown-verb"}
 }
+
+# The dashboard's dead-letter retry: a developer's token may, a reader's may not.
+test_dlq_retry_needs_developer if {
+	dev := {"platform": "rest", "team": "", "user": "carol", "name": "carol", "groups": [], "roles": ["developer"]}
+	decide({"identity": dev, "verb": "dlq retry", "target": {}, "room": {}}).allow
+	reader := object.union(dev, {"roles": ["reader"]})
+	rules({"identity": reader, "verb": "dlq retry", "target": {}, "room": {}}) == {"role-required"}
+}

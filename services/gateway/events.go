@@ -8,13 +8,17 @@ import (
 	"net/http"
 	"time"
 
-	"ringmaster.dev/events"
 	"ringmaster.dev/kit/command"
 	"ringmaster.dev/kit/runs"
 )
 
-// sseHeartbeat keeps idle proxies from closing an event stream.
-const sseHeartbeat = 15 * time.Second
+// sseHeartbeat keeps idle proxies from closing an event stream;
+// sseCoalesce is the least time between two writes of a stream (facts
+// that come closer together are written at once).
+const (
+	sseHeartbeat = 15 * time.Second
+	sseCoalesce  = 100 * time.Millisecond
+)
 
 // runEvents streams a run's facts as Server-Sent Events:
 // GET /api/v1/runs/{run}/events. Every fact of the run stored so far, then
@@ -42,6 +46,14 @@ func (g *Gateway) runEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, restError{Error: err.Error()})
 		return
 	}
+	g.streamRun(w, r, rec)
+}
+
+// streamRun writes rec's facts as Server-Sent Events: those stored so far,
+// then each new one, until the run ends or the client goes. The REST API
+// serves it behind a token; the dashboard's run page, which shows the
+// same run to anyone who may read the page, at /runs/{id}/events.
+func (g *Gateway) streamRun(w http.ResponseWriter, r *http.Request, rec runs.Record) {
 	t := trackerOf(rec)
 	flusher, ok := w.(http.Flusher)
 	if !ok {
@@ -52,11 +64,12 @@ func (g *Gateway) runEvents(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	ctx, cancel := context.WithTimeout(r.Context(), 4*time.Hour)
 	defer cancel()
-	replay, err := g.Bus.ReplayRun(ctx, rec.ID, rec.Created.Add(-time.Minute))
+	f, leave, err := g.runFeeds().join(rec.ID, rec.Created.Add(-time.Minute))
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, restError{Error: err.Error()})
 		return
 	}
+	defer leave()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -65,45 +78,69 @@ func (g *Gateway) runEvents(w http.ResponseWriter, r *http.Request) {
 	flusher.Flush()
 	beat := time.NewTicker(sseHeartbeat)
 	defer beat.Stop()
-	caught := replay.CaughtUp
+	end := func(ok bool, result string) {
+		b, _ := json.Marshal(map[string]any{"ok": ok, "result": result})
+		fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
+		flusher.Flush()
+	}
+	next, checked := 0, false
 	for {
-		select {
-		case env, ok := <-replay.Facts:
-			if !ok {
-				return
+		v := f.from(next)
+		for _, sf := range v.facts {
+			_, _ = w.Write(sf.frame)
+			next++
+			if sf.log {
+				continue // a log batch never ends a run: not decoded per stream
 			}
-			name, _, _ := events.ParseType(env.Type)
-			b, _ := json.Marshal(env)
-			fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", env.ID, name, b)
-			t.Apply(env)
+			t.Apply(sf.env)
 			if t.Done() {
-				ok, result := t.Result()
-				end, _ := json.Marshal(map[string]any{"ok": ok, "result": result})
-				fmt.Fprintf(w, "event: end\ndata: %s\n\n", end)
-				flusher.Flush()
+				end(t.Result())
 				return
 			}
+		}
+		wrote := len(v.facts) > 0
+		if wrote {
 			flusher.Flush()
-		case <-caught:
-			caught = nil
+		}
+		if v.caught && !checked {
+			checked = true
 			// A run that ended before its facts left the stream's window.
 			if now, err := g.Runs.Get(ctx, rec.ID); err == nil && now.Done() && !t.Done() && time.Since(now.Finished) > time.Minute {
-				end, _ := json.Marshal(map[string]any{"ok": now.State == runs.Success, "result": now.Reason})
-				fmt.Fprintf(w, "event: end\ndata: %s\n\n", end)
-				flusher.Flush()
+				end(now.State == runs.Success, now.Reason)
 				return
 			}
+		}
+		if v.ended {
+			return
+		}
+		if wrote {
+			// Facts that come close together go out together: a build's
+			// log batches would otherwise wake every stream for each.
+			select {
+			case <-time.After(sseCoalesce):
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case <-v.wake:
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 			flusher.Flush()
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				fmt.Fprint(w, "event: end\ndata: {\"ok\":false,\"result\":\"the stream ran 4 hours\"}\n\n")
-				flusher.Flush()
+				end(false, "the stream ran 4 hours")
 			}
 			return
 		}
 	}
+}
+
+// runFeeds is the gateway's shared replays of runs (made on first use).
+func (g *Gateway) runFeeds() *feeds {
+	g.feedsOnce.Do(func() { g.feeds = newFeeds(g.Bus) })
+	return g.feeds
 }
 
 // trackerOf follows a run by its record: a pipeline to pipeline.finished,

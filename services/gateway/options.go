@@ -38,6 +38,9 @@ type Options struct {
 	RolesFile string
 	// Clusters, if set, is the cluster inventory (default: Docker's).
 	Clusters Clusters
+	// CompatFile is the compatibility facts the dashboard's matrix shows
+	// (default $RING_COMPAT, else infra/compat/compat.json).
+	CompatFile string
 }
 
 // Environment variables of the gateway's options.

@@ -10,14 +10,14 @@ import (
 	"ringmaster.dev/kit/health"
 )
 
-// Handler is the gateway's HTTP API: webhooks, run records and the run pages.
+// Handler is the gateway's HTTP API: webhooks, run records and the dashboard.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hooks/{stack}", g.hook)
 	g.chatopsRoutes(mux)
-	mux.HandleFunc("GET /runs/{id}", g.runPage)
-	mux.HandleFunc("GET /runs/{id}/logs/{cell}", g.runLog)
-	mux.HandleFunc("GET /runs/{id}/junit.xml", g.runJUnit)
+	// The dashboard: runs, a run's live matrix, compatibility, repositories,
+	// clusters, dead letters.
+	g.dashboard().Routes(mux)
 	// The process's metrics and health, beside its own port's.
 	mux.Handle("GET /metrics", g.Metrics.Handler())
 	mux.Handle("GET /healthz", health.Live())

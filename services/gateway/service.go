@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
@@ -67,6 +68,11 @@ type Gateway struct {
 
 	listener net.Listener
 	ops      *chatops
+	// runList keeps the run records in memory for the dashboard's lists.
+	runList *runs.Cache
+	// feeds share a run's replay among its event streams.
+	feeds     *feeds
+	feedsOnce sync.Once
 }
 
 // KV buckets of the gateway.
@@ -109,6 +115,10 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 	if err != nil {
 		return nil, err
 	}
+	runList, err := rs.Watch(ctx) // the dashboard lists runs on every page view
+	if err != nil {
+		return nil, err
+	}
 	deliveries, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DeliveryBucket,
 		Description: "webhook deliveries seen: delivery → run", TTL: deliveryTTL, Storage: jetstream.FileStorage})
 	if err != nil {
@@ -140,7 +150,7 @@ func Open(ctx context.Context, deps service.Deps, opts Options) (*Gateway, error
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
 	g := &Gateway{Bus: deps.Bus, Blobs: deps.Blob, Stacks: stacks, Runs: rs, Deliveries: deliveries, Tested: tested, Posted: posted, Requests: requests,
 		KeyDir: deps.KeyDir, Opts: opts, Log: deps.Log.With().Str("service", Name).Logger(), listener: ln,
-		Metrics: deps.Metrics, Health: deps.Health}
+		Metrics: deps.Metrics, Health: deps.Health, runList: runList}
 	if err := g.openChatops(ctx); err != nil {
 		ln.Close()
 		return nil, err
