@@ -64,9 +64,9 @@ echo "== 3-server cluster (file storage, 3 replicas; clients given every seed UR
 run --url "$urls" | tee "$work/cluster.txt"
 
 best() { awk '$1=="on"{ if ($4>m) m=$4 } END{print m+0}' "$1"; }
-p99() { awk '/acked \(at server\)/{v=$(NF-1)} END{print v}' "$1"; }
+p99() { awk '/acked \(at server\)/{v=$(NF-3) " ms"} END{print v}' "$1"; }
 awk -v s="$(best "$work/single.txt")" -v c="$(best "$work/cluster.txt")" 'BEGIN {
 	printf "\nbest events/s with done markers: single %.0f, cluster %.0f: cluster/single = %.2f\n", s, c, c/s
 }'
-echo "p99 publish → acked at ${duration} steady rate: single: $(p99 "$work/single.txt"), cluster: $(p99 "$work/cluster.txt")"
+echo "p99 publish → acked, 1,000 events/s for ${duration}, done markers on: single: $(p99 "$work/single.txt"), cluster: $(p99 "$work/cluster.txt")"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
