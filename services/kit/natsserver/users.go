@@ -44,6 +44,11 @@ var Buckets = map[string][]string{
 		"ring_chat_seen", "ring_replies", "ring_deliveries", "ring_tested", "ring_statuses"},
 }
 
+// DeadLetterReaders may list dead letters and take one out when it is put
+// back on its subject: the gateway's dashboard retries them (behind the
+// authorization policy's "dlq retry"). The CLI may anyway.
+var DeadLetterReaders = []string{"gateway"}
+
 // catalogStreams are the streams kit/bus declares (bus.StreamConfigs).
 func catalogStreams() []string {
 	var out []string
@@ -94,6 +99,10 @@ func Permissions(user string) *server.Permissions {
 	}
 	for _, b := range Buckets[user] {
 		pub = append(pub, bucket(b)...)
+	}
+	if slices.Contains(DeadLetterReaders, user) {
+		pub = append(pub, read(events.DeadLetterStream)...)
+		pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+events.DeadLetterStream)
 	}
 	return &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: pub},

@@ -63,6 +63,13 @@ func TestPermissions(t *testing.T) {
 		{"tester", "$KV.ring_leases.channel", false, false},
 		{"gateway", "$KV.ring_tokens.x", false, true},
 		{"gateway", "$JS.API.DIRECT.GET.KV_ring_runs.$KV.ring_runs.abc", false, true},
+		// Dead letters: the gateway lists them and takes one out on retry; a
+		// service only writes its own.
+		{"gateway", "$JS.API.STREAM.MSG.GET.DLQ", false, true},
+		{"gateway", "$JS.API.STREAM.MSG.DELETE.DLQ", false, true},
+		{"gateway", "$JS.API.STREAM.PURGE.DLQ", false, false},
+		{"builder", "$JS.API.STREAM.MSG.GET.DLQ", false, false},
+		{"builder", "$JS.API.STREAM.MSG.DELETE.DLQ", false, false},
 		// Replies: its own inbox only; facts live.
 		{"builder", "_INBOX_builder.abc", true, true},
 		{"builder", "_INBOX_tester.abc", true, false},
