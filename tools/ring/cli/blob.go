@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 
 	"ringmaster.dev/kit/blob"
@@ -10,7 +11,10 @@ import (
 )
 
 // store opens the blob store: RING_S3_* from the environment, else the
-// embedded server `ring up` runs (its endpoint and 0400 credentials file).
+// server `ring up` uses — the embedded one with its 0400 credentials file,
+// or an external one (ring up --s3) with the credentials from the
+// environment (RING_S3_ACCESS_KEY and RING_S3_SECRET_KEY, or RING_S3_CREDENTIALS)
+// as ring up took them.
 func (g *globals) store(ctx context.Context) (*blob.Store, error) {
 	cfg := blob.ConfigFromEnv()
 	if cfg.Endpoint == "" || cfg.AccessKey == "" {
@@ -26,10 +30,16 @@ func (g *globals) store(ctx context.Context) (*blob.Store, error) {
 			return nil, err
 		}
 		creds, err := platform.LoadCredentials(home)
-		if err != nil {
+		switch {
+		case err == nil:
+			cfg = blob.Config{Endpoint: e.S3, Bucket: e.Bucket, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey}
+		case errors.Is(err, os.ErrNotExist) && (cfg.AccessKey != "" || cfg.CredentialsFile != ""):
+			cfg.Endpoint, cfg.Bucket = e.S3, e.Bucket // ring up --s3: an external server
+		case errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("ring up uses the S3 server at %s, not its own: set RING_S3_ACCESS_KEY and RING_S3_SECRET_KEY (or RING_S3_CREDENTIALS) as for ring up", e.S3)
+		default:
 			return nil, err
 		}
-		cfg = blob.Config{Endpoint: e.S3, Bucket: e.Bucket, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey}
 	}
 	return blob.Open(ctx, cfg)
 }
