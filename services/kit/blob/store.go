@@ -61,7 +61,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// each finished request closes its connection and the next dials again.
 	tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
 	client, err := minio.New(ep.host, &minio.Options{
-		Transport:    tr,
+		Transport:    closeAfterEmptyPut{tr},
 		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:       ep.secure,
 		Region:       cfg.Region,
