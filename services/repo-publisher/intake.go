@@ -157,7 +157,7 @@ func (p *Publisher) prepare(ctx context.Context, ref events.PackageRef) (key str
 		if err != nil {
 			return fail(fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err))
 		}
-		signed, changed, err := ensureRPMSigned(data, p.Key, time.Unix(probe.BuildTime, 0), p.WorkDir)
+		signed, changed, err := ensureRPMSigned(data, p.Key, time.Unix(probe.BuildTime, 0))
 		if err != nil {
 			return fail(fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err))
 		}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -20,8 +18,14 @@ type RPMKey interface {
 // ensureRPMSigned returns the RPM unchanged if the repository key already
 // signed it, otherwise a copy carrying the repository key's header and
 // header+payload signatures (replacing any other), dated at the package's
-// build time so signing the same package twice gives the same bytes.
-func ensureRPMSigned(data []byte, key RPMKey, buildTime time.Time, workDir string) ([]byte, bool, error) {
+// build time. (The signature bytes differ from one signing to the next:
+// go-crypto salts v4 signatures.)
+//
+// It works in memory: the lead and the new signature header
+// (rpmutils.SignRpmStream, DumpSignatureHeader without reserved space), then
+// the original header and payload — the bytes rpmutils.SignRpmFile writes to
+// a new file (rpmsign_test.go compares them), without its temporary files.
+func ensureRPMSigned(data []byte, key RPMKey, buildTime time.Time) ([]byte, bool, error) {
 	ring := openpgp.EntityList{key.Entity()}
 	if _, sigs, err := rpmutils.Verify(bytes.NewReader(data), ring); err == nil {
 		for _, s := range sigs {
@@ -30,25 +34,20 @@ func ensureRPMSigned(data []byte, key RPMKey, buildTime time.Time, workDir strin
 			}
 		}
 	}
-	dir, err := os.MkdirTemp(workDir, "rpmsign-")
-	if err != nil {
-		return nil, false, err
-	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in.rpm")
-	if err := os.WriteFile(in, data, 0o600); err != nil {
-		return nil, false, err
-	}
-	f, err := os.Open(in)
-	if err != nil {
-		return nil, false, err
-	}
-	defer f.Close()
-	out := filepath.Join(dir, "out.rpm")
 	opts := &rpmutils.SignatureOptions{Hash: crypto.SHA256, CreationTime: buildTime}
-	if _, err := rpmutils.SignRpmFile(f, out, key.Entity().PrivateKey, opts); err != nil {
+	hdr, err := rpmutils.SignRpmStream(bytes.NewReader(data), key.Entity().PrivateKey, opts)
+	if err != nil {
 		return nil, false, fmt.Errorf("sign rpm: %w", err)
 	}
-	signed, err := os.ReadFile(out)
-	return signed, true, err
+	rest := hdr.OriginalSignatureHeaderSize()
+	if rest > len(data) {
+		return nil, false, fmt.Errorf("sign rpm: signature header (%d bytes) longer than the file (%d)", rest, len(data))
+	}
+	head, err := hdr.DumpSignatureHeader(false)
+	if err != nil {
+		return nil, false, fmt.Errorf("sign rpm: %w", err)
+	}
+	out := make([]byte, 0, len(head)+len(data)-rest)
+	out = append(append(out, head...), data[rest:]...)
+	return out, true, nil
 }
