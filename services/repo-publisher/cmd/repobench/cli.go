@@ -73,7 +73,12 @@ func (b *bench) cliRow(ctx context.Context, n int, dir string, debs []string) (r
 	if err != nil {
 		return r, fmt.Errorf("ring repo publish: %w: %s", err, out)
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var lines []string // what the CLI said, without its progress lines
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !strings.HasPrefix(l, "uploading: ") {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
 	logf("N=%d: ring repo publish %v: %s", n, d, strings.Join(lines[:min(len(lines), 3)], " / "))
 	r.ours = d
 	pt := min(b.peerFirst["aptly"][n], b.peerFirst["reprepro"][n])
