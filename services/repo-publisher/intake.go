@@ -104,7 +104,16 @@ func (p *Publisher) takeAll(ctx context.Context, refs []events.PackageRef, check
 			<-done[prev]
 		}
 		if !stored {
-			if err := p.toPool(ctx, key, data); err != nil {
+			err := p.toPool(ctx, key, data)
+			if in.format == RPM && errors.Is(err, ErrImmutable) {
+				// Signatures differ from one signing to the next: the
+				// same package signed earlier by this key is the same.
+				var same bool
+				if in.rpm, same = p.signedEarlier(ctx, key, data, in.rpm); same {
+					err = nil
+				}
+			}
+			if err != nil {
 				return err
 			}
 		}

@@ -2,12 +2,15 @@ package publisher
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	rpmutils "github.com/sassoftware/go-rpmutils"
+	"ringmaster.dev/repo-publisher/yum"
 )
 
 // RPMKey is what RPM header signing needs from the repository key.
@@ -50,4 +53,47 @@ func ensureRPMSigned(data []byte, key RPMKey, buildTime time.Time) ([]byte, bool
 	out := make([]byte, 0, len(head)+len(data)-rest)
 	out = append(append(out, head...), data[rest:]...)
 	return out, true, nil
+}
+
+// signedEarlier tells whether the pool object at key is the package signed
+// holds, signed by the repository key at another time: the same header and
+// payload after a signature header the key verifies. It then returns the
+// stored object's index entry (its sha256, not signed's); otherwise pkg
+// unchanged and false.
+func (p *Publisher) signedEarlier(ctx context.Context, key string, signed []byte, pkg yum.Package) (yum.Package, bool) {
+	rc, _, err := p.Store.Get(ctx, key)
+	if err != nil {
+		return pkg, false
+	}
+	stored, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return pkg, false
+	}
+	a, aerr := rpmBody(signed)
+	b, berr := rpmBody(stored)
+	if aerr != nil || berr != nil || !bytes.Equal(a, b) {
+		return pkg, false
+	}
+	if _, changed, err := ensureRPMSigned(stored, p.Key, time.Time{}); err != nil || changed {
+		return pkg, false
+	}
+	again, err := yum.Inspect(stored, pkg.Href)
+	if err != nil {
+		return pkg, false
+	}
+	return again, true
+}
+
+// rpmBody is an RPM's header and payload: everything after its lead and signature header.
+func rpmBody(data []byte) ([]byte, error) {
+	hdr, err := rpmutils.ReadHeader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	n := hdr.OriginalSignatureHeaderSize()
+	if n > len(data) {
+		return nil, fmt.Errorf("signature header (%d bytes) longer than the file (%d)", n, len(data))
+	}
+	return data[n:], nil
 }

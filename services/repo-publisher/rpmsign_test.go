@@ -3,6 +3,7 @@ package publisher
 import (
 	"bytes"
 	"crypto"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	rpmutils "github.com/sassoftware/go-rpmutils"
+
+	"ringmaster.dev/events"
 )
 
 // TestEnsureRPMSignedLikeSignRpmFile: signing in memory gives what
@@ -70,6 +73,54 @@ func TestEnsureRPMSignedLikeSignRpmFile(t *testing.T) {
 			again, changed, err := ensureRPMSigned(got, key, built)
 			if err != nil || changed || !bytes.Equal(again, got) {
 				t.Fatalf("signed rpm signed again: changed %v, %v", changed, err)
+			}
+		})
+	}
+}
+
+// TestRepublishSameUnsignedRPM: publishing the same unsigned .rpm again (to
+// the same channel or another) is not refused although its new signature
+// differs; the index lists the stored object. Another build under the same
+// name-version-release.arch is still refused.
+func TestRepublishSameUnsignedRPM(t *testing.T) {
+	ctx := t.Context()
+	c := &clock{now: testStart}
+	store := newMemStore(c)
+	p := newTestPublisher(t, store, c, testKey(t))
+	rpm := makePkg(t, "rpm", "ringhello", "1.0.0-1", "x86_64")
+	other := makePkgWith(t, "rpm", "ringhello", "1.0.0-1", "x86_64", "another build\n")
+	pool := rpmPoolPath("ringhello", "ringhello-1.0.0-1.x86_64.rpm")
+	for _, tc := range []struct {
+		name      string
+		channel   string
+		data      []byte
+		immutable bool
+	}{
+		{"first publish", "nightly", rpm, false},
+		{"same rpm again", "nightly", rpm, false},
+		{"same rpm, other channel", "stable", rpm, false},
+		{"another build, same version", "nightly", other, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.Add(2 * time.Second)
+			_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: tc.channel, Distros: []string{"rockylinux-9"},
+				Packages: []events.PackageRef{upload(t, store, tc.name+".rpm", tc.data)}})
+			if tc.immutable != errors.Is(err, ErrImmutable) || (!tc.immutable && err != nil) {
+				t.Fatalf("publish: %v (want ErrImmutable: %v)", err, tc.immutable)
+			}
+			if tc.immutable {
+				return
+			}
+			m, err := LoadManifest(ctx, store, tc.channel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := store.Stat(ctx, pool)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l := m.RPMs["rockylinux-9"]; len(l) != 1 || l[0].Checksum != info.SHA256 {
+				t.Fatalf("index lists %+v; the pool object has sha256 %s", l, info.SHA256)
 			}
 		})
 	}
