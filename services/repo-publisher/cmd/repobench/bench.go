@@ -334,12 +334,15 @@ func (b *bench) publishRows(ctx context.Context, n int, dir string, debs, extra 
 	}
 	var up, pub time.Duration
 	var c counts
-	err = o.profile("publish", n, func() error {
-		var refs []events.PackageRef
+	var refs []events.PackageRef
+	err = o.profile("upload", n, func() error {
 		up, err = timed(func() error { refs, err = uploadAll(ctx, store, debs, o.parallel); return err })
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return rows, fmt.Errorf("first publish: upload: %w", err)
+	}
+	err = o.profile("publish", n, func() error {
 		pub, c, err = publish(ctx, cs, p, "bench", refs)
 		return err
 	})
