@@ -20,7 +20,7 @@ install=1 extra=()
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--no-install) install=0 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; extra=("$@"); break ;;
 	*) echo "bench-repo.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
