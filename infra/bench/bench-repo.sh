@@ -2,7 +2,9 @@
 # bench-repo.sh — the repo publisher against the repository tools Debian ships
 # (services/repo-publisher/cmd/repobench): apt-ftparchive (+gzip, xz -6, gpg),
 # createrepo_c --no-database, aptly (repo add + publish) and reprepro
-# (includedeb), on the same synthetic .deb/.rpm files, in one run.
+# (includedeb), on the same synthetic .deb/.rpm files, in one run; also a bare
+# parallel upload of the same bytes, the peak RSS, and `ring repo publish` of
+# 2,000 .debs against a `ring up` it starts.
 #
 # Usage:
 #   infra/bench/bench-repo.sh [--no-install] [-- repobench flags...]
@@ -18,7 +20,7 @@ install=1 extra=()
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--no-install) install=0 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; extra=("$@"); break ;;
 	*) echo "bench-repo.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -50,5 +52,7 @@ for tool in "${!pkg_of[@]}"; do
 done
 
 (cd "$root/services/repo-publisher" && go build -o "$work/repobench" ./cmd/repobench)
+# `ring repo publish` is timed too, against a `ring up` the benchmark starts.
+(cd "$root/tools/ring" && go build -o "$work/ring" .)
 echo "== repobench (embedded S3 in process; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-"$work/repobench" "${extra[@]}"
+"$work/repobench" --ring "$work/ring" "${extra[@]}"

@@ -34,8 +34,14 @@ var testStart = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 // (Debian revision) 1.
 func makePkg(t testing.TB, format, name, version, arch string) []byte {
 	t.Helper()
+	return makePkgWith(t, format, name, version, arch, version+"\n")
+}
+
+// makePkgWith is makePkg with VERSION holding content (another build of the same version).
+func makePkgWith(t testing.TB, format, name, version, arch, content string) []byte {
+	t.Helper()
 	src := filepath.Join(t.TempDir(), "VERSION")
-	if err := os.WriteFile(src, []byte(version+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(src, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	info := &nfpm.Info{

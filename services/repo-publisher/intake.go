@@ -72,7 +72,7 @@ func (p *Publisher) takeAll(ctx context.Context, refs []events.PackageRef, check
 	)
 	err := par.Ordered(ctx, n, p.parallel(), func(ctx context.Context, i int) error {
 		defer close(done[i])
-		key, data, in, err := p.prepare(ctx, refs[i])
+		key, data, in, stored, err := p.prepare(ctx, refs[i])
 		if err == nil {
 			err = check(refs[i], in)
 		}
@@ -103,8 +103,19 @@ func (p *Publisher) takeAll(ctx context.Context, refs []events.PackageRef, check
 		if prev >= 0 {
 			<-done[prev]
 		}
-		if err := p.toPool(ctx, key, data); err != nil {
-			return err
+		if !stored {
+			err := p.toPool(ctx, key, data)
+			if in.format == RPM && errors.Is(err, ErrImmutable) {
+				// Signatures differ from one signing to the next: the
+				// same package signed earlier by this key is the same.
+				var same bool
+				if in.rpm, same = p.signedEarlier(ctx, key, data, in.rpm); same {
+					err = nil
+				}
+			}
+			if err != nil {
+				return err
+			}
 		}
 		out[i] = in
 		return nil
@@ -117,9 +128,11 @@ func (p *Publisher) takeAll(ctx context.Context, refs []events.PackageRef, check
 
 // prepare reads a package from the blob store, checks and inspects it and
 // signs it if it is an RPM the repository key has not signed; it returns the
-// pool key and bytes to write there.
-func (p *Publisher) prepare(ctx context.Context, ref events.PackageRef) (string, []byte, incoming, error) {
-	fail := func(err error) (string, []byte, incoming, error) { return "", nil, incoming{}, err }
+// pool key and bytes to write there. stored is true when the ref already is
+// that pool object with exactly those bytes (an upload that went straight to
+// its pool key, see Upload): nothing needs writing.
+func (p *Publisher) prepare(ctx context.Context, ref events.PackageRef) (key string, data []byte, in incoming, stored bool, err error) {
+	fail := func(err error) (string, []byte, incoming, bool, error) { return "", nil, incoming{}, false, err }
 	rc, _, err := p.Store.Get(ctx, ref.Key)
 	if errors.Is(err, blob.ErrNotFound) {
 		return fail(fmt.Errorf("%w: package %s is not in the blob store (upload it first, e.g. with `ring repo publish FILE`)", ErrBadRequest, ref.Key))
@@ -127,13 +140,17 @@ func (p *Publisher) prepare(ctx context.Context, ref events.PackageRef) (string,
 	if err != nil {
 		return fail(err)
 	}
-	data, err := io.ReadAll(rc)
+	data, err = readAll(rc, ref.Size)
 	rc.Close()
 	if err != nil {
 		return fail(fmt.Errorf("read %s: %w", ref.Key, err))
 	}
-	if ref.SHA256 != "" && sum(data) != ref.SHA256 {
-		return fail(fmt.Errorf("%w: %s: sha256 is %s, the request says %s", ErrBadPackage, ref.Key, sum(data), ref.SHA256))
+	got := sum(data)
+	if ref.SHA256 != "" && got != ref.SHA256 {
+		if isPoolKey(ref.Key) {
+			return fail(fmt.Errorf("%w: %s is already published with sha256 %s; this one is %s — bump the version or release", ErrImmutable, path.Base(ref.Key), got, ref.SHA256))
+		}
+		return fail(fmt.Errorf("%w: %s: sha256 is %s, the request says %s", ErrBadPackage, ref.Key, got, ref.SHA256))
 	}
 	switch {
 	case bytes.HasPrefix(data, debMagic):
@@ -142,13 +159,14 @@ func (p *Publisher) prepare(ctx context.Context, ref events.PackageRef) (string,
 			return fail(fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err))
 		}
 		pkg.Filename = apt.PoolPath(pkg.Name, pkg.Version, pkg.Architecture)
-		return AptRoot + pkg.Filename, data, incoming{format: Deb, deb: pkg}, nil
+		key := AptRoot + pkg.Filename
+		return key, data, incoming{format: Deb, deb: pkg}, ref.Key == key, nil
 	case bytes.HasPrefix(data, rpmMagic):
 		probe, err := yum.Inspect(data, "")
 		if err != nil {
 			return fail(fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err))
 		}
-		signed, _, err := ensureRPMSigned(data, p.Key, time.Unix(probe.BuildTime, 0), p.WorkDir)
+		signed, changed, err := ensureRPMSigned(data, p.Key, time.Unix(probe.BuildTime, 0))
 		if err != nil {
 			return fail(fmt.Errorf("%w: %s: %w", ErrBadPackage, path.Base(ref.Key), err))
 		}
@@ -158,9 +176,19 @@ func (p *Publisher) prepare(ctx context.Context, ref events.PackageRef) (string,
 		if err != nil {
 			return fail(fmt.Errorf("%w: %s after signing: %w", ErrBadPackage, file, err))
 		}
-		return key, signed, incoming{format: RPM, rpm: pkg}, nil
+		return key, signed, incoming{format: RPM, rpm: pkg}, ref.Key == key && !changed, nil
 	}
 	return fail(fmt.Errorf("%w: %s is neither a .deb nor an .rpm", ErrBadPackage, path.Base(ref.Key)))
+}
+
+// readAll reads r whole, sized by the request's size when it gives one.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 1<<30 {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 func (p *Publisher) toPool(ctx context.Context, key string, data []byte) error {

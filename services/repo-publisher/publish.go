@@ -24,7 +24,9 @@ type Publisher struct {
 	Key     *signing.Key
 	WorkDir string
 	Log     zerolog.Logger
-	// Parallel bounds concurrent uploads (default 8).
+	// Parallel bounds the S3 requests in flight: package reads and pool
+	// writes of a publish, index uploads (default DefaultParallel; the
+	// service reads RING_REPO_PARALLEL).
 	Parallel int
 	// URL gives the public URL of a key (the blob store's URL).
 	URL func(key string) string
@@ -223,7 +225,7 @@ func (p *Publisher) parallel() int {
 	if p.Parallel > 0 {
 		return p.Parallel
 	}
-	return 8
+	return DefaultParallel
 }
 
 func (m *Manifest) distros() []string {

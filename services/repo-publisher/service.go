@@ -47,7 +47,11 @@ func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return service.Definition{}, err
 	}
-	p := &Publisher{Store: deps.Blob, Key: key, WorkDir: work, Log: deps.Log, URL: deps.Blob.URL, metrics: newRepoMetrics(deps.Metrics)}
+	parallel, err := ParallelFromEnv(os.Getenv(EnvParallel))
+	if err != nil {
+		return service.Definition{}, err
+	}
+	p := &Publisher{Store: deps.Blob, Key: key, WorkDir: work, Log: deps.Log, URL: deps.Blob.URL, Parallel: parallel, metrics: newRepoMetrics(deps.Metrics)}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 		"repo.publish.requested": publishHandler(p, leases),
 		"repo.promote.requested": promoteHandler(p, leases),

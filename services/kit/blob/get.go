@@ -7,21 +7,18 @@ import (
 	"github.com/minio/minio-go/v7"
 )
 
-// Get opens key for reading. The caller must Close the reader.
+// Get opens key for reading with one GET request (minio-go's GetObject
+// followed by Stat sends a HEAD first, then the GET on the first read). The
+// caller must Close the reader.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, Info, error) {
 	if err := ValidateKey(key); err != nil {
 		return nil, Info{}, err
 	}
-	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	rc, oi, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
 		return nil, Info{}, wrap("get", key, err)
 	}
-	oi, err := obj.Stat()
-	if err != nil {
-		obj.Close()
-		return nil, Info{}, wrap("get", key, err)
-	}
-	return obj, infoFrom(oi), nil
+	return rc, infoFrom(oi), nil
 }
 
 // Stat describes key without reading it.

@@ -17,6 +17,9 @@ import (
 // (kept under 5 s).
 const openTimeout = 4500 * time.Millisecond
 
+// maxIdleConnsPerHost is how many idle connections to the S3 server a Store keeps.
+const maxIdleConnsPerHost = 128
+
 // Store is a bucket on an S3-compatible server. It is safe for concurrent use.
 type Store struct {
 	client *minio.Client
@@ -49,7 +52,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
 		return nil, fmt.Errorf("%w: bucket %q (check %s): %w", ErrInvalidConfig, cfg.Bucket, EnvBucket, err)
 	}
+	tr, err := minio.DefaultTransport(ep.secure)
+	if err != nil {
+		return nil, fmt.Errorf("%w: endpoint %q: %w", ErrInvalidConfig, cfg.Endpoint, err)
+	}
+	// Keep a connection for every request callers run at once (the repo
+	// publisher runs 16 or more): above MaxIdleConnsPerHost (16 in minio-go)
+	// each finished request closes its connection and the next dials again.
+	tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
 	client, err := minio.New(ep.host, &minio.Options{
+		Transport:    closeAfterEmptyPut{tr},
 		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:       ep.secure,
 		Region:       cfg.Region,

@@ -1,6 +1,9 @@
 package apt
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // PoolPath is the Debian pool path of a .deb:
 // pool/main/<prefix>/<name>/<name>_<version>_<arch>.deb, where prefix is the
@@ -40,4 +43,23 @@ func withoutEpoch(v string) string {
 		}
 	}
 	return v[i+1:]
+}
+
+// PoolPathOf reads only a .deb's ar members and control file (not the data
+// member, no hashes: Inspect checks the rest) and returns its PoolPath.
+func PoolPathOf(debData []byte) (string, error) {
+	members, err := readAr(debData)
+	if err != nil {
+		return "", err
+	}
+	para, err := readControl(members.control)
+	if err != nil {
+		return "", err
+	}
+	field := func(k string) string { return strings.TrimRight(para.Values[k], "\n") }
+	name, version, arch := field("Package"), field("Version"), field("Architecture")
+	if err := checkIdentity(name, version, arch); err != nil {
+		return "", fmt.Errorf("%w: control file: %w", ErrBadPackage, err)
+	}
+	return PoolPath(name, version, arch), nil
 }

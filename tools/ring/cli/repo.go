@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -41,6 +39,7 @@ func newRepoPublish(g *globals) *cobra.Command {
 	var channel string
 	var distros []string
 	var wait time.Duration
+	var parallel int
 	cmd := &cobra.Command{
 		Use:   "publish --channel C --distro D FILE…",
 		Short: "Publish .deb and .rpm files built anywhere into a channel",
@@ -67,13 +66,8 @@ published never changes its bytes.`,
 			if err != nil {
 				return err
 			}
-			req.Packages = req.Packages[:0]
-			for _, b := range blobs {
-				ref, err := upload(ctx, store, b)
-				if err != nil {
-					return err
-				}
-				req.Packages = append(req.Packages, ref)
+			if req.Packages, err = uploadPackages(ctx, cmd.ErrOrStderr(), store, blobs, parallel); err != nil {
+				return err
 			}
 			return sendAndWait(ctx, cmd.OutOrStdout(), g, req, wait, func(out io.Writer, env events.Envelope) {
 				var p events.RepoPublished
@@ -89,6 +83,7 @@ published never changes its bytes.`,
 	cmd.Flags().StringVar(&channel, "channel", "nightly", "channel to publish into")
 	cmd.Flags().StringArrayVar(&distros, "distro", nil, "distro(s) to publish for, e.g. debian-12, rockylinux-9 (repeatable; required)")
 	cmd.Flags().DurationVar(&wait, "wait", 5*time.Minute, "how long to wait for the publisher")
+	cmd.Flags().IntVar(&parallel, "parallel", publisher.DefaultParallel, "uploads in flight")
 	_ = cmd.MarkFlagRequired("distro")
 	return cmd
 }
@@ -129,15 +124,32 @@ func readPackages(files []string) ([]pkgFile, error) {
 	return out, nil
 }
 
-func upload(ctx context.Context, store *blob.Store, f pkgFile) (events.PackageRef, error) {
-	h := sha256.Sum256(f.data)
-	s := hex.EncodeToString(h[:])
-	key := "uploads/sha256/" + s + "/" + f.name
-	_, err := store.PutIfAbsent(ctx, key, bytes.NewReader(f.data), int64(len(f.data)), blob.PutOptions{ContentType: "application/octet-stream", SHA256: s})
-	if err != nil && !errors.Is(err, blob.ErrExists) {
-		return events.PackageRef{}, fmt.Errorf("upload %s: %w", f.name, err)
+// uploadPackages uploads the files, parallel at a time (.debs straight to
+// their pool key, see publisher.Upload), saying how far it got at most once a
+// second, and returns the refs in order.
+func uploadPackages(ctx context.Context, out io.Writer, store *blob.Store, files []pkgFile, parallel int) ([]events.PackageRef, error) {
+	up := make([]publisher.UploadFile, len(files))
+	var size int64
+	for i, f := range files {
+		up[i] = publisher.UploadFile{Name: f.name, Data: f.data}
+		size += int64(len(f.data))
 	}
-	return events.PackageRef{Key: key, SHA256: s, Size: int64(len(f.data))}, nil
+	start := time.Now()
+	var mu sync.Mutex
+	last := start
+	refs, err := publisher.UploadAll(ctx, store, up, parallel, func(done int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if now := time.Now(); now.Sub(last) >= time.Second {
+			last = now
+			fmt.Fprintf(out, "uploading: %d/%d files\n", done, len(files))
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "uploaded %d file(s), %.1f MB, in %s; waiting for repo-publisher\n", len(files), float64(size)/1e6, time.Since(start).Round(10*time.Millisecond))
+	return refs, nil
 }
 
 // sendAndWait publishes a command and waits for its first fact of the run:

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,12 +29,15 @@ type bench struct {
 	notes  []string
 	// ours per size, for the aptly and reprepro rows' ratios
 	firstPub, addOne map[int]time.Duration
+	// the peers' first publish per tool and size, for the CLI row
+	peerFirst map[string]map[int]time.Duration
 }
 
 const benchAccess, benchSecret = "repobench", "repobench-secret-key"
 
 func newBench(ctx context.Context, o options, work string) (*bench, error) {
-	b := &bench{o: o, work: work, firstPub: map[int]time.Duration{}, addOne: map[int]time.Duration{}}
+	b := &bench{o: o, work: work, firstPub: map[int]time.Duration{}, addOne: map[int]time.Duration{},
+		peerFirst: map[string]map[int]time.Duration{"aptly": {}, "reprepro": {}}}
 	var err error
 	if b.key, err = signing.Generate("Repobench signing key", "repobench@ringmaster.invalid", time.Now()); err != nil {
 		return nil, err
@@ -98,13 +103,13 @@ func (b *bench) size(ctx context.Context, n int) ([]row, error) {
 	o := b.o
 	dir := filepath.Join(b.work, fmt.Sprintf("n%d", n))
 	prefix := fmt.Sprintf("rb%d-", n)
-	logf("N=%d: generating %d .deb files (+%d for the add-one runs)", n, n, o.runs)
+	logf("N=%d: generating %d .deb files (+%d for the add-one runs)", n, n, o.addRuns)
 	t := time.Now()
 	debs, err := genDebs(ctx, filepath.Join(dir, "apt", "pool"), prefix, 0, n)
 	if err != nil {
 		return rows, err
 	}
-	extra, err := genDebs(ctx, filepath.Join(dir, "extra"), prefix, n, n+o.runs)
+	extra, err := genDebs(ctx, filepath.Join(dir, "extra"), prefix, n, n+o.addRuns)
 	if err != nil {
 		return rows, err
 	}
@@ -231,7 +236,14 @@ func (b *bench) size(ctx context.Context, n int) ([]row, error) {
 		rows = append(rows,
 			peerRow(row{work: "YUM index from .rpm files: read+inspect, primary/filelists/other.xml.gz, signed repomd", n: n, ours: medFiles, peer: "createrepo_c --no-database", target: target}, cr, cerr),
 			peerRow(row{work: "YUM index from stored metadata (yum.Build, what a publish runs)", n: n, ours: medBuild, peer: "createrepo_c --no-database"}, cr, cerr))
-		b.note("createrepo_c reads the .rpm files (as our \"from .rpm files\" row does) and leaves repomd.xml unsigned; ours signs repomd.xml.asc. RPM intake (re-signing each .rpm) is measured separately (\"RPM intake\" row) at a smaller count.")
+		b.note("createrepo_c reads the .rpm files (as our \"from .rpm files\" row does) and leaves repomd.xml unsigned; ours signs repomd.xml.asc and, in the first-publish row, signs every .rpm too (the peer signs nothing).")
+		if !o.skipped("rpm-publish") {
+			rs, err := b.rpmRows(ctx, n, dir, rpmDir)
+			rows = append(rows, rs...)
+			if err != nil {
+				return rows, err
+			}
+		}
 	}
 
 	// Peers that keep state: aptly and reprepro, all N then one more (run times).
@@ -240,6 +252,13 @@ func (b *bench) size(ctx context.Context, n int) ([]row, error) {
 	}
 	if !o.skipped("reprepro") {
 		rows = append(rows, b.repreproRows(ctx, n, dir, debs, extra)...)
+	}
+	if o.ring != "" && n == o.cliSize && !o.skipped("cli") {
+		r, err := b.cliRow(ctx, n, dir, debs)
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, r)
 	}
 	return rows, nil
 }
@@ -296,41 +315,58 @@ func (b *bench) publishRows(ctx context.Context, n int, dir string, debs, extra 
 	if err != nil {
 		return rows, err
 	}
-	logf("N=%d: uploading %d debs to uploads/ (untimed, as `ring repo publish` would)", n, n)
-	tu := time.Now()
-	refs, err := uploadAll(ctx, store, debs)
+	// The floor: the same bytes PUT with as many requests in flight, no inspection, no index.
+	logf("N=%d: bare parallel upload of the %d debs (%d in flight)", n, n, o.parallel)
+	bare, err := timed(func() error { return bareUpload(ctx, store, debs, fmt.Sprintf("bare/%d/", n), o.parallel) })
 	if err != nil {
 		return rows, err
 	}
-	up := time.Since(tu)
-	logf("N=%d: uploads done in %v (8 in flight)", n, up)
+	logf("N=%d: bare upload %v", n, bare)
+
 	cs := &countingStore{Store: store}
 	work := filepath.Join(dir, "publish-work")
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return rows, err
 	}
-	p := newPublisher(cs, b.key, work)
-	var d time.Duration
+	p := newPublisher(cs, b.key, work, o.parallel)
+	if err := resetPeakRSS(); err != nil {
+		logf("cannot reset the peak RSS: %v", err)
+	}
+	var up, pub time.Duration
 	var c counts
+	var refs []events.PackageRef
+	err = o.profile("upload", n, func() error {
+		up, err = timed(func() error { refs, err = uploadAll(ctx, store, debs, o.parallel); return err })
+		return err
+	})
+	if err != nil {
+		return rows, fmt.Errorf("first publish: upload: %w", err)
+	}
 	err = o.profile("publish", n, func() error {
-		d, c, err = publish(ctx, cs, p, "bench", refs)
+		pub, c, err = publish(ctx, cs, p, "bench", refs)
 		return err
 	})
 	if err != nil {
 		return rows, fmt.Errorf("first publish: %w", err)
 	}
-	logf("N=%d: first publish %v: %s", n, d, describe(c))
-	b.firstPub[n] = d
-	rows = append(rows, row{work: "First publish of N debs to the embedded S3 (Publisher.Publish)", n: n, ours: d, peer: "aptly, reprepro: below",
-		target: targetIf(n == 2000, "parallel; requests ≤ objects written"),
-		note:   describe(c) + fmt.Sprintf("; for comparison, the untimed upload of the same %d debs to uploads/ with 8 PUTs in flight took %s", n, sec(up))})
+	rss := peakRSS()
+	total := up + pub
+	logf("N=%d: first publish %v = upload %v + Publish %v (%.2f× the bare upload %v), peak RSS %d MiB: %s", n, total, up, pub, total.Seconds()/bare.Seconds(), bare, rss>>20, describe(c))
+	b.firstPub[n] = total
+	rows = append(rows,
+		row{work: "Bare parallel upload of the same .deb bytes to the same S3 (floor)", n: n, ours: bare, peer: "—", note: fmt.Sprintf("%d PUTs in flight, from the files", o.parallel)},
+		row{work: "First publish of N debs: read files, upload (straight to pool), Publish", n: n, ours: total, peer: "aptly, reprepro: below",
+			target: "≤ 1.3× the bare upload; ≥ 1.5× peers",
+			note: fmt.Sprintf("%.2f× the bare upload (%s); upload %s + Publish %s; peak RSS of the process (publisher + embedded S3 server + bench) %d MiB; Publish: %s",
+				total.Seconds()/bare.Seconds(), sec(bare), sec(up), sec(pub), rss>>20, describe(c))},
+	)
 
-	// (c) add one, --runs times, each a new package.
+	// (c) add one, each a new package.
 	var durs []time.Duration
 	var last counts
 	err = o.profile("add1", n, func() error {
-		for i := range o.runs {
-			r, err := uploadAll(ctx, store, extra[i:i+1])
+		for i := range o.addRuns {
+			r, err := uploadAll(ctx, store, extra[i:i+1], o.parallel)
 			if err != nil {
 				return err
 			}
@@ -346,52 +382,90 @@ func (b *bench) publishRows(ctx context.Context, n int, dir string, debs, extra 
 	if err != nil {
 		return rows, err
 	}
-	med, _, _ := median(len(durs), func() (time.Duration, error) { d := durs[0]; durs = append(durs[1:], d); return d, nil })
-	logf("N=%d: add one %v (runs %v): %s", n, med, durs, describe(last))
-	b.addOne[n] = med
+	med := spread(durs)
+	logf("N=%d: add one %s: %s", n, med, describe(last))
+	b.addOne[n] = med.med
 	mc, err := manifestCost(ctx, store, "bench")
 	if err != nil {
 		return rows, err
 	}
 	logf("N=%d: %s", n, mc)
-	rows = append(rows, row{work: "Add 1 package at N: manifest load+save, index, sign, upload (Publish)", n: n, ours: med, peer: "aptly, reprepro: below",
-		target: targetIf(n == 20000, "≤ 0.3 s"), note: describe(last) + "; " + mc})
+	rows = append(rows, row{work: "Add 1 package at N: manifest load+save, index, sign, upload (Publish)", n: n, ours: med.med, peer: "aptly, reprepro: below",
+		target: targetIf(n == 20000, "≤ 0.3 s"), note: med.String() + "; " + describe(last) + "; " + mc})
+	return rows, nil
+}
 
-	if o.rpmIntake > 0 && !o.skipped("rpm-intake") {
-		k := min(o.rpmIntake, n)
-		rpmDir := filepath.Join(o.cache, fmt.Sprintf("rpm-intake-%d", k))
-		if _, err := genRPMs(ctx, rpmDir, fmt.Sprintf("rbin%d-", k), k); err != nil {
-			return rows, err
-		}
-		paths, err := filepath.Glob(filepath.Join(rpmDir, "*.rpm"))
+// rpmRows: first publish of N unsigned .rpm (read, upload, Publish: sign,
+// inspect, pool write, index) vs the peer's whole job, copying the files
+// into a repository directory and running createrepo_c there.
+func (b *bench) rpmRows(ctx context.Context, n int, dir, rpmDir string) ([]row, error) {
+	o := b.o
+	paths, err := filepath.Glob(filepath.Join(rpmDir, "*.rpm"))
+	if err != nil {
+		return nil, err
+	}
+	store, err := blob.Open(ctx, blob.Config{Endpoint: b.s3.Endpoint(), AccessKey: benchAccess, SecretKey: benchSecret, Bucket: fmt.Sprintf("repobench-rpm-%d", n)})
+	if err != nil {
+		return nil, err
+	}
+	work := filepath.Join(dir, "rpm-publish-work")
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return nil, err
+	}
+	cs := &countingStore{Store: store}
+	p := newPublisher(cs, b.key, work, o.parallel)
+	var up, pub time.Duration
+	err = o.profile("rpm-publish", n, func() error {
+		var refs []events.PackageRef
+		up, err = timed(func() error { refs, err = uploadAll(ctx, store, paths, o.parallel); return err })
 		if err != nil {
-			return rows, err
-		}
-		r, err := uploadAll(ctx, store, paths)
-		if err != nil {
-			return rows, err
-		}
-		if err := waitPublishable(ctx, store, "rpmbench"); err != nil {
-			return rows, err
+			return err
 		}
 		cs.reset()
-		var dd time.Duration
-		err = o.profile("rpm-intake", n, func() error {
-			dd, err = timed(func() error {
-				_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: "rpmbench", Distros: []string{"rockylinux-9"}, Packages: r})
-				return err
-			})
+		pub, err = timed(func() error {
+			_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: "rpmbench", Distros: []string{"rockylinux-9"}, Packages: refs})
 			return err
 		})
-		if err != nil {
-			return rows, fmt.Errorf("rpm intake: %w", err)
-		}
-		per := dd / time.Duration(k)
-		logf("N=%d: RPM publish of %d unsigned rpms %v (%v per package)", n, k, dd, per)
-		rows = append(rows, row{work: fmt.Sprintf("RPM intake: first publish of %d unsigned .rpm (sign, inspect, upload, index)", k), n: k, ours: dd, peer: "—",
-			note: fmt.Sprintf("%.1f ms per package → ~%s for %d; %s", float64(per.Microseconds())/1000, sec(per*time.Duration(n)), n, describe(cs.snapshot()))})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rpm first publish: %w", err)
 	}
-	return rows, nil
+	logf("N=%d: RPM first publish %v = upload %v + Publish %v: %s", n, up+pub, up, pub, describe(cs.snapshot()))
+	r := row{work: "First publish of N unsigned .rpm: read, upload, Publish (sign each, pool, index)", n: n, ours: up + pub, peer: "cp + createrepo_c --no-database", target: "≥ 1.0×",
+		note: fmt.Sprintf("upload %s + Publish %s; Publish: %s", sec(up), sec(pub), describe(cs.snapshot()))}
+	if o.skipped("createrepo") {
+		return []row{r}, nil
+	}
+	if err := have("createrepo_c"); err != nil {
+		return []row{peerRow(r, 0, err)}, nil
+	}
+	repo := filepath.Join(dir, "yum-copy")
+	_ = os.RemoveAll(repo)
+	pctx, cancel := b.peerCtx(ctx)
+	defer cancel()
+	d, err := timed(func() error {
+		if out, err := exec.CommandContext(pctx, "cp", "-r", rpmDir, repo).CombinedOutput(); err != nil {
+			return fmt.Errorf("cp: %w: %s", err, out)
+		}
+		_, err := createrepo(pctx, repo)
+		return err
+	})
+	logf("N=%d: cp + createrepo_c %v (%v)", n, d, err)
+	return []row{peerRow(r, d, err)}, nil
+}
+
+// span is min, median and max of some runs.
+type span struct{ min, med, max time.Duration }
+
+func spread(ds []time.Duration) span {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return span{s[0], s[len(s)/2], s[len(s)-1]}
+}
+
+func (s span) String() string {
+	return fmt.Sprintf("min %s, median %s, max %s", sec(s.min), sec(s.med), sec(s.max))
 }
 
 func targetIf(cond bool, t string) string {
@@ -421,12 +495,15 @@ func (b *bench) aptlyRows(ctx context.Context, n int, dir string, debs, extra []
 	add, pub, err := a.addPublish(pctx, true, filepath.Join(dir, "apt", "pool"))
 	logf("N=%d: aptly add %v + publish %v (%v)", n, add, pub, err)
 	all.note = fmt.Sprintf("add %s + publish %s", sec(add), sec(pub))
+	if err == nil {
+		b.peerFirst["aptly"][n] = add + pub
+	}
 	rows := []row{peerRow(all, add+pub, err)}
 	if err != nil {
 		return append(rows, peerRow(one, 0, err))
 	}
 	var durs []time.Duration
-	for i := range b.o.runs {
+	for i := range b.o.addRuns {
 		ctx1, cancel1 := b.peerCtx(ctx)
 		add, pub, err := a.addPublish(ctx1, false, extra[i])
 		cancel1()
@@ -435,10 +512,11 @@ func (b *bench) aptlyRows(ctx context.Context, n int, dir string, debs, extra []
 		}
 		durs = append(durs, add+pub)
 	}
-	med, _, _ := median(len(durs), func() (time.Duration, error) { d := durs[0]; durs = append(durs[1:], d); return d, nil })
-	logf("N=%d: aptly add 1 + publish update %v (runs %v)", n, med, durs)
+	sp := spread(durs)
+	logf("N=%d: aptly add 1 + publish update %s (runs %v)", n, sp, durs)
+	one.note = sp.String()
 	b.note("aptly: temporary rootDir, -skip-signing (no gpg), publishes to the local filesystem (not S3), writes Packages, .gz, .bz2 and Contents (no .xz, no by-hash).")
-	return append(rows, peerRow(one, med, nil))
+	return append(rows, peerRow(one, sp.med, nil))
 }
 
 func (b *bench) repreproRows(ctx context.Context, n int, dir string, debs, extra []string) []row {
@@ -455,12 +533,15 @@ func (b *bench) repreproRows(ctx context.Context, n int, dir string, debs, extra
 	defer cancel()
 	d, err := timed(func() error { return r.includeAll(pctx, debs) })
 	logf("N=%d: reprepro includedeb all %v (%v)", n, d, err)
+	if err == nil {
+		b.peerFirst["reprepro"][n] = d
+	}
 	rows := []row{peerRow(all, d, err)}
 	if err != nil {
 		return append(rows, peerRow(one, 0, err))
 	}
 	var durs []time.Duration
-	for i := range b.o.runs {
+	for i := range b.o.addRuns {
 		ctx1, cancel1 := b.peerCtx(ctx)
 		d, err := timed(func() error { return r.include(ctx1, extra[i]) })
 		cancel1()
@@ -469,8 +550,9 @@ func (b *bench) repreproRows(ctx context.Context, n int, dir string, debs, extra
 		}
 		durs = append(durs, d)
 	}
-	med, _, _ := median(len(durs), func() (time.Duration, error) { d := durs[0]; durs = append(durs[1:], d); return d, nil })
-	logf("N=%d: reprepro includedeb 1 %v (runs %v)", n, med, durs)
+	sp := spread(durs)
+	logf("N=%d: reprepro includedeb 1 %s (runs %v)", n, sp, durs)
+	one.note = sp.String()
 	b.note("reprepro: conf/distributions without SignWith (unsigned), default DebIndices (Packages and .gz: no .xz, no by-hash), local filesystem; batches of 2,000 with --export=never then one export above 2,000 debs.")
-	return append(rows, peerRow(one, med, nil))
+	return append(rows, peerRow(one, sp.med, nil))
 }

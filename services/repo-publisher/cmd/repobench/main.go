@@ -44,7 +44,10 @@ type options struct {
 	cpuprofile  string
 	skip        string
 	peerTimeout time.Duration
-	rpmIntake   int
+	parallel    int
+	addRuns     int
+	ring        string
+	cliSize     int
 }
 
 func main() {
@@ -68,9 +71,12 @@ func parseFlags() options {
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (packages, peer repositories, embedded S3 data)")
 	fs.BoolVar(&o.markdown, "markdown", false, "also print the table as markdown")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each of our phases into this directory (<phase>-<N>.pprof)")
-	fs.StringVar(&o.skip, "skip", "", "parts to leave out (comma-separated): apt, publish, yum, ftparchive, createrepo, aptly, reprepro, rpm-intake")
+	fs.StringVar(&o.skip, "skip", "", "parts to leave out (comma-separated): apt, publish, yum, rpm-publish, ftparchive, createrepo, aptly, reprepro, cli")
 	fs.DurationVar(&o.peerTimeout, "peer-timeout", 5*time.Minute, "limit for each peer command")
-	fs.IntVar(&o.rpmIntake, "rpm-intake", 200, "also publish this many .rpm files (signing each) to measure RPM intake per package; 0 leaves it out")
+	fs.IntVar(&o.parallel, "parallel", 16, "S3 requests in flight for our uploads and publishes (Publisher.Parallel), and for the bare upload")
+	fs.IntVar(&o.addRuns, "add-runs", 5, "runs of adding one package at N, ours and the peers' (min, median, max reported)")
+	fs.StringVar(&o.ring, "ring", "", "path to bin/ring: also time `ring repo publish` of --cli-size .debs against `ring up` (embedded bus, S3, services)")
+	fs.IntVar(&o.cliSize, "cli-size", 2000, "how many .debs `ring repo publish` gets (with --ring; at the size equal to it)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `repobench — the repo publisher (signed APT and YUM repositories in S3) against
 apt-ftparchive (+gzip, xz, gpg), createrepo_c --no-database, aptly and reprepro,
@@ -84,6 +90,7 @@ Examples:
   repobench                                   # 2,000 and 20,000 packages, 3 runs each, table on stdout
   repobench --sizes 2000 --runs 1 --markdown
   repobench --sizes 20000 --skip aptly,reprepro --cpuprofile /tmp/prof
+  repobench --sizes 2000 --ring bin/ring          # also times ring repo publish of 2,000 .debs
   go tool pprof -top /tmp/prof/add1-20000.pprof
 
 Flags:
@@ -101,6 +108,12 @@ Flags:
 	}
 	if o.runs < 1 {
 		o.runs = 1
+	}
+	if o.addRuns < 1 {
+		o.addRuns = 1
+	}
+	if o.parallel < 1 {
+		o.parallel = 1
 	}
 	return o
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -92,29 +90,47 @@ func yumFromFiles(ctx context.Context, dir string, key *signing.Key) ([]yum.Pack
 	return pkgs, err
 }
 
-// uploadAll puts files into the blob store under uploads/sha256/<hash>/<name>
-// (as `ring repo publish` does; not timed) and returns the refs.
-func uploadAll(ctx context.Context, store *blob.Store, paths []string) ([]events.PackageRef, error) {
-	refs := make([]events.PackageRef, len(paths))
-	err := parallelFor(ctx, len(paths), 8, func(i int) error {
-		b, err := os.ReadFile(paths[i])
+// readUploads reads files for an upload.
+func readUploads(paths []string) ([]publisher.UploadFile, int64, error) {
+	out := make([]publisher.UploadFile, len(paths))
+	var size int64
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
-		s := sha256.Sum256(b)
-		h := hex.EncodeToString(s[:])
-		key := "uploads/sha256/" + h + "/" + filepath.Base(paths[i])
-		if _, err := store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), blob.PutOptions{SHA256: h}); err != nil {
-			return err
-		}
-		refs[i] = events.PackageRef{Key: key, SHA256: h, Size: int64(len(b))}
-		return nil
-	})
-	return refs, err
+		out[i] = publisher.UploadFile{Name: filepath.Base(p), Data: b}
+		size += int64(len(b))
+	}
+	return out, size, nil
 }
 
-func newPublisher(store publisher.Store, key *signing.Key, work string) *publisher.Publisher {
-	return &publisher.Publisher{Store: store, Key: key, WorkDir: work, Log: zerolog.Nop()}
+// uploadAll reads files and uploads them as `ring repo publish` does
+// (publisher.UploadAll: .debs straight to their pool key) and returns the refs.
+func uploadAll(ctx context.Context, store publisher.Uploader, paths []string, parallel int) ([]events.PackageRef, error) {
+	files, _, err := readUploads(paths)
+	if err != nil {
+		return nil, err
+	}
+	return publisher.UploadAll(ctx, store, files, parallel, nil)
+}
+
+// bareUpload reads files and PUTs them under prefix with parallel in flight:
+// no inspection, no index — the floor for writing these bytes to this S3.
+func bareUpload(ctx context.Context, store *blob.Store, paths []string, prefix string, parallel int) error {
+	files, _, err := readUploads(paths)
+	if err != nil {
+		return err
+	}
+	return parallelFor(ctx, len(files), parallel, func(i int) error {
+		f := files[i]
+		_, err := store.Put(ctx, fmt.Sprintf("%s%d-%s", prefix, i, f.Name), bytes.NewReader(f.Data), int64(len(f.Data)), blob.PutOptions{})
+		return err
+	})
+}
+
+func newPublisher(store publisher.Store, key *signing.Key, work string, parallel int) *publisher.Publisher {
+	return &publisher.Publisher{Store: store, Key: key, WorkDir: work, Log: zerolog.Nop(), Parallel: parallel}
 }
 
 // waitPublishable sleeps (untimed) until Publish would not sleep: the
