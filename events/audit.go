@@ -4,7 +4,7 @@ package events
 // allowed or not: who asked what, from where, and what was decided by
 // which rule. It never carries a secret, a signature or a token.
 type AuditRecorded struct {
-	Platform string `json:"platform" doc:"slack, mattermost, github, gitlab, gitea or rest"`
+	Platform string `json:"platform" doc:"slack, mattermost, github, gitlab, gitea, rest, cli or schedule"`
 	Team     string `json:"team,omitempty" doc:"the workspace, team or organisation"`
 	User     string `json:"user,omitempty" doc:"the platform's user id (REST: the token's user)"`
 	Name     string `json:"name,omitempty" doc:"who, as the identity mapping names them"`
@@ -30,9 +30,11 @@ const (
 // request started, keep its run record, and post its progress and result
 // where the request came from — one message updated in place where the
 // platform allows. Where to post (a Slack response_url, a forge comment)
-// is kept in the gateway's KV bucket, not in the event.
+// is kept in the gateway's KV bucket, not in the event. The CLI and the
+// sweep scheduler ask it too (platform cli or schedule), for the record
+// only: nothing is posted, and the record ends even if the CLI does not.
 type ChatReplyRequested struct {
-	Platform string `json:"platform" doc:"slack, mattermost, github, gitlab, gitea or rest"`
+	Platform string `json:"platform" doc:"slack, mattermost, github, gitlab, gitea, rest, cli or schedule"`
 	Command  string `json:"command" doc:"the request, as the grammar reads it back (e.g. build fixture --distro debian-12)"`
 }
 
@@ -56,11 +58,14 @@ type ChannelListing struct {
 	Packages []string `json:"packages" doc:"name@version (architecture), sorted"`
 }
 
-// Triggers of the runs chat-ops, forge comments and the REST API start
-// (runs.Record.Trigger); a comment's retest is a pipeline run with
-// TriggerRetest.
+// Triggers of the runs chat-ops, forge comments, the REST API, the `ring`
+// CLI straight onto the bus and the sweeps `ring up --sweep-every`
+// schedules start (runs.Record.Trigger); a comment's retest is a pipeline
+// run with TriggerRetest.
 const (
-	TriggerChat    = "chat"
-	TriggerComment = "comment"
-	TriggerREST    = "rest"
+	TriggerChat     = "chat"
+	TriggerComment  = "comment"
+	TriggerREST     = "rest"
+	TriggerCLI      = "cli"
+	TriggerSchedule = "schedule"
 )

@@ -36,7 +36,7 @@ var catalog = []Spec{
 	{Name: "forge.status.requested", Version: 1, Kind: Command, Service: "gateway", payload: ForgeStatusRequested{},
 		Doc: "Set a commit status on the stack's forge (GitHub, GitLab or Gitea); retried, then dead-lettered."},
 	{Name: "chat.reply.requested", Version: 1, Kind: Command, Service: "gateway", payload: ChatReplyRequested{},
-		Doc: "Follow the run a chat-ops or REST request started and post its progress and result where it came from."},
+		Doc: "Follow the run a chat-ops, REST or CLI request or a scheduled sweep started: keep its run record, post its progress and result where it came from."},
 	{Name: "repo.list.requested", Version: 1, Kind: Command, Service: "repo-publisher", payload: RepoListRequested{},
 		Doc: "List what the channels publish, per distro (answered by `repo.listed`)."},
 	{Name: "service.ping.requested", Version: 1, Kind: Command, Service: AnyService, payload: ServicePingRequested{},

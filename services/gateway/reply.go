@@ -50,7 +50,8 @@ var waitFor = map[string]time.Duration{
 	command.RealmTrust: 15 * time.Minute, command.RealmUntrust: 15 * time.Minute, command.Retest: 4 * time.Hour,
 }
 
-// handleReply follows the run a chat-ops or REST request started: its facts
+// handleReply follows the run a chat-ops, REST or CLI request or a
+// scheduled sweep started: its facts
 // (replayed from the stream, so a redelivery after a crash picks up where
 // it was) become progress and a result, in the run's record and posted
 // where the request came from — one message, edited in place where the
@@ -61,7 +62,7 @@ func (g *Gateway) handleReply(d *bus.Delivery) error {
 	switch p.Platform {
 	case gitstack.GitHub, gitstack.GitLab, gitstack.Gitea:
 		door = command.Comment
-	case "rest":
+	case "rest", events.TriggerCLI, events.TriggerSchedule: // the CLI's and the scheduler's: the record only, no reply
 		door = command.REST
 	}
 	req, err := command.Parse(p.Command, door)

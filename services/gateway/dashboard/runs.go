@@ -41,9 +41,9 @@ func Cause(trigger string) string {
 		return "push"
 	case events.TriggerChat, events.TriggerComment:
 		return "chat"
-	case "schedule":
+	case events.TriggerSchedule:
 		return "schedule"
-	case events.TriggerREST, events.TriggerManual, "cli":
+	case events.TriggerREST, events.TriggerManual, events.TriggerCLI:
 		return "CLI"
 	}
 	return trigger

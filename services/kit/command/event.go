@@ -8,7 +8,9 @@ import "ringmaster.dev/events"
 // followed. ok is false for an event no verb sends, or one whose values
 // the grammar does not take (then nothing should follow it by its line).
 // Fields the grammar has no flag for (a build's git commit, a sweep's
-// parallelism) are left out of the request.
+// parallelism) are left out of the request, and none the event leaves
+// empty is given the grammar's default (a cluster of 0 nodes is the
+// smallest the policy allows, not the grammar's 3).
 func FromEvent(cmd any) (r Request, ok bool) {
 	switch c := cmd.(type) {
 	case *events.BuildRequested:
@@ -35,9 +37,8 @@ func FromEvent(cmd any) (r Request, ok bool) {
 	default:
 		return Request{}, false
 	}
-	back, err := Parse(r.Line(), REST)
-	if err != nil {
+	if _, err := Parse(r.Line(), REST); err != nil {
 		return Request{}, false
 	}
-	return back, true
+	return r, true
 }

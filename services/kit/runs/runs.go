@@ -1,5 +1,6 @@
 // Package runs keeps one record per run a user can ask about — a pipeline
-// run caused by a push, so far — in the NATS KV bucket ring_runs: what
+// run caused by a push, a chat-ops, REST or CLI request, a scheduled
+// sweep — in the NATS KV bucket ring_runs: what
 // caused it, where it stands, and where its logs and results are. The
 // coordinator of a run is its only writer; readers (ring runs, the
 // gateway's pages) list and get.
@@ -36,7 +37,7 @@ const (
 type Record struct {
 	ID      string `json:"id"`
 	Kind    string `json:"kind" doc:"pipeline, or the chat-ops verb: build, cluster create, …"`
-	Trigger string `json:"trigger" doc:"push, pull_request, tag, manual, retest, chat, comment, rest"`
+	Trigger string `json:"trigger" doc:"push, pull_request, tag, manual, retest, chat, comment, rest, cli, schedule"`
 	// Command is the chat-ops or REST request that started the run, as
 	// the grammar writes it (kit/command).
 	Command string `json:"command,omitempty"`

@@ -37,12 +37,16 @@ func startRun(ctx context.Context, connect func(context.Context) (*bus.Conn, err
 	return r, nil
 }
 
-// begin starts watching a new run and sends its command; the caller closes
-// the run.
+// begin starts watching a new run, writes its run record (trigger cli,
+// followed by the gateway when one runs; see recordRun) and sends its
+// command; the caller closes the run.
 func begin(ctx context.Context, g *globals, cmd any) (*run, error) {
 	r, err := startRun(ctx, g.connect)
 	if err != nil {
 		return nil, err
+	}
+	if log, err := g.logger(); err == nil {
+		recordRun(ctx, r.conn, log, r.ID, events.TriggerCLI, osUser(), cmd)
 	}
 	if err := r.send(ctx, cmd); err != nil {
 		r.Close()
