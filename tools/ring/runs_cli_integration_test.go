@@ -1,0 +1,83 @@
+//go:build integration
+
+package main_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/runs"
+)
+
+// TestCLIAndScheduledRunsAreRecorded: a sweep typed at the CLI straight
+// onto the bus and one ring up schedules each get a run record (trigger
+// cli, schedule) that the gateway brings to its end; without a gateway
+// the CLI works as before and writes none. The stack does not exist, so
+// the tester gives up at once and no image is needed.
+func TestCLIAndScheduledRunsAreRecorded(t *testing.T) {
+	const stack = "it-no-such-stack"
+	listRuns := func(t *testing.T, home string) []runs.Record {
+		t.Helper()
+		got, err := ring(t, home, "runs", "list", "--output", "json", "--limit", "0")
+		if err != nil {
+			t.Fatalf("ring runs list: %v\n%s", err, got)
+		}
+		var all []runs.Record
+		if err := json.Unmarshal([]byte(got), &all); err != nil {
+			t.Fatalf("ring runs list --output json: %v\n%s", err, got)
+		}
+		return all
+	}
+	sweep := func(t *testing.T, home string) string {
+		t.Helper()
+		out, err := ring(t, home, "sweep", "run", "--stack", stack, "--wait", "40s")
+		if err == nil || !strings.Contains(out, "failed after") {
+			t.Fatalf("ring sweep run of a missing stack: want it to fail with the tester's reason, got err %v:\n%s", err, out)
+		}
+		return out
+	}
+
+	t.Run("with the gateway", func(t *testing.T) {
+		home := t.TempDir()
+		_, upOut, _ := up(t, home, "--sweep-every", "2s", "--sweep-stack", stack)
+		out := sweep(t, home)
+		var cli, sched *runs.Record
+		deadline := time.Now().Add(40 * time.Second)
+		for cli == nil || sched == nil {
+			cli, sched = nil, nil
+			for _, r := range listRuns(t, home) {
+				if r.Trigger == events.TriggerCLI && strings.Contains(out, r.ID) && r.Done() {
+					cli = &r
+				}
+				if r.Trigger == events.TriggerSchedule && r.Done() {
+					sched = &r
+				}
+			}
+			if time.Now().After(deadline) {
+				got, _ := ring(t, home, "runs", "list")
+				t.Fatalf("no finished cli and schedule runs (cli %v, schedule %v):\n%s\n%s", cli != nil, sched != nil, got, upOut.String())
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		for _, r := range []*runs.Record{cli, sched} {
+			if r.Kind != "sweep run" || r.Stack != stack || r.State != runs.Failure || r.Reason == "" || r.Finished.Before(r.Created) {
+				t.Errorf("%s run: want a failed sweep run of %s with its reason and end, got %+v", r.Trigger, stack, *r)
+			}
+		}
+		if cli.Sender == "" || !strings.HasPrefix(cli.Command, "sweep run --stack "+stack) {
+			t.Errorf("cli run: want who typed it and the command, got sender %q command %q", cli.Sender, cli.Command)
+		}
+	})
+
+	t.Run("without a gateway", func(t *testing.T) {
+		home := t.TempDir()
+		up(t, home, "--services", "builder,repo-publisher,provisioner,tester")
+		sweep(t, home)
+		if all := listRuns(t, home); len(all) != 0 {
+			t.Errorf("no gateway follows runs, so none should be recorded: %+v", all)
+		}
+	})
+}
