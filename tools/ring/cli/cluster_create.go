@@ -191,6 +191,11 @@ func newClusterDestroy(g *globals) *cobra.Command {
 				return err
 			}
 			defer r.Close()
+			if len(args) == 1 { // one cluster: a run like chat-ops' cluster destroy, with its record
+				if log, err := g.logger(); err == nil {
+					recordRun(ctx, r.conn, log, r.ID, events.TriggerCLI, osUser(), &events.ClusterDestroyRequested{Name: args[0]})
+				}
+			}
 			pending := map[string]bool{}
 			for _, name := range args {
 				pending[name] = true
