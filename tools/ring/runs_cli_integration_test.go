@@ -4,6 +4,8 @@ package main_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +44,7 @@ func TestCLIAndScheduledRunsAreRecorded(t *testing.T) {
 
 	t.Run("with the gateway", func(t *testing.T) {
 		home := t.TempDir()
-		_, upOut, _ := up(t, home, "--sweep-every", "2s", "--sweep-stack", stack)
+		_, upOut, e := up(t, home, "--sweep-every", "2s", "--sweep-stack", stack)
 		out := sweep(t, home)
 		var cli, sched *runs.Record
 		deadline := time.Now().Add(40 * time.Second)
@@ -65,6 +67,17 @@ func TestCLIAndScheduledRunsAreRecorded(t *testing.T) {
 		for _, r := range []*runs.Record{cli, sched} {
 			if r.Kind != "sweep run" || r.Stack != stack || r.State != runs.Failure || r.Reason == "" || r.Finished.Before(r.Created) {
 				t.Errorf("%s run: want a failed sweep run of %s with its reason and end, got %+v", r.Trigger, stack, *r)
+			}
+		}
+		for trigger, r := range map[string]*runs.Record{"CLI": cli, "schedule": sched} {
+			resp, err := http.Get(e.HTTP + "/runs?trigger=" + trigger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "/runs/"+r.ID) || !strings.Contains(string(page), "sweep run") {
+				t.Errorf("the runs page filtered to %s does not list run %s (%d):\n%s", trigger, r.ID, resp.StatusCode, page)
 			}
 		}
 		if cli.Sender == "" || !strings.HasPrefix(cli.Command, "sweep run --stack "+stack) {

@@ -60,7 +60,7 @@ func newRunsList(g *globals) *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List pipeline runs, newest first",
+		Short: "List runs (pushes, chat-ops, REST, the CLI, scheduled sweeps), newest first",
 		Example: `  ring runs list
   ring runs list --stack fixture --output json`,
 		Args: cobra.NoArgs,
@@ -88,14 +88,14 @@ func newRunsList(g *globals) *cobra.Command {
 				return writeJSONTo(out, orEmpty(shown))
 			}
 			if len(shown) == 0 {
-				fmt.Fprintln(out, "no runs yet (a push to a stack from git starts one; ring runs start does by hand)")
+				fmt.Fprintln(out, "no runs yet (a push to a stack from git, chat-ops, the REST API, ring build or ring sweep run start one — the latter two when a gateway runs)")
 				return nil
 			}
 			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			defer w.Flush()
-			fmt.Fprintln(w, "RUN\tSTACK\tTRIGGER\tREF\tCOMMIT\tCHANNEL\tSTATE\tAGE\tTOOK")
+			fmt.Fprintln(w, "RUN\tKIND\tSTACK\tTRIGGER\tREF\tCOMMIT\tCHANNEL\tSTATE\tAGE\tTOOK")
 			for _, r := range shown {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", events.ShortRunID(r.ID), r.Stack, r.Trigger, shortRef(r.Ref), shortCommit(r.Commit),
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", events.ShortRunID(r.ID), orDash(r.Kind), r.Stack, r.Trigger, shortRef(r.Ref), shortCommit(r.Commit),
 					orDash(r.Channel), r.State, time.Since(r.Created).Round(time.Second), r.Took().String())
 			}
 			return nil
