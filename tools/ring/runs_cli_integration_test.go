@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,8 +19,10 @@ import (
 
 // TestCLIAndScheduledRunsAreRecorded: a sweep typed at the CLI straight
 // onto the bus and one ring up schedules each get a run record (trigger
-// cli, schedule) that the gateway brings to its end; without a gateway
-// the CLI works as before and writes none. The stack does not exist, so
+// cli, schedule) that the gateway brings to its end, on `ring runs list`
+// and the dashboard's runs page — also when the CLI is stopped with
+// Ctrl-C and the platform restarted before the sweep ran; without a
+// gateway the CLI works as before and writes none. The stack does not exist, so
 // the tester gives up at once and no image is needed.
 func TestCLIAndScheduledRunsAreRecorded(t *testing.T) {
 	const stack = "it-no-such-stack"
@@ -82,6 +87,74 @@ func TestCLIAndScheduledRunsAreRecorded(t *testing.T) {
 		}
 		if cli.Sender == "" || !strings.HasPrefix(cli.Command, "sweep run --stack "+stack) {
 			t.Errorf("cli run: want who typed it and the command, got sender %q command %q", cli.Sender, cli.Command)
+		}
+	})
+
+	// The CLI is stopped before anything handles its sweep (no tester
+	// yet), then the platform too while the gateway follows the run; on
+	// the next ring up the tester takes the sweep and the gateway, handed
+	// the follow again, ends the record.
+	t.Run("the CLI stopped with Ctrl-C", func(t *testing.T) {
+		home := t.TempDir()
+		first, firstOut, _ := up(t, home, "--services", "builder,repo-publisher,provisioner,gateway")
+		out := &syncBuffer{}
+		cli := exec.Command(ringBin, "sweep", "run", "--stack", stack)
+		cli.Env = append(os.Environ(), "RING_HOME="+home, "RING_NATS_URL=")
+		cli.Stdout, cli.Stderr = out, out
+		if err := cli.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cli.Process.Kill(); _ = cli.Wait() })
+		var id string
+		for deadline := time.Now().Add(20 * time.Second); id == ""; time.Sleep(50 * time.Millisecond) {
+			if _, rest, ok := strings.Cut(out.String(), "(run "); ok {
+				if r, _, ok := strings.Cut(rest, ")"); ok {
+					id = r
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("ring sweep run printed no run id:\n%s", out.String())
+			}
+		}
+		if err := cli.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		_ = cli.Wait()
+		var rec runs.Record
+		for deadline := time.Now().Add(20 * time.Second); rec.State != runs.Running; time.Sleep(200 * time.Millisecond) {
+			for _, r := range listRuns(t, home) {
+				if r.ID == id {
+					rec = r
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run %s: want the gateway following it (running), got %+v\n%s", id, rec, firstOut.String())
+			}
+		}
+		if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		_ = first.Wait()
+		t.Logf("ring up stopped in %s", time.Since(t0).Round(time.Millisecond))
+		_, againOut, _ := up(t, home)
+		t.Logf("ring up is back after %s", time.Since(t0).Round(time.Millisecond))
+		// A follow in flight holds the gateway's stop for its shutdown grace
+		// (10 s) and, when the embedded NATS is gone before its nak, comes
+		// back after the ack wait (30 s).
+		for deadline := time.Now().Add(90 * time.Second); !rec.Done(); time.Sleep(300 * time.Millisecond) {
+			for _, r := range listRuns(t, home) {
+				if r.ID == id {
+					rec = r
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run %s did not end after ring up came back: %+v\n%s", id, rec, againOut.String())
+			}
+		}
+		t.Logf("run ended %s after the restart began", time.Since(t0).Round(time.Millisecond))
+		if rec.State != runs.Failure || rec.Trigger != events.TriggerCLI {
+			t.Errorf("run %s: want a failed cli run (no such stack), got %+v", id, rec)
 		}
 	})
 
