@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/command"
@@ -170,41 +169,22 @@ func ReadAudit(ctx context.Context, conn *bus.Conn, req command.Request) ([]Audi
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now().Add(-since)
-	spec, _ := events.ByName("audit.recorded")
-	cons, err := conn.JS.OrderedConsumer(ctx, events.FactStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{spec.Subject("")}, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start})
-	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
 	var out []AuditEntry
-	for {
-		batch, err := cons.FetchNoWait(256)
+	for env, err := range conn.FactsSince(ctx, "audit.recorded", time.Now().Add(-since)) {
 		if err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
 		}
-		n := 0
-		for m := range batch.Messages() {
-			n++
-			env, err := events.FromHeaders(events.Header(m.Headers()), m.Data(), 0)
-			if err != nil {
-				continue
-			}
-			var f events.AuditRecorded
-			if json.Unmarshal(env.Data, &f) != nil {
-				continue
-			}
-			if req.User != "" && f.User != req.User && f.Name != req.User {
-				continue
-			}
-			if req.Decision != "" && f.Decision != req.Decision {
-				continue
-			}
-			out = append(out, AuditEntry{Time: env.Time, AuditRecorded: f})
+		var f events.AuditRecorded
+		if json.Unmarshal(env.Data, &f) != nil {
+			continue
 		}
-		if n == 0 {
-			break
+		if req.User != "" && f.User != req.User && f.Name != req.User {
+			continue
 		}
+		if req.Decision != "" && f.Decision != req.Decision {
+			continue
+		}
+		out = append(out, AuditEntry{Time: env.Time, AuditRecorded: f})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	if len(out) > 500 {

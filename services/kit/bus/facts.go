@@ -1,0 +1,52 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"ringmaster.dev/events"
+)
+
+// FactsSince yields the facts named (e.g. "audit.recorded") stored since
+// since, in stream order, and ends at the last one stored: a read of the
+// history, not a watch. Messages that are not envelopes are skipped; an
+// error reading the stream is yielded once and ends the sequence.
+func (c *Conn) FactsSince(ctx context.Context, name string, since time.Time) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		spec, ok := events.ByName(name)
+		if !ok || spec.Kind != events.Fact {
+			yield(events.Envelope{}, fmt.Errorf("%q is not a fact of the catalog", name))
+			return
+		}
+		cons, err := c.JS.OrderedConsumer(ctx, events.FactStream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{spec.Subject("")}, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since})
+		if err != nil {
+			yield(events.Envelope{}, err)
+			return
+		}
+		for {
+			batch, err := cons.FetchNoWait(256)
+			if err != nil {
+				yield(events.Envelope{}, err)
+				return
+			}
+			n := 0
+			for m := range batch.Messages() {
+				n++
+				env, err := events.FromHeaders(events.Header(m.Headers()), m.Data(), 0)
+				if err != nil {
+					continue
+				}
+				if !yield(env, nil) {
+					return
+				}
+			}
+			if n == 0 {
+				return
+			}
+		}
+	}
+}
