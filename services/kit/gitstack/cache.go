@@ -2,11 +2,9 @@ package gitstack
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sync"
 
-	"github.com/nats-io/nats.go/jetstream"
+	"ringmaster.dev/kit/kvjson"
 )
 
 // Cache is the registry held in memory and kept current by a KV watch, for
@@ -14,55 +12,23 @@ import (
 // round trip. A stack added a moment ago that the watch has not brought
 // yet is read from the bucket.
 type Cache struct {
-	reg    *Registry
-	mu     sync.RWMutex
-	byName map[string]Record
+	reg *Registry
+	m   *kvjson.Mirror[Record]
 }
 
 // Cache starts watching the registry until ctx ends; it returns once the
 // stacks stored now are loaded.
 func (g *Registry) Cache(ctx context.Context) (*Cache, error) {
-	w, err := g.kv.WatchAll(ctx)
+	m, err := kvjson.Watch[Record](ctx, g.kv, 0)
 	if err != nil {
 		return nil, fmt.Errorf("stack registry: %w", err)
 	}
-	c := &Cache{reg: g, byName: map[string]Record{}}
-	loaded := make(chan struct{})
-	go func() {
-		defer w.Stop()
-		first := true
-		for e := range w.Updates() {
-			if e == nil { // the stored entries are all delivered
-				if first {
-					close(loaded)
-					first = false
-				}
-				continue
-			}
-			c.mu.Lock()
-			var r Record
-			if e.Operation() == jetstream.KeyValuePut && json.Unmarshal(e.Value(), &r) == nil {
-				c.byName[e.Key()] = r
-			} else {
-				delete(c.byName, e.Key())
-			}
-			c.mu.Unlock()
-		}
-	}()
-	select {
-	case <-loaded:
-		return c, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return &Cache{reg: g, m: m}, nil
 }
 
 // Get is Registry.Get from memory.
 func (c *Cache) Get(ctx context.Context, name string) (Record, error) {
-	c.mu.RLock()
-	r, ok := c.byName[name]
-	c.mu.RUnlock()
-	if ok {
+	if r, ok := c.m.Get(name); ok {
 		return r, nil
 	}
 	return c.reg.Get(ctx, name)

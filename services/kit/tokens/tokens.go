@@ -17,7 +17,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -132,59 +131,16 @@ func (s *Store) Revoke(ctx context.Context, id string) ([]Record, error) {
 }
 
 // Cache is the bucket's records in memory, kept current by a watch.
-type Cache struct {
-	mu     sync.RWMutex
-	byHash map[string]Record
-	ready  chan struct{}
-}
+type Cache struct{ m *kvjson.Mirror[Record] }
 
 // Watch starts keeping a Cache of the bucket until ctx ends; it returns
 // once the records stored now are in it.
 func (s *Store) Watch(ctx context.Context) (*Cache, error) {
-	w, err := s.kv.WatchAll(ctx)
+	m, err := kvjson.Watch[Record](ctx, s.kv, 10*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
-	c := &Cache{byHash: map[string]Record{}, ready: make(chan struct{})}
-	go func() {
-		defer func() { _ = w.Stop() }()
-		initial := true
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if e == nil {
-					if initial {
-						initial = false
-						close(c.ready)
-					}
-					continue
-				}
-				c.mu.Lock()
-				if e.Operation() != jetstream.KeyValuePut {
-					delete(c.byHash, e.Key())
-				} else {
-					var r Record
-					if json.Unmarshal(e.Value(), &r) == nil {
-						c.byHash[e.Key()] = r
-					}
-				}
-				c.mu.Unlock()
-			}
-		}
-	}()
-	select {
-	case <-c.ready:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-time.After(10 * time.Second):
-		return nil, errors.New("tokens: the bucket's records did not arrive within 10s")
-	}
-	return c, nil
+	return &Cache{m: m}, nil
 }
 
 // Lookup finds the record of a presented token (ErrNotFound: unknown or
@@ -193,9 +149,7 @@ func (c *Cache) Lookup(token string) (Record, error) {
 	if !strings.HasPrefix(token, Prefix) || len(token) > 128 {
 		return Record{}, ErrNotFound
 	}
-	c.mu.RLock()
-	r, ok := c.byHash[Hash(token)]
-	c.mu.RUnlock()
+	r, ok := c.m.Get(Hash(token))
 	if !ok {
 		return Record{}, ErrNotFound
 	}
