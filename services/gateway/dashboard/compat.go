@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -92,7 +93,7 @@ func Compat(ctx context.Context, data []byte, sweeps []Sweep, stack, distro stri
 			all = append(all, sweepFact(s, r))
 		}
 	}
-	v.Stacks = sortedKeys(stacks)
+	v.Stacks = slices.Sorted(maps.Keys(stacks))
 	distros := map[string]bool{}
 	if m, ok := facts["distros"].(map[string]any); ok {
 		for _, l := range m {
@@ -106,7 +107,7 @@ func Compat(ctx context.Context, data []byte, sweeps []Sweep, stack, distro stri
 			distros[d] = true
 		}
 	}
-	v.Distros = sortedKeys(distros)
+	v.Distros = slices.Sorted(maps.Keys(distros))
 
 	// The grids: every pair of components some fact names.
 	type pairKey struct{ a, b string }
@@ -117,7 +118,7 @@ func Compat(ctx context.Context, data []byte, sweeps []Sweep, stack, distro stri
 		if distro != "" && len(f.distros) > 0 && !slices.Contains(f.distros, distro) {
 			continue
 		}
-		names := sortedKeys(f.versions)
+		names := slices.Sorted(maps.Keys(f.versions))
 		if len(names) != 2 {
 			v.Others = append(v.Others, f.cell)
 			continue

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -99,7 +100,7 @@ func (d *Dashboard) reposPage(w http.ResponseWriter, r *http.Request) {
 			}
 			v.Listing[c.Channel][c.Distro] = c
 		}
-		v.Channels, v.Distros = sortedKeys(chans), sortedKeys(distros)
+		v.Channels, v.Distros = slices.Sorted(maps.Keys(chans)), slices.Sorted(maps.Keys(distros))
 		if v.From == "" && len(v.Channels) > 1 {
 			v.From, v.To = v.Channels[0], v.Channels[1]
 			if slices.Contains(v.Channels, "stable") {

@@ -18,15 +18,6 @@ func asStrings(v any) []string {
 	return out
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func addVersion(l *[]string, v string) {
 	if !slices.Contains(*l, v) {
 		*l = append(*l, v)
