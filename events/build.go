@@ -29,6 +29,10 @@ type BuildSucceeded struct {
 	Cached    bool         `json:"cached" doc:"artifacts already existed for this build key"`
 	Packages  []PackageRef `json:"packages"`
 	LogKey    string       `json:"log_key,omitempty" doc:"object key of the full build log"`
+	// Request is the id of the build.requested the cell was built for.
+	Request string  `json:"request,omitempty" doc:"id of the build.requested whose matrix the cell belongs to"`
+	Builder string  `json:"builder,omitempty" doc:"the builder that built (or found) it: host and work directory hash"`
+	Seconds float64 `json:"seconds,omitempty" doc:"time the cell took on its builder"`
 }
 
 // BuildFailed reports a matrix cell that failed or was skipped.
@@ -39,6 +43,10 @@ type BuildFailed struct {
 	Reason    string `json:"reason"`
 	Skipped   bool   `json:"skipped" doc:"not attempted because a dependency failed"`
 	LogKey    string `json:"log_key,omitempty"`
+	// Request is the id of the build.requested the cell was built for.
+	Request string  `json:"request,omitempty" doc:"id of the build.requested whose matrix the cell belongs to"`
+	Builder string  `json:"builder,omitempty" doc:"the builder that tried it (empty: decided by the build's coordinator)"`
+	Seconds float64 `json:"seconds,omitempty" doc:"time the cell took on its builder"`
 }
 
 // PackageRef names a package file in the blob store.
@@ -112,4 +120,5 @@ type CellResult struct {
 	BuildKey string `json:"build_key,omitempty"`
 	// Packages are the cell's package files in the blob store.
 	Packages []PackageRef `json:"packages,omitempty"`
+	Builder  string       `json:"builder,omitempty" doc:"the builder that built it"`
 }

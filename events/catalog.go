@@ -11,6 +11,8 @@ import (
 var catalog = []Spec{
 	{Name: "build.requested", Version: 1, Kind: Command, Service: "builder", payload: BuildRequested{},
 		Doc: "Build a stack's components × distros matrix and publish the packages."},
+	{Name: "cell.build.requested", Version: 1, Kind: Command, Service: "builder", Routed: true, payload: CellBuildRequested{},
+		Doc: "Build one cell of a build request's matrix; routed by `<distro>.<arch>` to the builders that serve it, answered by `build.succeeded` or `build.failed`."},
 	{Name: "source.fetch.requested", Version: 1, Kind: Command, Service: "builder", payload: SourceFetchRequested{},
 		Doc: "Download a source archive, verify its sha256 and keep it in the content-addressed cache."},
 	{Name: "repo.publish.requested", Version: 1, Kind: Command, Service: "repo-publisher", payload: RepoPublishRequested{},
@@ -46,6 +48,8 @@ var catalog = []Spec{
 		Doc: "A matrix cell built; its packages are in the blob store."},
 	{Name: "build.failed", Version: 1, Kind: Fact, Service: "builder", payload: BuildFailed{},
 		Doc: "A matrix cell failed, or was skipped because a dependency failed."},
+	{Name: "cell.waiting", Version: 1, Kind: Fact, Service: "builder", payload: CellWaiting{},
+		Doc: "A build cell waits for a builder: none running serves its distro and architecture (`ring build` shows it)."},
 	{Name: "build.log", Version: 1, Kind: Fact, Service: "builder", payload: BuildLog{},
 		Doc: "A batch of a build cell's log lines, live (`ring build logs --follow`)."},
 	{Name: "build.finished", Version: 1, Kind: Fact, Service: "builder", payload: BuildFinished{},
@@ -112,6 +116,9 @@ func init() {
 		if _, dup := byName[s.Name]; dup {
 			panic("events: duplicate event name " + s.Name)
 		}
+		if _, ok := s.payload.(Router); s.Routed && (!ok || s.Kind != Command) {
+			panic("events: routed event " + s.Name + " must be a command whose payload has Route()")
+		}
 		byName[s.Name] = s
 		byGo[reflect.TypeOf(s.payload)] = s
 	}
@@ -163,6 +170,17 @@ func Of(payload any) (Spec, error) {
 		return Spec{}, fmt.Errorf("%v: %w", t, ErrNotRegistered)
 	}
 	return s, nil
+}
+
+// RoutedCommandsOf lists the routed commands of a service.
+func RoutedCommandsOf(service string) []Spec {
+	var out []Spec
+	for _, s := range CommandsOf(service) {
+		if s.Routed {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // CommandsOf lists the commands a service consumes, including those every service answers.

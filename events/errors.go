@@ -11,4 +11,5 @@ var (
 	ErrTooLarge         = errors.New("event body too large")
 	ErrNotRegistered    = errors.New("payload type not in the catalog")
 	ErrWrongSpecVersion = errors.New("unsupported CloudEvents specversion")
+	ErrBadRoute         = errors.New("bad route of a routed command")
 )

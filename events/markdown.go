@@ -28,7 +28,11 @@ func Markdown() string {
 	fmt.Fprintf(&b, "\nBodies larger than %d bytes are dead-lettered.\n\n", MaxBodyBytes)
 	b.WriteString("## Streams\n\n| stream | retention | subjects | consumers |\n|---|---|---|---|\n")
 	for _, svc := range Services {
-		fmt.Fprintf(&b, "| `%s` | work queue | `%s` | one durable pull consumer, `%s` |\n", CommandStream(svc), CommandSubjects(svc), svc)
+		consumers := fmt.Sprintf("one durable pull consumer, `%s`", svc)
+		for _, r := range RoutedCommandsOf(svc) {
+			consumers += fmt.Sprintf("; `%s`: one per route, `%s`, shared by the instances serving it", r.Name, RouteConsumer(svc, r.Name, "<route>"))
+		}
+		fmt.Fprintf(&b, "| `%s` | work queue | `%s` | %s |\n", CommandStream(svc), CommandSubjects(svc), consumers)
 	}
 	fmt.Fprintf(&b, "| `%s` | limits (age, size) | `%s` | any, replayable |\n", FactStream, FactSubjects())
 	fmt.Fprintf(&b, "| `%s` | limits (age, size) | `%s` | `ring dlq` |\n\n", DeadLetterStream, DeadLetterSubjects())
@@ -55,6 +59,9 @@ func writeSpec(b *strings.Builder, s Spec) {
 		svc, subject, stream = "every service", s.Subject("<service>"), CommandStream("<service>")
 	} else if s.Service == AnyService {
 		svc = "every service"
+	}
+	if s.Routed {
+		subject = s.RoutedSubject("<route>")
 	}
 	role := "handled by"
 	if s.Kind == Fact {

@@ -19,6 +19,10 @@ type Spec struct {
 	Service string
 	// Doc is one sentence for docs/events.md.
 	Doc string
+	// Routed commands carry a route (their payload is a Router): the
+	// route's tokens end the subject, so that only the instances serving
+	// that route take them (build cells by distro and architecture).
+	Routed bool
 	// payload is the zero value of the body's Go type.
 	payload any
 }
@@ -45,6 +49,11 @@ func (s Spec) Subject(service string) string {
 	}
 	return Prefix + ".cmd." + service + "." + s.Name
 }
+
+// RoutedSubject is the subject of a routed command for one route, e.g.
+// "ringmaster.cmd.builder.cell.build.requested.debian-12.amd64"; route
+// "*.*" (or any wildcard) makes a filter.
+func (s Spec) RoutedSubject(route string) string { return s.Subject("") + "." + route }
 
 // New returns a pointer to a new zero payload of this event's Go type.
 func (s Spec) New() any { return reflect.New(reflect.TypeOf(s.payload)).Interface() }

@@ -10,7 +10,6 @@ import (
 
 	dimage "github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
-	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/image"
 )
@@ -56,74 +55,83 @@ func testImages(t *testing.T, d *docker) *image.Builder {
 	return &image.Builder{Docker: d, Recipes: rec, CacheDir: t.TempDir()}
 }
 
-func TestStartImages(t *testing.T) {
-	cells := []matrix.Cell{{Component: "redis", Distro: "debian-12"}, {Component: "redis", Distro: "debian-11"},
-		{Component: "zookeeper", Distro: "debian-12"}, {Component: "zookeeper", Distro: "debian-11"}}
-	imageOf := func(c matrix.Cell) string {
-		if c.Component == "zookeeper" {
-			return "toolchain-java"
-		}
-		return "toolchain"
-	}
-	b := testImages(t, &docker{})
-	present := map[string]bool{}
-	for _, c := range cells {
-		s, err := b.Recipes.Spec(imageOf(c), c.Distro)
-		if err != nil {
-			t.Fatal(err)
-		}
-		present[s.Tag] = true
-	}
+func TestImageFlights(t *testing.T) {
 	ctx := context.Background()
+	probe := testImages(t, &docker{})
+	present := map[string]bool{}
+	for _, n := range []string{"toolchain", "toolchain-java"} {
+		for _, d := range []string{"debian-12", "debian-11"} {
+			s, err := probe.Recipes.Spec(n, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			present[s.Tag] = true
+		}
+	}
 
 	t.Run("present images are ready at once, each reported", func(t *testing.T) {
 		b := testImages(t, &docker{present: present})
+		var f imageFlights
 		var mu sync.Mutex
 		var steps []string
-		im, err := startImages(ctx, b, cells, imageOf, 2, func(s image.Step) {
+		report := func(s image.Step) {
 			mu.Lock()
 			steps = append(steps, s.Spec.Name+"@"+s.Spec.Distro+" "+s.Phase+" "+s.Detail)
 			mu.Unlock()
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
-		for _, c := range cells {
-			if err := im.wait(ctx, imageOf(c), c.Distro); err != nil {
-				t.Fatal(err)
-			}
-			if tag := im.tag(imageOf(c), c.Distro); !present[tag] {
-				t.Errorf("%s: tag %s is not the recipe's", c.Name(), tag)
+		var wg sync.WaitGroup
+		for _, n := range []string{"toolchain", "toolchain-java"} {
+			for _, d := range []string{"debian-12", "debian-11"} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := f.ensure(ctx, b, n, d, report, nil); err != nil {
+						t.Error(err)
+					}
+				}()
 			}
 		}
-		im.drain()
+		wg.Wait()
 		if len(steps) != 4 || !strings.Contains(strings.Join(steps, "\n"), "toolchain-java@debian-11 ready present") {
 			t.Errorf("steps: %q", steps)
 		}
-		if im.err() != nil {
-			t.Error(im.err())
+		if len(f.flight) != 0 {
+			t.Errorf("flights left: %v", f.flight)
 		}
 	})
 
-	t.Run("an image that cannot be made fails the cells that wait for it, and is retried", func(t *testing.T) {
+	t.Run("an image that cannot be made fails every cell waiting for it, and is retried", func(t *testing.T) {
 		b := testImages(t, &docker{down: true})
-		im, err := startImages(ctx, b, cells, imageOf, 2, nil)
-		if err != nil {
-			t.Fatal(err)
+		var f imageFlights
+		err := f.ensure(ctx, b, "toolchain", "debian-11", nil, nil)
+		if err == nil || !strings.Contains(err.Error(), "image toolchain for debian-11") {
+			t.Fatalf("ensure = %v", err)
 		}
-		if err := im.wait(ctx, "toolchain", "debian-11"); err == nil || !strings.Contains(err.Error(), "image toolchain for debian-11") {
-			t.Fatalf("wait = %v", err)
-		}
-		im.drain()
-		if err := imageErr(im.err()); err == nil || bus.IsPermanent(err) {
+		if err := imageErr(err); bus.IsPermanent(err) {
 			t.Fatalf("a Docker hiccup should be retried: %v", err)
 		}
 	})
 
 	t.Run("a recipe that does not exist is final", func(t *testing.T) {
-		_, err := startImages(ctx, b, cells, func(matrix.Cell) string { return "nope" }, 2, nil)
+		var f imageFlights
+		err := f.ensure(ctx, probe, "nope", "debian-12", nil, nil)
 		if err == nil || !bus.IsPermanent(imageErr(err)) {
 			t.Fatalf("err = %v", err)
+		}
+	})
+
+	t.Run("a cell waiting for another's build shares its result", func(t *testing.T) {
+		var f imageFlights
+		fl := &imageFlight{done: make(chan struct{})}
+		f.flight = map[string]*imageFlight{"toolchain@debian-12": fl}
+		waited := make(chan struct{})
+		res := make(chan error, 1)
+		go func() { res <- f.ensure(ctx, probe, "toolchain", "debian-12", nil, func() { close(waited) }) }()
+		<-waited
+		fl.err = errors.New("image toolchain for debian-12: disk full")
+		close(fl.done)
+		if err := <-res; err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Fatalf("waiter got %v", err)
 		}
 	})
 }

@@ -21,13 +21,14 @@ import (
 	"ringmaster.dev/kit/stack"
 )
 
-// job is one build.requested being handled.
+// job is one cell being built: its stack, its dependencies' results and
+// the image steps it reported.
 type job struct {
 	d       *bus.Delivery
 	st      *stack.Stack
 	b       *Builder
 	work    string
-	images  *images
+	request string // id of the build.requested the cell belongs to
 	mu      sync.Mutex
 	steps   map[string]int    // image.progress facts per image and step
 	keys    map[string]string // cell → build key
@@ -41,42 +42,6 @@ func (j *job) comp(name string) *stack.Component {
 		}
 	}
 	return nil
-}
-
-// runCell builds one cell, or finds its outputs from an earlier build.
-func (j *job) runCell(ctx context.Context, c matrix.Cell) (bool, error) {
-	comp := j.comp(c.Component)
-	img := j.images.tag(comp.Build.Image, c.Distro)
-	depKeys := map[string]string{}
-	j.mu.Lock()
-	for _, d := range c.Deps {
-		depKeys[d] = j.keys[d+"/"+c.Distro]
-	}
-	j.mu.Unlock()
-	key, err := BuildKey(comp, c.Distro, img, depKeys)
-	if err != nil {
-		return false, err
-	}
-	name := c.Name()
-	prior, err := loadResult(ctx, j.b.Store, key)
-	if err != nil {
-		return false, err
-	}
-	cached := prior != nil
-	res := prior
-	if !cached {
-		if err := j.images.wait(ctx, comp.Build.Image, c.Distro); err != nil {
-			return false, err
-		}
-		if res, err = j.build(ctx, c, comp, key, img); err != nil {
-			return false, err
-		}
-	}
-	j.mu.Lock()
-	j.keys[name], j.results[name] = key, res
-	j.mu.Unlock()
-	return cached, j.d.EmitAs(name, &events.BuildSucceeded{Stack: j.st.Name, Component: c.Component, Distro: c.Distro,
-		BuildKey: key, Cached: cached, Packages: res.Packages, LogKey: res.LogKey})
 }
 
 // reportImage emits an image's step as an image.progress fact. Its id is
@@ -94,6 +59,7 @@ func (j *job) reportImage(s image.Step) {
 
 func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, key, img string) (*result, error) {
 	name := c.Name()
+	start := time.Now()
 	base := filepath.Join(j.work, c.Component+"_"+c.Distro)
 	srcDir, pkgDir, outDir := filepath.Join(base, "src"), filepath.Join(base, "pkg"), filepath.Join(base, "out")
 	for _, d := range []string{base, outDir, pkgDir} {
@@ -108,8 +74,13 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 	if err != nil {
 		return nil, err
 	}
+	// fail reports the cell failed, with its log, unless the builder is
+	// stopping: then the command is tried again.
 	fail := func(err error) (*result, error) {
 		logs.Close()
+		if ctx.Err() != nil {
+			return nil, err
+		}
 		logKey := "logs/" + j.d.Envelope.RunID + "/" + c.Component + "_" + c.Distro + ".log"
 		if data, rerr := os.ReadFile(logPath); rerr == nil {
 			_, _ = j.b.Store.Put(context.WithoutCancel(ctx), logKey, strings.NewReader(string(data)), int64(len(data)), putText)
@@ -118,8 +89,9 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 		if t := logs.Tail(); t != "" {
 			reason += "\n--- last lines of the log:\n" + t
 		}
-		_ = j.d.EmitAs(name, &events.BuildFailed{Stack: j.st.Name, Component: c.Component, Distro: c.Distro, Reason: reason, LogKey: logKey})
-		return nil, err
+		_ = j.d.EmitAs(name, &events.BuildFailed{Stack: j.st.Name, Component: c.Component, Distro: c.Distro, Reason: reason, LogKey: logKey,
+			Request: j.request, Builder: j.b.ID, Seconds: time.Since(start).Seconds()})
+		return nil, &cellFailure{err}
 	}
 	fmt.Fprintf(logs, "ringmaster: building %s in %s (build key %s)\n", name, img, key[:16])
 	if err := j.sources(ctx, comp, srcDir, logs); err != nil {

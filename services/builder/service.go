@@ -4,10 +4,8 @@
 package builder
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,14 +15,12 @@ import (
 	"github.com/rs/zerolog"
 	"ringmaster.dev/builder/cell"
 	"ringmaster.dev/builder/gitrepo"
-	"ringmaster.dev/builder/matrix"
 	"ringmaster.dev/builder/source"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
-	"ringmaster.dev/kit/stack"
 )
 
 // Name is the service name.
@@ -48,7 +44,16 @@ type Builder struct {
 	// Owner identifies this builder's containers: a hash of its work
 	// directory, the same after a restart, different for another builder.
 	Owner string
+	// ID names this builder in the facts of the cells it builds: its host
+	// and Owner.
+	ID string
+	// Routes are the cell routes ("<distro>.<arch>") it takes.
+	Routes []string
+	// Facts is where a coordinator reads the cells' facts.
+	Facts Facts
 	Log   zerolog.Logger
+
+	flights imageFlights
 }
 
 // New is the builder's service.Factory with options from the environment.
@@ -67,7 +72,13 @@ func Factory(opts Options) service.Factory {
 		}
 		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, KeyDir: deps.KeyDir,
 			Git: &gitrepo.Cache{Dir: filepath.Join(deps.WorkDir, "git")}, Owner: owner(deps.WorkDir), Log: deps.Log}
+		host, _ := os.Hostname()
+		b.ID = host + "/" + b.Owner[:8]
+		if b.Opts.Arch == "" {
+			b.Opts.Arch = events.DefaultArch
+		}
 		if deps.Bus != nil {
+			b.Facts = deps.Bus.JS
 			nums, err := OpenNumbers(ctx, deps.Bus.JS)
 			if err != nil {
 				return service.Definition{}, err
@@ -76,37 +87,38 @@ func Factory(opts Options) service.Factory {
 		}
 		deps.Health.Add("docker", health.Docker)
 		emitted := newBuildMetrics(deps.Metrics).emitted
-		build := bus.Handler(func(*bus.Delivery) error {
-			return bus.Permanent(fmt.Errorf("%w: builds need a Docker daemon (check that it runs and DOCKER_HOST)", ErrDocker))
-		})
-		if dc, err := image.Connect(ctx); err != nil {
-			deps.Log.Warn().Err(err).Msg("no Docker: source fetches work, builds will fail")
-		} else {
-			b.Docker = dc
-			recipes, err := image.Load(opts.ImagesDir)
-			if err != nil {
-				// Source fetches still work; builds say what to fix.
-				deps.Log.Warn().Err(err).Msg("no image recipes: builds will fail (run from the project directory or set RING_IMAGES)")
-				return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-					"source.fetch.requested": fetchHandler(f),
-					"build.requested": func(*bus.Delivery) error {
-						return bus.Permanent(fmt.Errorf("the builder has no image recipes: %w (set RING_IMAGES to the project's infra/images)", err))
-					},
-				}, Emitted: emitted}, nil
-			}
-			b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: progressLog{deps.Log}}
-			// Containers of a killed predecessor (same work dir) are removed by label.
-			if n, err := cell.Cleanup(ctx, dc, cell.LabelOwner+"="+b.Owner); err != nil {
-				deps.Log.Warn().Err(err).Msg("cleanup of leftover build containers failed")
-			} else if n > 0 {
-				deps.Log.Info().Int("containers", n).Msg("removed build containers left by a previous builder")
-			}
-			build = b.buildHandler
-		}
-		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
+		def := service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 			"source.fetch.requested": fetchHandler(f),
-			"build.requested":        build,
-		}, Emitted: emitted}, nil
+			// Coordinating needs no Docker: the cells go to builders that have it.
+			"build.requested":      b.buildHandler,
+			"cell.build.requested": b.cellHandler,
+		}, Emitted: emitted,
+			// Coordinators mostly wait for their cells.
+			Concurrency: 32, RouteConcurrency: max(opts.Parallel, 1)}
+		dc, err := image.Connect(ctx)
+		if err != nil {
+			deps.Log.Warn().Err(err).Msg("no Docker: this builder coordinates builds and fetches sources, but builds no cells")
+			return def, nil
+		}
+		b.Docker = dc
+		recipes, err := image.Load(opts.ImagesDir)
+		if err != nil {
+			deps.Log.Warn().Err(err).Msg("no image recipes: this builder builds no cells (run from the project directory or set RING_IMAGES)")
+			return def, nil
+		}
+		if b.Routes, err = b.Opts.Routes(recipes.DistroNames()); err != nil {
+			return service.Definition{}, err
+		}
+		def.Routes = b.Routes
+		b.Images = &image.Builder{Docker: dc, Recipes: recipes, CacheDir: opts.DebCache, Progress: progressLog{deps.Log}}
+		// Containers of a killed predecessor (same work dir) are removed by label.
+		if n, err := cell.Cleanup(ctx, dc, cell.LabelOwner+"="+b.Owner); err != nil {
+			deps.Log.Warn().Err(err).Msg("cleanup of leftover build containers failed")
+		} else if n > 0 {
+			deps.Log.Info().Int("containers", n).Msg("removed build containers left by a previous builder")
+		}
+		deps.Log.Info().Strs("serves", b.Routes).Msg("builder ready")
+		return def, nil
 	}
 }
 
@@ -123,93 +135,6 @@ func fetchHandler(f *source.Fetcher) bus.Handler {
 		d.Log.Info().Str("key", res.Key).Int64("bytes", res.Size).Bool("cached", res.Cached).Msg("source in cache")
 		return d.Emit(&events.SourceFetched{URL: req.URL, SHA256: req.SHA256, Key: res.Key, Size: res.Size, Cached: res.Cached})
 	}
-}
-
-// buildHandler builds the requested matrix. Cell failures are results, not
-// handler errors: they are reported as build.failed facts and the command
-// is done. Infrastructure errors (images, blob store) are retried.
-func (b *Builder) buildHandler(d *bus.Delivery) error {
-	req := d.Payload.(*events.BuildRequested)
-	if req.Stack == "" || strings.ContainsAny(req.Stack, "/\\.") {
-		return bus.Permanent(fmt.Errorf("stack %q: give the name of a directory under %s", req.Stack, b.Opts.StacksDir))
-	}
-	work := filepath.Join(b.WorkDir, "builds", sha256hex([]byte(d.Envelope.ID))[:16])
-	_ = os.RemoveAll(work) // what a killed attempt left
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	var st *stack.Stack
-	var err error
-	if req.Git != nil {
-		st, err = b.stackAt(d.Ctx, req, work)
-	} else {
-		st, err = stack.Load(filepath.Join(b.Opts.StacksDir, req.Stack, "stack.yaml"))
-		if err != nil {
-			err = bus.Permanent(err)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	cells, err := matrix.Plan(st, req.Components, req.Distros)
-	if err != nil {
-		return bus.Permanent(err)
-	}
-	// The request's channel, else the one the stack declares (stack.yaml
-	// channel:, whose default is stack.DefaultChannel).
-	channel := cmp.Or(req.Channel, st.Channel)
-	j := &job{d: d, st: st, b: b, work: work, steps: map[string]int{},
-		keys: map[string]string{}, results: map[string]*result{}}
-	// Images are made side by side with the cells: a cell starts as soon
-	// as its own image exists (or at once when its build key has outputs).
-	imageOf := func(c matrix.Cell) string { return j.comp(c.Component).Build.Image }
-	if j.images, err = startImages(d.Ctx, b.Images, cells, imageOf, b.Opts.Parallel, j.reportImage); err != nil {
-		return imageErr(err)
-	}
-	outcomes := matrix.Run(d.Ctx, cells, b.Opts.Parallel, j.runCell, func(o matrix.Outcome) {
-		d.Log.Info().Str("cell", o.Cell.Name()).Str("state", string(o.State)).Bool("cached", o.Cached).Str("reason", o.Reason).Msg("cell")
-	})
-	j.images.drain()
-	if d.Ctx.Err() != nil {
-		return d.Ctx.Err()
-	}
-	if err := j.images.err(); err != nil {
-		// Cells that needed it did not get to build: retried as a whole
-		// (the cells that built are found by their build keys then).
-		return imageErr(err)
-	}
-	summary := &events.BuildFinished{Stack: st.Name, Channel: channel, Test: testSpec(st)}
-	if req.Git != nil {
-		summary.Commit = req.Git.Commit
-	}
-	byDistro := map[string][]events.PackageRef{}
-	var distros []string
-	for _, o := range outcomes {
-		cr := events.CellResult{Component: o.Cell.Component, Distro: o.Cell.Distro, State: string(o.State), Reason: o.Reason, Cached: o.Cached, Seconds: o.Took.Seconds()}
-		if r := j.results[o.Cell.Name()]; r != nil && o.State == matrix.OK {
-			if len(byDistro[o.Cell.Distro]) == 0 {
-				distros = append(distros, o.Cell.Distro)
-			}
-			byDistro[o.Cell.Distro] = append(byDistro[o.Cell.Distro], r.Packages...)
-			cr.LogKey, cr.BuildKey, cr.Packages = r.LogKey, j.keys[o.Cell.Name()], r.Packages
-		}
-		if o.State == matrix.Skipped || o.State == matrix.Failed {
-			// A failed build already reported itself with its log tail under
-			// the same id, so this copy is dropped as a duplicate; failures
-			// before the build (sources, cache) are reported here.
-			_ = d.EmitAs(o.Cell.Name(), &events.BuildFailed{Stack: st.Name, Component: o.Cell.Component, Distro: o.Cell.Distro, Reason: o.Reason, Skipped: o.State == matrix.Skipped})
-		}
-		summary.Cells = append(summary.Cells, cr)
-	}
-	for _, dist := range distros {
-		pub := &events.RepoPublishRequested{Channel: channel, Distros: []string{dist}, Packages: byDistro[dist]}
-		if err := d.EmitAs("publish/"+dist, pub); err != nil {
-			return err
-		}
-		summary.Published = append(summary.Published, dist)
-	}
-	return d.Emit(summary)
 }
 
 // progressLog turns image build progress lines into log entries.

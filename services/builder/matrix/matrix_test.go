@@ -1,13 +1,9 @@
 package matrix
 
 import (
-	"context"
 	"errors"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"ringmaster.dev/kit/stack"
 )
@@ -64,74 +60,6 @@ func filterDistros(want, distros []string) []string {
 		}
 	}
 	return out
-}
-
-func TestRunOrderParallelismAndSkips(t *testing.T) {
-	cells := []Cell{
-		{Component: "lib", Distro: "d1"}, {Component: "lib", Distro: "d2"},
-		{Component: "app", Distro: "d1", Deps: []string{"lib"}}, {Component: "app", Distro: "d2", Deps: []string{"lib"}},
-		{Component: "tool", Distro: "d1", Deps: []string{"app"}}, {Component: "tool", Distro: "d2", Deps: []string{"app"}},
-		{Component: "solo", Distro: "d1"}, {Component: "solo", Distro: "d2"},
-	}
-	var mu sync.Mutex
-	finished := map[string]bool{}
-	var running, peak atomic.Int32
-	run := func(_ context.Context, c Cell) (bool, error) {
-		n := running.Add(1)
-		defer running.Add(-1)
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-		}
-		mu.Lock()
-		for _, d := range c.Deps {
-			if !finished[d+"/"+c.Distro] {
-				t.Errorf("%s started before its dependency %s", c.Name(), d)
-			}
-		}
-		mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-		mu.Lock()
-		finished[c.Name()] = true
-		mu.Unlock()
-		if c.Name() == "lib/d2" {
-			return false, errors.New("compile error")
-		}
-		return c.Component == "solo", nil
-	}
-	var changes []Outcome
-	out := Run(context.Background(), cells, 2, run, func(o Outcome) { changes = append(changes, o) })
-	want := map[string]State{"lib/d1": OK, "lib/d2": Failed, "app/d1": OK, "app/d2": Skipped, "tool/d1": OK, "tool/d2": Skipped, "solo/d1": OK, "solo/d2": OK}
-	for _, o := range out {
-		if o.State != want[o.Cell.Name()] {
-			t.Errorf("%s: %s (%s), want %s", o.Cell.Name(), o.State, o.Reason, want[o.Cell.Name()])
-		}
-	}
-	if r := out[5].Reason; r != "dependency app/d2 skipped" {
-		t.Errorf("tool/d2 reason %q", r)
-	}
-	if r := out[3].Reason; r != "dependency lib/d2 failed" {
-		t.Errorf("app/d2 reason %q", r)
-	}
-	if !out[6].Cached || out[2].Cached {
-		t.Error("cached flags wrong")
-	}
-	if peak.Load() != 2 {
-		t.Errorf("peak parallelism %d, want 2", peak.Load())
-	}
-	if len(changes) < len(cells)*2 {
-		t.Errorf("only %d state changes reported", len(changes))
-	}
-}
-
-func TestRunCancelledSkipsTheRest(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cells := []Cell{{Component: "a", Distro: "d"}, {Component: "b", Distro: "d", Deps: []string{"a"}}, {Component: "c", Distro: "d"}}
-	out := Run(ctx, cells, 1, func(ctx context.Context, c Cell) (bool, error) {
-		cancel()
-		return false, nil
-	}, nil)
-	if out[0].State != OK || out[1].State != Skipped || out[2].State != Skipped {
-		t.Fatalf("outcomes %+v", out)
-	}
 }
 
 func TestPlanHonoursComponentDistros(t *testing.T) {

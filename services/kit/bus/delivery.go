@@ -66,8 +66,14 @@ func (d *Delivery) EmitAs(key string, payload any) error {
 	if err != nil {
 		return err
 	}
-	id := fmt.Sprintf("%s/%s/%s", d.Envelope.ID, spec.Name, key)
-	return d.publish(payload, id)
+	return d.publish(payload, EventID(d.Envelope.ID, spec.Name, key))
+}
+
+// EventID is the id EmitAs gives the event named name (e.g.
+// "cell.build.requested") that a command with id commandID emits under key:
+// who sent a command can tell its answers (command.failed) by it.
+func EventID(commandID, name, key string) string {
+	return fmt.Sprintf("%s/%s/%s", commandID, name, key)
 }
 
 // publish publishes an event of this delivery's run under id and tells the

@@ -82,7 +82,18 @@ func (c *Conn) message(payload any, opts ...PublishOption) (*nats.Msg, events.En
 		return nil, events.Envelope{}, fmt.Errorf("encode %s: %w", spec.Type(), err)
 	}
 	env := events.Envelope{ID: p.id, Source: c.Source, Type: spec.Type(), Time: time.Now().UTC(), RunID: p.runID, Data: body}
-	msg := nats.NewMsg(spec.Subject(p.service))
+	subject := spec.Subject(p.service)
+	if spec.Routed {
+		r, _ := payload.(events.Router)
+		if r == nil {
+			return nil, events.Envelope{}, fmt.Errorf("%s is routed but %T has no Route()", spec.Type(), payload)
+		}
+		if err := events.CheckRoute(r.Route()); err != nil {
+			return nil, events.Envelope{}, fmt.Errorf("%s: %w", spec.Type(), err)
+		}
+		subject = spec.RoutedSubject(r.Route())
+	}
+	msg := nats.NewMsg(subject)
 	msg.Header = nats.Header(env.Headers())
 	msg.Data = body
 	return msg, env, nil

@@ -17,6 +17,16 @@ import (
 type Worker struct {
 	Conn    *Conn
 	Service string
+	// Route, if set, makes this the worker of one route of the service's
+	// routed commands: it consumes only their subjects for that route,
+	// through the route's durable consumer (events.RouteConsumer), which
+	// every instance serving the route shares. Unset: the worker consumes
+	// the service's other commands.
+	Route string
+	// Slots, if set, bounds the commands handled at once together with the
+	// other workers given the same channel (its capacity); Concurrency then
+	// only bounds what one fetch asks for.
+	Slots chan struct{}
 	// Handlers maps event names ("build.requested") to handlers.
 	Handlers map[string]Handler
 	// Middleware wraps every handler; the first is outermost. Recover is
@@ -88,23 +98,59 @@ func ExponentialBackoff(base, max time.Duration) func(int) time.Duration {
 // ConsumerConfig is the durable consumer of a service. The server may deliver
 // once more than MaxDeliver so that a message whose last attempt died with
 // its process still reaches the dead-letter stream.
+//
+// A service without routed commands has one consumer of all its subjects.
+// One with routed commands has a consumer of its other commands and one
+// per route of the routed ones, so that no two consumers of the
+// work-queue stream overlap (JetStream requires it).
 func (w *Worker) ConsumerConfig() jetstream.ConsumerConfig {
 	w.defaults()
-	return jetstream.ConsumerConfig{
+	cfg := jetstream.ConsumerConfig{
 		Durable:       w.Service,
 		Description:   "commands handled by " + w.Service,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       w.AckWait,
 		MaxDeliver:    w.MaxDeliver + 1,
 		MaxAckPending: max(w.Concurrency*2, 16),
-		FilterSubject: events.CommandSubjects(w.Service),
 	}
+	routed := events.RoutedCommandsOf(w.Service)
+	switch {
+	case w.Route != "":
+		var names []string
+		for _, s := range routed {
+			cfg.FilterSubjects = append(cfg.FilterSubjects, s.RoutedSubject(w.Route))
+			names = append(names, s.Name)
+		}
+		if len(routed) == 1 {
+			cfg.Durable = events.RouteConsumer(w.Service, routed[0].Name, w.Route)
+		} else {
+			cfg.Durable = w.Service + "-routed-" + events.RouteName(w.Route)
+		}
+		cfg.Description = fmt.Sprintf("%v of route %s, handled by the %s instances serving it", names, w.Route, w.Service)
+	case len(routed) > 0:
+		for _, s := range events.CommandsOf(w.Service) {
+			if !s.Routed {
+				cfg.FilterSubjects = append(cfg.FilterSubjects, s.Subject(w.Service))
+			}
+		}
+	default:
+		cfg.FilterSubject = events.CommandSubjects(w.Service)
+	}
+	return cfg
 }
 
 // Run consumes until ctx ends, then lets in-flight work finish within
 // ShutdownGrace, cancels and naks what is left, and returns.
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
+	if w.Route != "" {
+		if err := events.CheckRoute(w.Route); err != nil {
+			return fmt.Errorf("%s: %w", w.Service, err)
+		}
+		if len(events.RoutedCommandsOf(w.Service)) == 0 {
+			return fmt.Errorf("%s: route %s given, but the service has no routed commands", w.Service, w.Route)
+		}
+	}
 	cons, err := w.Conn.JS.CreateOrUpdateConsumer(ctx, events.CommandStream(w.Service), w.ConsumerConfig())
 	if err != nil {
 		return fmt.Errorf("%s: consumer: %w", w.Service, w.Conn.Explain(err))
@@ -131,7 +177,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	})
 	defer stopGrace()
 
-	slots := make(chan struct{}, w.Concurrency)
+	slots := w.Slots
+	if slots == nil {
+		slots = make(chan struct{}, w.Concurrency)
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ctx.Err() == nil {

@@ -24,6 +24,9 @@ type Record struct {
 	Started  time.Time    `json:"started"`
 	Seen     time.Time    `json:"seen"`
 	Counters bus.Counters `json:"counters"`
+	// Routes are the routes of routed commands the instance serves (a
+	// builder's "<distro>.<arch>").
+	Routes []string `json:"routes,omitempty"`
 }
 
 // Interval is how often a service beats; entries expire after bus.ServiceTTL.

@@ -60,6 +60,13 @@ type Definition struct {
 	// stored (bus.Worker.Emitted): a service counts its own metrics from
 	// its facts there.
 	Emitted func(d *bus.Delivery, event any)
+	// Routes are the routes of its routed commands this instance serves
+	// (a builder: "debian-12.amd64", …): one worker per route, on the
+	// route's shared consumer. None: the instance takes no routed command.
+	Routes []string
+	// RouteConcurrency bounds the routed commands handled at once over all
+	// routes (default 1).
+	RouteConcurrency int
 }
 
 // Factory builds a service's definition from its dependencies.
@@ -96,8 +103,22 @@ func Run(ctx context.Context, deps Deps, def Definition, opts Options) error {
 	if opts.Worker != nil {
 		opts.Worker(w)
 	}
+	workers := []*bus.Worker{w}
+	slots := make(chan struct{}, max(def.RouteConcurrency, 1))
+	for _, route := range def.Routes {
+		rw := &bus.Worker{
+			Conn: deps.Bus, Service: def.Name, Route: route, Slots: slots, Handlers: handlers, Concurrency: cap(slots), AckWait: opts.AckWait,
+			Middleware: w.Middleware, Log: log.With().Str("route", route).Logger(), Metrics: w.Metrics,
+			Observer: cmds, Emitted: def.Emitted,
+		}
+		if opts.Worker != nil {
+			opts.Worker(rw)
+			rw.Route, rw.Slots, rw.Concurrency = route, slots, cap(slots)
+		}
+		workers = append(workers, rw)
+	}
 	host, _ := os.Hostname()
-	rec := presence.Record{Service: def.Name, Instance: instance, Host: host, PID: os.Getpid(), Version: Version}
+	rec := presence.Record{Service: def.Name, Instance: instance, Host: host, PID: os.Getpid(), Version: Version, Routes: def.Routes}
 	rec.Started = time.Now().UTC()
 
 	var wg sync.WaitGroup
@@ -127,7 +148,7 @@ func Run(ctx context.Context, deps Deps, def Definition, opts Options) error {
 			serveErr <- err
 		}()
 	}
-	err := w.Run(wctx)
+	err := runWorkers(wctx, workers)
 	stopWorker()
 	stopBeat()
 	wg.Wait()
@@ -138,6 +159,30 @@ func Run(ctx context.Context, deps Deps, def Definition, opts Options) error {
 	}
 	log.Info().Msg("service stopped")
 	return err
+}
+
+// runWorkers runs every worker until ctx ends; the first to fail stops
+// the others, and its error is returned.
+func runWorkers(ctx context.Context, workers []*bus.Worker) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(workers))
+	for _, w := range workers {
+		go func() {
+			err := w.Run(ctx)
+			if err != nil {
+				cancel()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 func ping(instance string) bus.Handler {

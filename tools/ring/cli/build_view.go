@@ -259,8 +259,14 @@ func (v *matrixView) follow(ctx context.Context, facts <-chan events.Envelope, l
 			case "ringmaster.build.log.v1":
 				var l events.BuildLog
 				_ = json.Unmarshal(env.Data, &l)
-				if cell := l.Component + "/" + l.Distro; v.cells[cell] != nil && v.cells[cell].state == "queued" {
+				if cell := l.Component + "/" + l.Distro; v.cells[cell] != nil && (v.cells[cell].state == "queued" || strings.HasPrefix(v.cells[cell].state, "waiting")) {
 					v.setCell(cell, "running")
+				}
+			case "ringmaster.cell.waiting.v1":
+				var w events.CellWaiting
+				_ = json.Unmarshal(env.Data, &w)
+				if cell := w.Component + "/" + w.Distro; v.cells[cell] != nil && v.cells[cell].state == "queued" {
+					v.setCell(cell, "waiting: "+w.Reason)
 				}
 			case "ringmaster.build.succeeded.v1":
 				var s events.BuildSucceeded

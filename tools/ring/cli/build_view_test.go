@@ -140,3 +140,30 @@ func TestBuildViewImageRows(t *testing.T) {
 		t.Fatalf("rows:\n%s", got)
 	}
 }
+
+// A cell no builder serves says so, then runs once one does.
+func TestBuildViewWaitingCell(t *testing.T) {
+	var out bytes.Buffer
+	cells := []matrix.Cell{{Component: "redis", Distro: "debian-11"}}
+	v := newMatrixView(&screen{out: &out}, "demo", "run-1", cells, map[string]string{"redis": "toolchain"})
+	facts := []events.Envelope{
+		fact(t, &events.CellWaiting{Component: "redis", Distro: "debian-11", Arch: "amd64", Reason: "no builder serves debian-11.amd64: start one with --distros debian-11"}),
+		fact(t, &events.BuildLog{Component: "redis", Distro: "debian-11", Lines: []string{"make"}}),
+		fact(t, &events.BuildSucceeded{Component: "redis", Distro: "debian-11"}),
+		fact(t, &events.BuildFinished{Stack: "demo", Channel: "nightly", Cells: []events.CellResult{{Component: "redis", Distro: "debian-11", State: "failed", Reason: "x"}}}),
+	}
+	ch := make(chan events.Envelope, len(facts))
+	for _, f := range facts {
+		ch <- f
+	}
+	_ = v.follow(context.Background(), ch, nil, time.Minute)
+	got := out.String()
+	for _, want := range []string{
+		"redis/debian-11                  waiting: no builder serves debian-11.amd64: start one with --distros debian-11\n",
+		"redis/debian-11                  running\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func newStatus(g *globals) *cobra.Command {
 				}
 			}
 			printTelemetry(ctx, out, g)
-			fmt.Fprint(out, "\nSERVICE\tINSTANCE\tHOST\tPID\tUP\tSEEN\tHANDLED\tRETRIED\tDEAD\tIN FLIGHT\n")
+			fmt.Fprint(out, "\nSERVICE\tINSTANCE\tHOST\tPID\tUP\tSEEN\tHANDLED\tRETRIED\tDEAD\tIN FLIGHT\tSERVES\n")
 			recs, err := presence.List(ctx, conn.JS)
 			if err != nil {
 				return err
@@ -45,9 +45,13 @@ func newStatus(g *globals) *cobra.Command {
 			alive := map[string]bool{}
 			for _, r := range recs {
 				alive[r.Service] = true
-				fmt.Fprintf(out, "%s\t%s\t%s\t%d\t%s\t%s ago\t%d\t%d\t%d\t%d\n", r.Service, r.Instance, r.Host, r.PID,
+				serves := "-"
+				if len(r.Routes) > 0 {
+					serves = strings.Join(r.Routes, ",")
+				}
+				fmt.Fprintf(out, "%s\t%s\t%s\t%d\t%s\t%s ago\t%d\t%d\t%d\t%d\t%s\n", r.Service, r.Instance, r.Host, r.PID,
 					time.Since(r.Started).Round(time.Second), time.Since(r.Seen).Round(100*time.Millisecond),
-					r.Counters.Succeeded, r.Counters.Retried, r.Counters.DeadLettered, r.Counters.InFlight)
+					r.Counters.Succeeded, r.Counters.Retried, r.Counters.DeadLettered, r.Counters.InFlight, serves)
 			}
 			for _, svc := range events.Services {
 				if !alive[svc] {

@@ -1,0 +1,113 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"ringmaster.dev/builder/matrix"
+	"ringmaster.dev/events"
+	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/stack"
+)
+
+// cellHandler builds one cell of a build request's matrix, sent by the
+// request's coordinator once the cell's dependencies were built. How the
+// cell ends is a result, not a handler error: build.succeeded or
+// build.failed, and the command is done. What keeps it from being tried
+// (its toolchain image, the blob store, a shutdown) is retried — on this
+// builder or any other serving the route — and after the last attempt the
+// command is dead-lettered, which the coordinator hears from command.failed.
+func (b *Builder) cellHandler(d *bus.Delivery) error {
+	req := d.Payload.(*events.CellBuildRequested)
+	if !b.serves(req.Route()) {
+		// Only a message moved by hand gets here: the consumer of each
+		// route takes that route's subject only.
+		return bus.Permanent(fmt.Errorf("%w: cell %s is for %s, this builder serves %v", ErrServes, req.Name(), req.Route(), b.Routes))
+	}
+	work := filepath.Join(b.WorkDir, "cells", sha256hex([]byte(d.Envelope.ID))[:16])
+	_ = os.RemoveAll(work) // what a killed attempt left
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	st, err := b.loadStack(d.Ctx, req.Stack, req.Git, work)
+	if err != nil {
+		return err
+	}
+	j := &job{d: d, st: st, b: b, work: work, request: req.Request, steps: map[string]int{},
+		keys: map[string]string{}, results: map[string]*result{}}
+	comp := j.comp(req.Component)
+	if comp == nil {
+		return bus.Permanent(fmt.Errorf("cell %s: stack %s has no component %q", req.Name(), req.Stack, req.Component))
+	}
+	c := matrix.Cell{Component: req.Component, Distro: req.Distro}
+	depKeys := map[string]string{}
+	for _, dep := range req.Deps {
+		c.Deps = append(c.Deps, dep.Component)
+		depKeys[dep.Component] = dep.BuildKey
+		j.results[dep.Component+"/"+req.Distro] = &result{Component: dep.Component, Distro: req.Distro, Key: dep.BuildKey, Packages: dep.Packages}
+	}
+	spec, err := b.Images.Recipes.Spec(comp.Build.Image, req.Distro)
+	if err != nil {
+		return imageErr(err)
+	}
+	key, err := BuildKey(comp, req.Distro, spec.Tag, depKeys)
+	if err != nil {
+		return bus.Permanent(fmt.Errorf("cell %s: %w", req.Name(), err))
+	}
+	start := time.Now()
+	res, err := loadResult(d.Ctx, b.Store, key)
+	if err != nil {
+		return err
+	}
+	cached := res != nil
+	if !cached {
+		waiting := func() {
+			d.Log.Info().Str("cell", req.Name()).Str("image", spec.Tag).Msg("waiting for the toolchain image another cell is making")
+		}
+		if err := b.flights.ensure(d.Ctx, b.Images, comp.Build.Image, req.Distro, j.reportImage, waiting); err != nil {
+			return imageErr(err)
+		}
+		if res, err = j.build(d.Ctx, c, comp, key, spec.Tag); err != nil {
+			var failed *cellFailure
+			if errors.As(err, &failed) {
+				return nil // reported as build.failed
+			}
+			return err
+		}
+	}
+	return d.EmitAs(c.Name(), &events.BuildSucceeded{Stack: st.Name, Component: c.Component, Distro: c.Distro,
+		BuildKey: key, Cached: cached, Packages: res.Packages, LogKey: res.LogKey,
+		Request: req.Request, Builder: b.ID, Seconds: time.Since(start).Seconds()})
+}
+
+// loadStack reads the stack a build names: from the builder's stacks
+// directory, or from the commit of its git repository (checked out under
+// work). A stack that cannot be read is a permanent error.
+func (b *Builder) loadStack(ctx context.Context, name string, git *events.GitRef, work string) (*stack.Stack, error) {
+	if git != nil {
+		return b.stackAt(ctx, &events.BuildRequested{Stack: name, Git: git}, work)
+	}
+	st, err := stack.Load(filepath.Join(b.Opts.StacksDir, name, "stack.yaml"))
+	if err != nil {
+		return nil, bus.Permanent(err)
+	}
+	return st, nil
+}
+
+// serves tells whether this builder takes cells of route.
+func (b *Builder) serves(route string) bool {
+	return slices.Contains(b.Routes, route)
+}
+
+// cellFailure is a cell that was tried and failed: reported as
+// build.failed, not retried.
+type cellFailure struct{ err error }
+
+func (f *cellFailure) Error() string { return f.err.Error() }
+func (f *cellFailure) Unwrap() error { return f.err }
