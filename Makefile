@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm gateway
 
-.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard clean help
+.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-cells bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard clean help
 
 all: build
 
@@ -68,7 +68,7 @@ lint: ## gofmt, go vet, staticcheck (pinned), services import only kit, events a
 docs: ## regenerate docs/events.md from the event catalog
 	$(GO) run ./events/cmd/eventsdoc docs/events.md
 
-bench: bench-bus bench-bus-cluster bench-repo bench-build bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard ## every benchmark; figures go into docs/benchmarks.md
+bench: bench-bus bench-bus-cluster bench-repo bench-build bench-cells bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard ## every benchmark; figures go into docs/benchmarks.md
 
 bench-bus: build ## bus throughput, latency and ring up idle memory
 	bash infra/bench/bench-bus.sh
@@ -78,6 +78,9 @@ bench-bus-cluster: build ## the bus on a 3-server JetStream cluster (3 replicas)
 
 bench-build: deps ## image builds, cold demo matrix (parallel vs one by one), no-op rebuild
 	bash infra/bench/bench-build.sh demo
+
+bench-cells: build ## a matrix spread over 1, 2, 4 builder processes (40 short cells) and the demo with 1 vs 2
+	bash infra/bench/bench-cells.sh
 
 bench-policy: ## compatibility decisions per second and p99, against the opa CLI
 	bash infra/bench/bench-policy.sh

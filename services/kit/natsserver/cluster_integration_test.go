@@ -6,13 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,10 +25,9 @@ import (
 // cluster is three real nats-server processes, built from the pinned
 // module, routed to each other over TLS, with the project's users.
 type cluster struct {
+	*natsserver.Processes
 	seeds string // every client URL, comma-separated
 	creds map[string]natsauth.Credentials
-	procs map[string]*exec.Cmd // by server name
-	logs  map[string]string
 }
 
 // natsServerBinary is bin/nats-server (make build), else one built now.
@@ -49,90 +46,24 @@ func natsServerBinary(t *testing.T) string {
 	return out
 }
 
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ls []net.Listener
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
-}
-
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	bin := natsServerBinary(t)
-	home := t.TempDir()
-	creds, err := natsauth.LoadOrCreate(home, natsserver.Users())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := natsserver.StartProcesses(ctx, natsserver.ProcessesConfig{Bin: natsServerBinary(t), Home: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsDir := filepath.Join(home, "tls")
-	ca, err := natsauth.LoadOrCreateCA(tlsDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw := map[string]string{}
-	for u, c := range creds {
-		pw[u], c.CAFile = c.Password, ca.CertFile
-		creds[u] = c
-	}
-	ports := freePorts(t, 6)
-	var routes, seeds []string
-	for i := range 3 {
-		routes = append(routes, fmt.Sprintf("tls://127.0.0.1:%d", ports[3+i]))
-		seeds = append(seeds, fmt.Sprintf("tls://127.0.0.1:%d", ports[i]))
-	}
-	c := &cluster{seeds: strings.Join(seeds, ","), creds: creds, procs: map[string]*exec.Cmd{}, logs: map[string]string{}}
 	t.Cleanup(func() {
-		for name, p := range c.procs {
-			if p.ProcessState == nil {
-				_ = syscall.Kill(p.Process.Pid, syscall.SIGKILL)
-				_ = p.Wait()
-			}
-			if t.Failed() {
-				b, _ := os.ReadFile(c.logs[name])
+		p.Close()
+		if t.Failed() {
+			for _, name := range p.Names() {
+				b, _ := os.ReadFile(p.LogPath(name))
 				t.Logf("log of %s:\n%s", name, tail(string(b), 40))
 			}
 		}
 	})
-	for i := range 3 {
-		name := fmt.Sprintf("n%d", i+1)
-		cert, key, err := ca.Issue(tlsDir, name, []string{"127.0.0.1", "localhost"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		conf := filepath.Join(home, name+".conf")
-		if err := natsserver.WriteConf(conf, natsserver.ProcessConf{
-			Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", ports[i]), StoreDir: filepath.Join(home, name), Passwords: pw,
-			TLS:     &natsserver.TLS{CertFile: cert, KeyFile: key, CAFile: ca.CertFile},
-			Cluster: "ringmaster", ClusterListen: fmt.Sprintf("127.0.0.1:%d", ports[3+i]), Routes: routes,
-		}); err != nil {
-			t.Fatal(err)
-		}
-		logf := filepath.Join(home, name+".log")
-		f, err := os.Create(logf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "-c", conf)
-		cmd.Stdout, cmd.Stderr = f, f
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		c.procs[name], c.logs[name] = cmd, logf
-	}
-	return c
+	return &cluster{Processes: p, seeds: p.Seeds, creds: p.Creds}
 }
 
 func tail(s string, n int) string {
@@ -278,14 +209,13 @@ func (c *cluster) killLeader(t *testing.T, ctx context.Context, conn *bus.Conn, 
 		t.Fatalf("leader of %s: %v %+v", stream, err, info)
 	}
 	leader := info.Cluster.Leader
-	p := c.procs[leader]
-	if p == nil {
+	pid := c.PID(leader)
+	if pid == 0 {
 		t.Fatalf("leader %q is none of ours", leader)
 	}
-	if err := syscall.Kill(p.Process.Pid, syscall.SIGKILL); err != nil {
+	if err := c.Kill(leader); err != nil {
 		t.Fatal(err)
 	}
-	_ = p.Wait()
-	t.Logf("killed %s (pid %d), the leader of %s", leader, p.Process.Pid, stream)
+	t.Logf("killed %s (pid %d), the leader of %s", leader, pid, stream)
 	return leader
 }
