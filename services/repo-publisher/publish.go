@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/failpoint"
 	"ringmaster.dev/kit/signing"
 	"ringmaster.dev/repo-publisher/apt"
 	"ringmaster.dev/repo-publisher/repofile"
@@ -59,6 +60,10 @@ func Validate(req *events.RepoPublishRequested) error {
 	return nil
 }
 
+// FailpointPoolWritten is where a publication has written its packages
+// to the pool and no index yet (kit/failpoint).
+const FailpointPoolWritten = "publish-pool-written"
+
 // Publish adds the requested packages to the channel and makes the new
 // indexes live. The caller holds the channel's lease.
 func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequested) (*events.RepoPublished, error) {
@@ -92,6 +97,9 @@ func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequeste
 			}
 		}
 	}
+	// Crash drills kill the publisher here: the packages are in the pool,
+	// no index names them yet.
+	failpoint.Hit(FailpointPoolWritten)
 	return p.commit(ctx, m, now, "published")
 }
 
