@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 )
@@ -111,5 +112,32 @@ func TestBadRoutesAreRefused(t *testing.T) {
 	w := &bus.Worker{Conn: e.conn, Service: "tester", Route: "debian-12.amd64"}
 	if err := w.Run(e.ctx); err == nil {
 		t.Error("a route for a service without routed commands ran")
+	}
+}
+
+// TestOlderPlainConsumerIsNarrowed: a builder consumer of an older version
+// took every subject of the stream; the plain worker narrows it to the
+// unrouted commands, after which route consumers can exist beside it.
+func TestOlderPlainConsumerIsNarrowed(t *testing.T) {
+	e := newEnv(t)
+	stream := events.CommandStream("builder")
+	if _, err := e.conn.JS.CreateOrUpdateConsumer(e.ctx, stream, jetstream.ConsumerConfig{
+		Durable: "builder", AckPolicy: jetstream.AckExplicitPolicy, FilterSubject: events.CommandSubjects("builder")}); err != nil {
+		t.Fatal(err)
+	}
+	plain := &bus.Worker{Conn: e.conn, Service: "builder"}
+	if _, err := e.conn.JS.CreateOrUpdateConsumer(e.ctx, stream, plain.ConsumerConfig()); err != nil {
+		t.Fatalf("narrow the older consumer: %v", err)
+	}
+	done := make(chan string, 1)
+	e.start(&bus.Worker{Service: "builder", Route: "debian-12.amd64", Handlers: map[string]bus.Handler{"cell.build.requested": func(d *bus.Delivery) error {
+		done <- d.Payload.(*events.CellBuildRequested).Name()
+		return nil
+	}}})
+	if _, err := e.conn.Publish(e.ctx, &events.CellBuildRequested{Component: "c", Distro: "debian-12", Arch: "amd64"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-done; got != "c/debian-12" {
+		t.Errorf("got %s", got)
 	}
 }

@@ -148,6 +148,17 @@ func Run(ctx context.Context, deps Deps, def Definition, opts Options) error {
 			serveErr <- err
 		}()
 	}
+	if len(workers) > 1 {
+		// The plain consumer first: one left by an older version may still
+		// take every subject of the stream, which the route consumers would
+		// overlap (a work-queue stream refuses that).
+		if _, err := deps.Bus.JS.CreateOrUpdateConsumer(wctx, events.CommandStream(def.Name), w.ConsumerConfig()); err != nil {
+			stopWorker()
+			stopBeat()
+			wg.Wait()
+			return fmt.Errorf("%s: consumer: %w", def.Name, deps.Bus.Explain(err))
+		}
+	}
 	err := runWorkers(wctx, workers)
 	stopWorker()
 	stopBeat()
