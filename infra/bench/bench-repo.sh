@@ -55,4 +55,6 @@ done
 # `ring repo publish` is timed too, against a `ring up` the benchmark starts.
 (cd "$root/tools/ring" && go build -o "$work/ring" .)
 echo "== repobench (embedded S3 in process; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-"$work/repobench" --ring "$work/ring" "${extra[@]}"
+weed=()
+[[ -x "$root/bin/weed" ]] && weed=(--weed "$root/bin/weed") # publish on SeaweedFS too (make weed)
+"$work/repobench" --ring "$work/ring" "${weed[@]}" "${extra[@]}"

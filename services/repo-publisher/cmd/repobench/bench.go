@@ -15,6 +15,7 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/s3server"
+	"ringmaster.dev/kit/seaweed"
 	"ringmaster.dev/kit/signing"
 	"ringmaster.dev/repo-publisher/yum"
 )
@@ -23,6 +24,7 @@ type bench struct {
 	o      options
 	work   string
 	s3     *s3server.Server
+	weed   *seaweed.Cluster // with --weed, started at its first use
 	key    *signing.Key
 	gpg    *gpgHome
 	gpgErr error
@@ -57,6 +59,9 @@ func (b *bench) close() {
 		b.gpg.close()
 	}
 	_ = b.s3.Close()
+	if b.weed != nil {
+		b.weed.Close()
+	}
 }
 
 func (b *bench) note(format string, args ...any) {
@@ -392,6 +397,13 @@ func (b *bench) publishRows(ctx context.Context, n int, dir string, debs, extra 
 	logf("N=%d: %s", n, mc)
 	rows = append(rows, row{work: "Add 1 package at N: manifest load+save, index, sign, upload (Publish)", n: n, ours: med.med, peer: "aptly, reprepro: below",
 		target: targetIf(n == 20000, "≤ 0.3 s"), note: med.String() + "; " + describe(last) + "; " + mc})
+	if o.weed != "" {
+		wr, err := b.weedRows(ctx, n, dir, debs, extra)
+		if err != nil {
+			return rows, fmt.Errorf("on SeaweedFS: %w", err)
+		}
+		rows = append(rows, wr...)
+	}
 	return rows, nil
 }
 

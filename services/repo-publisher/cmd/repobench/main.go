@@ -48,6 +48,7 @@ type options struct {
 	addRuns     int
 	ring        string
 	cliSize     int
+	weed        string
 }
 
 func main() {
@@ -76,6 +77,7 @@ func parseFlags() options {
 	fs.IntVar(&o.parallel, "parallel", 16, "S3 requests in flight for our uploads and publishes (Publisher.Parallel), and for the bare upload")
 	fs.IntVar(&o.addRuns, "add-runs", 5, "runs of adding one package at N, ours and the peers' (min, median, max reported)")
 	fs.StringVar(&o.ring, "ring", "", "path to bin/ring: also time `ring repo publish` of --cli-size .debs against `ring up` (embedded bus, S3, services)")
+	fs.StringVar(&o.weed, "weed", "", "path to bin/weed: also time our first publish and add-one on a SeaweedFS cluster (master, 2 volume servers, replication 001, filer, S3) beside the embedded S3")
 	fs.IntVar(&o.cliSize, "cli-size", 2000, "how many .debs `ring repo publish` gets (with --ring; at the size equal to it)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `repobench — the repo publisher (signed APT and YUM repositories in S3) against
