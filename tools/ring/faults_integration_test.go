@@ -111,7 +111,11 @@ func faultPkg(t *testing.T, dir string, i int, format packaging.Format) string {
 	if format == packaging.RPM {
 		distro = "rockylinux-9"
 	}
-	art, err := format.Package(context.Background(), comp, staged, distro, "amd64", packaging.Options{OutDir: filepath.Join(dir, "out")})
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	art, err := format.Package(context.Background(), comp, staged, distro, "amd64", packaging.Options{OutDir: out})
 	if err != nil {
 		t.Fatal(err)
 	}
