@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 
 	"ringmaster.dev/kit/cluster"
@@ -44,34 +46,29 @@ func (p *Provisioner) place(ctx context.Context, pl plan, cands []candidate) (ca
 		}
 		hosts[i], decs[i] = c.Host, dec
 	}
-	return candidate{}, policies.Decision{Deny: mergeDenials(hosts, decs)}, nil
+	if len(cands) == 1 {
+		return candidate{}, decs[0], nil
+	}
+	// What the policy denies on a machine with room for anything does not
+	// depend on the host.
+	roomy, err := p.Policy.Check(ctx, pl.PolicyInput(math.MaxInt32, 0))
+	if err != nil {
+		return candidate{}, roomy, fmt.Errorf("policy: %w", err)
+	}
+	return candidate{}, policies.Decision{Deny: mergeDenials(hosts, decs, roomy.Deny)}, nil
 }
 
 // mergeDenials are the reasons the policy denied a cluster on every host:
-// a reason every host gave (the versions, the per-node memory) once, as
-// it was given; a reason of some hosts only (their memory) once per host,
-// its message prefixed with the host's name. On one host they are that
-// host's reasons as they are.
-func mergeDenials(hosts []string, decs []policies.Decision) []policies.Reason {
-	if len(decs) == 1 {
-		return decs[0].Deny
-	}
-	count := map[policies.Reason]int{}
-	for _, d := range decs {
-		for _, r := range d.Deny {
-			count[r]++
-		}
-	}
-	var out []policies.Reason
-	given := map[policies.Reason]bool{}
+// those it gives whatever the host (anyHost: its reasons on a machine with
+// room for anything — the versions, the per-node memory) once, as they
+// are; the others (the host's memory) per host, the message prefixed with
+// the host's name.
+func mergeDenials(hosts []string, decs []policies.Decision, anyHost []policies.Reason) []policies.Reason {
+	out := append([]policies.Reason(nil), anyHost...)
 	for i, d := range decs {
 		for _, r := range d.Deny {
-			switch {
-			case count[r] < len(decs):
+			if !slices.Contains(anyHost, r) {
 				out = append(out, policies.Reason{Rule: r.Rule, Message: "docker host " + hosts[i] + ": " + r.Message})
-			case !given[r]:
-				given[r] = true
-				out = append(out, r)
 			}
 		}
 	}

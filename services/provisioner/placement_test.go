@@ -38,6 +38,8 @@ func TestPlace(t *testing.T) {
 			deny: []string{"memory-available: 1 nodes × 2000 MB = 2000 MB is more than the 1000 MB left of the machine's 3000 MB"}},
 		"no host has room: per host": {pl: pl, cands: []candidate{{"a", 3000, 2000}, {"b", 1000, 0}},
 			deny: []string{"memory-available: docker host a: 1 nodes × 2000 MB", "memory-total: docker host b: 1 nodes × 2000 MB = 2000 MB is more than the machine's 1000 MB"}},
+		"hosts alike: still per host": {pl: pl, cands: []candidate{{"a", 3000, 2000}, {"b", 3000, 2000}},
+			deny: []string{"memory-available: docker host a: 1 nodes × 2000 MB", "memory-available: docker host b: 1 nodes × 2000 MB"}},
 		"what no host changes is said once": {pl: even, cands: []candidate{{"a", 8000, 0}, {"b", 8000, 0}},
 			deny: []string{"zk-odd-ensemble: "}},
 	} {
@@ -64,8 +66,8 @@ func TestPlace(t *testing.T) {
 func TestMergeDenials(t *testing.T) {
 	ver := policies.Reason{Rule: "version-range", Message: "zookeeper 9 is newer"}
 	mem := func(mb string) policies.Reason { return policies.Reason{Rule: "memory-total", Message: mb} }
-	got := mergeDenials([]string{"a", "b"}, []policies.Decision{{Deny: []policies.Reason{ver, mem("over a's")}}, {Deny: []policies.Reason{ver, mem("over b's")}}})
-	want := []policies.Reason{ver, {Rule: "memory-total", Message: "docker host a: over a's"}, {Rule: "memory-total", Message: "docker host b: over b's"}}
+	got := mergeDenials([]string{"a", "b"}, []policies.Decision{{Deny: []policies.Reason{ver, mem("over")}}, {Deny: []policies.Reason{ver, mem("over")}}}, []policies.Reason{ver})
+	want := []policies.Reason{ver, {Rule: "memory-total", Message: "docker host a: over"}, {Rule: "memory-total", Message: "docker host b: over"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("merged %v, want %v", got, want)
 	}

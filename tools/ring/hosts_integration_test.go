@@ -71,7 +71,14 @@ func TestClustersOnTwoDockerHosts(t *testing.T) {
 	}
 	t.Setenv("RING_DOCKER_HOST_MEMORY_MB", strconv.Itoa(held+700))
 	home := t.TempDir()
-	_, upOut, e := up(t, home)
+	upLog := filepath.Join(home, "ring-up.log")
+	_, upOut, e := up(t, home, "--log-level", "info", "--log-file", upLog)
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(upLog)
+			t.Logf("--- ring up's log, provisioner lines:\n%s", grepLines(string(b), `"service":"provisioner"`, 80))
+		}
+	})
 	prov := startProvisioner(t, home, e.NATS, e.S3, endpoint, "second", 700)
 	reg := registry(t, ctx, home, e.NATS)
 	waitHosts(t, ctx, reg, prov, "local", "second")
@@ -180,7 +187,10 @@ func startProvisioner(t *testing.T, home, nats, s3, endpoint, name string, memor
 		"--docker-host-name", name, "--host-memory-mb", strconv.Itoa(memoryMB), "--log-level", "info")
 	cmd.Env = append(os.Environ(), "DOCKER_HOST="+endpoint, "RING_HOME="+home, "RING_NATS_URL=", "RING_NATS_CREDS=",
 		"RING_S3_CREDENTIALS="+filepath.Join(home, "s3-credentials.json"), "RING_S3_ACCESS_KEY=", "RING_S3_SECRET_KEY=",
-		"RING_DOCKER_HOST_MEMORY_MB=")
+		"RING_DOCKER_HOST_MEMORY_MB=",
+		// The consumers it shares with ring up's provisioner are made with
+		// ring up's ack wait (30 s): instances of a service must agree.
+		"RING_ACK_WAIT=")
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -299,4 +309,15 @@ func copyImage(t *testing.T, ctx context.Context, from, to *client.Client, refs 
 	if _, err := io.Copy(io.Discard, res.Body); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// grepLines are the last n lines of s that contain sub.
+func grepLines(s, sub string, n int) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return tail(strings.Join(out, "\n"), n)
 }
