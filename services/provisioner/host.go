@@ -46,6 +46,12 @@ func (p *Provisioner) publishHost(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Two provisioners of one name on different Docker daemons would
+	// overwrite each other's record and take each other's clusters.
+	if old, ok, err := p.Hosts.Get(ctx, p.Host); err == nil && ok && old.Instance != rec.Instance && old.Endpoint != rec.Endpoint && old.Alive(time.Now()) {
+		p.Log.Warn().Str("docker_host", p.Host).Str("endpoint", rec.Endpoint).Str("other_endpoint", old.Endpoint).Str("other", old.Instance).
+			Msg("another provisioner serves this docker host name with another Docker endpoint: give each Docker host its own --docker-host-name")
+	}
 	return p.Hosts.Put(ctx, rec)
 }
 

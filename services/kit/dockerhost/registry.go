@@ -58,6 +58,21 @@ func (r *Registry) Put(ctx context.Context, rec Record) error {
 	return nil
 }
 
+// Get returns the record of the host name; ok is false when there is none.
+func (r *Registry) Get(ctx context.Context, name string) (rec Record, ok bool, err error) {
+	e, err := r.KV.Get(ctx, hostKey(name))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return Record{}, false, nil
+	}
+	if err != nil {
+		return Record{}, false, fmt.Errorf("record of docker host %s: %w", name, err)
+	}
+	if err := json.Unmarshal(e.Value(), &rec); err != nil {
+		return Record{}, false, fmt.Errorf("record of docker host %s: %w", name, err)
+	}
+	return rec, true, nil
+}
+
 // Hosts returns every host's record, sorted by name.
 func (r *Registry) Hosts(ctx context.Context) ([]Record, error) {
 	out, err := list[Record](ctx, r.KV, "host.>")
