@@ -50,6 +50,7 @@ type ClusterReady struct {
 	// Seconds is how long creation took, from the command to the last probe.
 	Seconds float64 `json:"seconds"`
 	From    string  `json:"from,omitempty" doc:"the snapshot it started from"`
+	Host    string  `json:"host,omitempty" doc:"the Docker host it runs on (its provisioner's --docker-host-name)"`
 }
 
 // ClusterRejected reports a cluster spec the compatibility policy denied; nothing was created.
@@ -76,3 +77,26 @@ type ClusterFailed struct {
 type ClusterDestroyed struct {
 	Name string `json:"name"`
 }
+
+// ClusterHostCreateRequested hands an admitted create to the provisioner
+// of the Docker host the admission placed the cluster on (any provisioner
+// admits a cluster.create.requested; this one creates it there). It carries
+// the run of the original request, and is answered by the same facts.
+type ClusterHostCreateRequested struct {
+	Host    string                 `json:"host" doc:"name of the Docker host (its provisioner's --docker-host-name)"`
+	Request ClusterCreateRequested `json:"request"`
+}
+
+// Route is the host's name: only that host's provisioners take it.
+func (c ClusterHostCreateRequested) Route() string { return c.Host }
+
+// ClusterHostDestroyRequested asks the provisioner of the Docker host that
+// holds a cluster to remove it (cluster.destroy.requested is taken by any
+// provisioner, which hands it on).
+type ClusterHostDestroyRequested struct {
+	Host string `json:"host" doc:"name of the Docker host holding the cluster"`
+	Name string `json:"name"`
+}
+
+// Route is the host's name.
+func (c ClusterHostDestroyRequested) Route() string { return c.Host }

@@ -67,12 +67,13 @@ func TestAdmissionAcrossProvisioners(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				dec, c, release, err := p.admit(ctx, pl)
+				adm, err := p.admit(ctx, pl, false)
 				if err != nil {
 					t.Errorf("admit %s: %v", name, err)
 					return
 				}
-				defer release()
+				defer adm.release()
+				dec, c := adm.dec, adm.c
 				mu.Lock()
 				defer mu.Unlock()
 				if !dec.Allow {

@@ -60,7 +60,18 @@ type Progress func(events.ClusterProgress)
 // A kerberized cluster (req.Kerberos) gets its realm between the packages
 // and the configuration: send asks kerberos-realm for it, and the
 // configuration waits until every kerberized service's keytab is in place.
+//
+// With a registry of Docker hosts (p.Hosts) the admission may place the
+// cluster on another host: then nothing is made here and the error is a
+// *PlacedError naming the host, whose provisioner is to be handed req.
 func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateRequested, runID string, progress Progress, send func(cmd any) error) (events.ClusterReady, error) {
+	return p.create(ctx, req, runID, false, progress, send)
+}
+
+// create is Create; placed says the admission of another provisioner
+// placed the cluster on this host (cluster.host.create.requested), so it is
+// made here or not at all.
+func (p *Provisioner) create(ctx context.Context, req events.ClusterCreateRequested, runID string, placed bool, progress Progress, send func(cmd any) error) (events.ClusterReady, error) {
 	start := time.Now()
 	step := func(node, name, format string, args ...any) {
 		if progress != nil {
@@ -71,6 +82,10 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if req.From != "" {
 		var err error
 		if snap, err = p.Docker.GetSnapshot(ctx, req.From); err != nil {
+			if h := p.snapshotHost(ctx, req.From); h != "" && !placed && errors.Is(err, cluster.ErrNotFound) {
+				step("", "placement", "docker host %s has snapshot %s: its provisioner makes the cluster", h, req.From)
+				return events.ClusterReady{}, &PlacedError{Host: h}
+			}
 			return events.ClusterReady{}, fmt.Errorf("%w: %w", ErrSpec, err)
 		}
 		if req, err = fromSnapshot(req, snap.Spec); err != nil {
@@ -88,14 +103,24 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 	if err != nil {
 		return events.ClusterReady{}, err
 	}
-	dec, c, release, err := p.admit(ctx, pl)
+	adm, err := p.admit(ctx, pl, placed)
 	if err != nil {
 		return events.ClusterReady{}, err
 	}
-	defer release()
-	if !dec.Allow {
-		return events.ClusterReady{}, &RejectedError{Reasons: dec.Deny}
+	defer adm.release()
+	if !adm.dec.Allow {
+		return events.ClusterReady{}, &RejectedError{Reasons: adm.dec.Deny}
 	}
+	if adm.host != p.Host {
+		if adm.where.MachineMB > 0 {
+			step("", "placement", "docker host %s: %d MB of its %d MB free; its provisioner makes the cluster", adm.host, adm.where.freeMB(), adm.where.MachineMB)
+		}
+		return events.ClusterReady{}, &PlacedError{Host: adm.host}
+	}
+	if adm.candidates > 1 {
+		step("", "placement", "docker host %s: %d MB of its %d MB free", p.Host, adm.where.freeMB(), adm.where.MachineMB)
+	}
+	c := adm.c
 	step("", "policy", "allowed: %s on %s, %d nodes, roles %v", policies.VersionList(pl.Versions), pl.Spec.Distro, pl.Spec.Nodes, pl.Spec.Roles)
 	step("", "network", "network %s (gateway %s)", cluster.NetworkName(pl.Spec.Name), c.Gateway)
 	images := map[string]string{}
@@ -194,7 +219,25 @@ func (p *Provisioner) Create(ctx context.Context, req events.ClusterCreateReques
 		names[i] = n.Name
 	}
 	return events.ClusterReady{Name: pl.Spec.Name, Nodes: names, Endpoints: endpoints,
-		Seconds: time.Since(start).Seconds(), From: req.From}, nil
+		Seconds: time.Since(start).Seconds(), From: req.From, Host: p.Host}, nil
+}
+
+// snapshotHost is another live Docker host that has the snapshot tag
+// ("": none, or no registry).
+func (p *Provisioner) snapshotHost(ctx context.Context, tag string) string {
+	if p.Hosts == nil {
+		return ""
+	}
+	hosts, err := p.Hosts.Hosts(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, h := range hosts {
+		if h.Name != p.Host && h.Alive(time.Now()) && h.HasSnapshot(tag) {
+			return h.Name
+		}
+	}
+	return ""
 }
 
 // fromSnapshot fills a request from the snapshot's spec; what the request

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/dockerhost"
 	"ringmaster.dev/kit/gitstack"
 	"ringmaster.dev/kit/lease"
 	"ringmaster.dev/kit/natsserver"
@@ -22,7 +23,7 @@ func TestBucketNames(t *testing.T) {
 			all[b] = true
 		}
 	}
-	for _, b := range []string{lease.Bucket, runs.Bucket, tokens.Bucket, gitstack.Bucket, gitstack.RequestBucket} {
+	for _, b := range []string{lease.Bucket, runs.Bucket, tokens.Bucket, gitstack.Bucket, gitstack.RequestBucket, dockerhost.Bucket} {
 		if !all[b] {
 			t.Errorf("bucket %s is no service's in natsserver.Buckets", b)
 		}

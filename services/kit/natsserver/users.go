@@ -17,16 +17,17 @@ const CLIUser = "ring"
 func Users() []string { return append(slices.Clone(events.Services), CLIUser) }
 
 // KV buckets by name. The packages that own them (kit/bus, lease, runs,
-// tokens, gitstack) import kit/natsserver in their tests, so it cannot
+// tokens, gitstack, dockerhost) import kit/natsserver in their tests, so it cannot
 // import them; TestBucketNames holds these names to theirs.
 const (
-	doneBucket     = "ring_done"     // bus.DoneBucket
-	serviceBucket  = "ring_services" // bus.ServiceBucket
-	leaseBucket    = "ring_leases"   // lease.Bucket
-	runsBucket     = "ring_runs"     // runs.Bucket
-	tokensBucket   = "ring_tokens"   // tokens.Bucket
-	stacksBucket   = "ring_stacks"   // gitstack.Bucket
-	requestsBucket = "ring_requests" // gitstack.RequestBucket
+	doneBucket     = "ring_done"         // bus.DoneBucket
+	serviceBucket  = "ring_services"     // bus.ServiceBucket
+	leaseBucket    = "ring_leases"       // lease.Bucket
+	runsBucket     = "ring_runs"         // runs.Bucket
+	tokensBucket   = "ring_tokens"       // tokens.Bucket
+	stacksBucket   = "ring_stacks"       // gitstack.Bucket
+	requestsBucket = "ring_requests"     // gitstack.RequestBucket
+	hostsBucket    = "ring_docker_hosts" // dockerhost.Bucket
 )
 
 // Buckets are the KV buckets each service reads and writes beside the done
@@ -37,7 +38,7 @@ const (
 var Buckets = map[string][]string{
 	"builder":        {stacksBucket, requestsBucket, "ring_buildnums"},
 	"repo-publisher": {leaseBucket},
-	"provisioner":    {leaseBucket, stacksBucket, requestsBucket, "ring_destroyed"},
+	"provisioner":    {leaseBucket, stacksBucket, requestsBucket, "ring_destroyed", hostsBucket},
 	"tester":         {},
 	"kerberos-realm": {},
 	"gateway": {runsBucket, tokensBucket, stacksBucket, requestsBucket,

@@ -73,53 +73,102 @@ func newClusterList(g *globals) *cobra.Command {
 		Example: "  ring cluster list\n  ring cluster list --snapshots", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			p, err := provider(ctx)
-			if err != nil {
-				return err
-			}
+			hosts := g.dockerHosts(ctx)
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			defer w.Flush()
+			var unreachable []error
 			if snapshots {
-				all, err := p.Snapshots(ctx)
+				fmt.Fprintln(w, "SNAPSHOT\tHOST\tSTACK\tDISTRO\tNODES\tROLES\tSIZE")
+				for _, h := range hosts {
+					p, err := h.provider(ctx)
+					if err != nil {
+						unreachable = append(unreachable, err)
+						continue
+					}
+					all, err := p.Snapshots(ctx)
+					if err != nil {
+						return err
+					}
+					for _, s := range all {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%d MB\n", s.Tag, h.Record.Name, s.Spec.Stack, s.Spec.Distro, len(s.Images), roleList(s.Spec), s.Size>>20)
+					}
+				}
+				w.Flush()
+				return unreachableHosts(cmd, hosts, unreachable)
+			}
+			fmt.Fprintln(w, "CLUSTER\tSTATE\tNODES\tAGE\tMEMORY\tHOST\tSTACK\tCHANNEL\tDISTRO\tROLES\tIMAGE")
+			listed := false
+			var footer []string
+			for _, h := range hosts {
+				p, err := h.provider(ctx)
 				if err != nil {
-					return err
+					unreachable = append(unreachable, err)
+					continue
 				}
-				fmt.Fprintln(w, "SNAPSHOT\tSTACK\tDISTRO\tNODES\tROLES\tSIZE")
-				for _, s := range all {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%d MB\n", s.Tag, s.Spec.Stack, s.Spec.Distro, len(s.Images), roleList(s.Spec), s.Size>>20)
+				all, err := p.List(ctx)
+				if err != nil {
+					return fmt.Errorf("docker host %s: %w", h.Record.Name, err)
 				}
-				return nil
-			}
-			all, err := p.List(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(w, "CLUSTER\tSTATE\tNODES\tAGE\tMEMORY\tSTACK\tCHANNEL\tDISTRO\tROLES\tIMAGE")
-			held := 0
-			for _, c := range all {
-				img := ""
-				if len(c.Nodes) > 0 {
-					img = c.Nodes[0].Image
+				held := 0
+				for _, c := range all {
+					img := ""
+					if len(c.Nodes) > 0 {
+						img = c.Nodes[0].Image
+					}
+					mb := c.HeldMB()
+					held += mb
+					fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%d MB\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Spec.Name, clusterState(ctx, p, c)+protectedMark(c.Spec), len(c.Nodes), c.Spec.Nodes,
+						age(c.Created), mb, h.Record.Name, c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec), img)
 				}
-				mb := c.HeldMB()
-				held += mb
-				fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%d MB\t%s\t%s\t%s\t%s\t%s\n", c.Spec.Name, clusterState(ctx, p, c)+protectedMark(c.Spec), len(c.Nodes), c.Spec.Nodes,
-					age(c.Created), mb, c.Spec.Stack, c.Spec.Channel, c.Spec.Distro, roleList(c.Spec), img)
+				listed = listed || len(all) > 0
+				// What the policy's memory rules count (memory-available).
+				machine, how := h.Record.MemoryMB, ""
+				if h.Record.Declared {
+					how = ", as declared"
+				}
+				if !h.Registered {
+					if info, err := p.Client().Info(ctx); err == nil {
+						machine = int(info.MemTotal >> 20)
+					}
+				}
+				if machine > 0 {
+					footer = append(footer, fmt.Sprintf("%d MB of the Docker host's %d MB%s", held, machine, how))
+					if len(hosts) > 1 {
+						footer[len(footer)-1] = fmt.Sprintf("docker host %s: clusters hold %s", h.Record.Name, footer[len(footer)-1])
+					} else {
+						footer[len(footer)-1] = "clusters hold " + footer[len(footer)-1]
+					}
+				}
 			}
-			if len(all) == 0 {
+			if !listed {
 				fmt.Fprintln(w, "(no clusters: ring cluster create --help)")
-				return nil
+				w.Flush()
+				return unreachableHosts(cmd, hosts, unreachable)
 			}
 			w.Flush()
-			// What the policy's memory rules count (memory-available).
-			if info, err := p.Client().Info(ctx); err == nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "clusters hold %d MB of the Docker host's %d MB (a stopped node holds none)\n", held, info.MemTotal>>20)
+			for _, f := range footer {
+				fmt.Fprintln(cmd.OutOrStdout(), f+" (a stopped node holds none)")
 			}
-			return nil
+			return unreachableHosts(cmd, hosts, unreachable)
 		},
 	}
 	cmd.Flags().BoolVar(&snapshots, "snapshots", false, "list snapshots instead")
 	return cmd
+}
+
+// unreachableHosts says which Docker hosts did not answer: an error when
+// none did, a note on stderr when some did.
+func unreachableHosts(cmd *cobra.Command, hosts []*dockerHost, errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	if len(errs) == len(hosts) {
+		return errors.Join(errs...)
+	}
+	for _, err := range errs {
+		fmt.Fprintln(cmd.ErrOrStderr(), "ring: not listed:", err)
+	}
+	return nil
 }
 
 // protectedMark says a cluster is protected.
@@ -150,16 +199,18 @@ func age(t time.Time) string {
 	return time.Since(t).Round(time.Second).String()
 }
 
-// nodeOf finds a cluster's node (node1 when none is named).
-func nodeOf(ctx context.Context, p *cluster.Provider, name, node string) (cluster.Node, error) {
-	c, err := p.Get(ctx, name)
+// nodeOf finds a cluster's node (node1 when none is named) on the Docker
+// host that holds the cluster.
+func (g *globals) nodeOf(ctx context.Context, name, node string) (*cluster.Provider, cluster.Node, error) {
+	h, c, err := g.clusterHost(ctx, name)
 	if err != nil {
-		return cluster.Node{}, err
+		return nil, cluster.Node{}, err
 	}
 	if node == "" {
 		node = cluster.NodeName(1)
 	}
-	return c.Node(node)
+	n, err := c.Node(node)
+	return h.p, n, err
 }
 
 func newClusterExec(g *globals) *cobra.Command {
@@ -183,11 +234,7 @@ func newClusterExec(g *globals) *cobra.Command {
 			} else if dash > 2 {
 				return errors.New("want NAME [NODE] -- CMD…")
 			}
-			p, err := provider(ctx)
-			if err != nil {
-				return err
-			}
-			n, err := nodeOf(ctx, p, args[0], node)
+			p, n, err := g.nodeOf(ctx, args[0], node)
 			if err != nil {
 				return err
 			}
@@ -221,15 +268,11 @@ func newClusterLogs(g *globals) *cobra.Command {
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, err := provider(ctx)
-			if err != nil {
-				return err
-			}
 			node := ""
 			if len(args) == 2 {
 				node = args[1]
 			}
-			n, err := nodeOf(ctx, p, args[0], node)
+			p, n, err := g.nodeOf(ctx, args[0], node)
 			if err != nil {
 				return err
 			}
@@ -272,11 +315,11 @@ func newClusterStop(g *globals) *cobra.Command {
 		Use: "stop NAME", Short: "Stop a cluster's nodes (services stop cleanly; data stays)",
 		Example: "  ring cluster stop zk", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := provider(cmd.Context())
+			h, _, err := g.clusterHost(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			if err := p.Stop(cmd.Context(), args[0]); err != nil {
+			if err := h.p.Stop(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "stopped %s (ring cluster start %s brings it back)\n", args[0], args[0])
@@ -290,11 +333,11 @@ func newClusterStart(g *globals) *cobra.Command {
 		Use: "start NAME", Short: "Start a stopped cluster's nodes; each node starts its services",
 		Example: "  ring cluster start zk", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := provider(cmd.Context())
+			h, _, err := g.clusterHost(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			if err := p.Start(cmd.Context(), args[0]); err != nil {
+			if err := h.p.Start(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "started %s\n", args[0])
@@ -315,21 +358,21 @@ func newClusterSnapshot(g *globals) *cobra.Command {
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, err := provider(ctx)
-			if err != nil {
-				return err
-			}
 			if remove {
 				if len(args) != 1 {
 					return errors.New("want: ring cluster snapshot --rm TAG")
 				}
-				return p.RemoveSnapshot(ctx, args[0])
+				return g.removeSnapshot(ctx, args[0])
 			}
 			if len(args) != 1 || tag == "" {
 				return errors.New("want: ring cluster snapshot NAME --as TAG")
 			}
+			h, _, err := g.clusterHost(ctx, args[0])
+			if err != nil {
+				return err
+			}
 			start := time.Now()
-			s, err := p.Snapshot(ctx, args[0], tag)
+			s, err := h.p.Snapshot(ctx, args[0], tag)
 			if err != nil {
 				return err
 			}
@@ -340,4 +383,28 @@ func newClusterSnapshot(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&tag, "as", "", "snapshot name")
 	cmd.Flags().BoolVar(&remove, "rm", false, "remove the snapshot TAG instead")
 	return cmd
+}
+
+// removeSnapshot removes the snapshot tag from every Docker host that has it.
+func (g *globals) removeSnapshot(ctx context.Context, tag string) error {
+	found := false
+	var errs []error
+	for _, h := range g.dockerHosts(ctx) {
+		p, err := h.provider(ctx)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		err = p.RemoveSnapshot(ctx, tag)
+		switch {
+		case err == nil:
+			found = true
+		case !errors.Is(err, cluster.ErrNotFound):
+			errs = append(errs, fmt.Errorf("docker host %s: %w", h.Record.Name, err))
+		}
+	}
+	if !found && len(errs) == 0 {
+		return fmt.Errorf("snapshot %q: %w (ring cluster list --snapshots lists them)", tag, cluster.ErrNotFound)
+	}
+	return errors.Join(errs...)
 }

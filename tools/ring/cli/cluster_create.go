@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/cluster"
+	"ringmaster.dev/kit/dockerhost"
 )
 
 func newClusterCreate(g *globals) *cobra.Command {
@@ -73,10 +74,12 @@ before anything is created.`,
 				}
 				req.Versions[k] = val
 			}
-			if p, err := provider(ctx); err == nil {
-				if c, err := p.Get(ctx, req.Name); err == nil {
-					return fmt.Errorf("cluster %s already exists (%s, %d nodes): pick another name or `ring cluster destroy %s`", req.Name, clusterState(ctx, p, c), len(c.Nodes), req.Name)
+			if h, c, err := g.clusterHost(ctx, req.Name); err == nil {
+				where := ""
+				if h.Registered {
+					where = " on docker host " + h.Record.Name
 				}
+				return fmt.Errorf("cluster %s already exists%s (%s, %d nodes): pick another name or `ring cluster destroy %s`", req.Name, where, clusterState(ctx, h.p, c), len(c.Nodes), req.Name)
 			}
 			return runCreate(ctx, out, g, &req, wait)
 		},
@@ -113,7 +116,11 @@ func clusterFact(out io.Writer, env events.Envelope, start time.Time) (bool, err
 	case "ringmaster.cluster.ready.v1":
 		var rd events.ClusterReady
 		_ = json.Unmarshal(env.Data, &rd)
-		fmt.Fprintf(out, "%6.1fs  ready: %s, %d nodes in %.1fs\n", at, rd.Name, len(rd.Nodes), rd.Seconds)
+		where := ""
+		if rd.Host != "" && rd.Host != dockerhost.Default {
+			where = " on docker host " + rd.Host
+		}
+		fmt.Fprintf(out, "%6.1fs  ready: %s, %d nodes in %.1fs%s\n", at, rd.Name, len(rd.Nodes), rd.Seconds, where)
 		for _, k := range slices.Sorted(maps.Keys(rd.Endpoints)) {
 			fmt.Fprintf(out, "         %-20s %s\n", k, rd.Endpoints[k])
 		}
@@ -153,24 +160,26 @@ func newClusterDestroy(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			p, err := provider(ctx)
-			if err != nil {
-				return err
-			}
 			if all == (len(args) > 0) {
 				return errors.New("name clusters or give --all")
 			}
 			if all {
-				list, err := p.List(ctx)
-				if err != nil {
-					return err
-				}
-				for _, c := range list {
-					if c.Spec.Protected && !force {
-						fmt.Fprintf(out, "keeping %s: it is protected (--force destroys it too)\n", c.Spec.Name)
-						continue
+				for _, h := range g.dockerHosts(ctx) {
+					p, err := h.provider(ctx)
+					if err != nil {
+						return err
 					}
-					args = append(args, c.Spec.Name)
+					list, err := p.List(ctx)
+					if err != nil {
+						return err
+					}
+					for _, c := range list {
+						if c.Spec.Protected && !force {
+							fmt.Fprintf(out, "keeping %s: it is protected (--force destroys it too)\n", c.Spec.Name)
+							continue
+						}
+						args = append(args, c.Spec.Name)
+					}
 				}
 				if len(args) == 0 {
 					fmt.Fprintln(out, "no clusters")
@@ -178,7 +187,7 @@ func newClusterDestroy(g *globals) *cobra.Command {
 				}
 			}
 			for _, name := range args {
-				c, err := p.Get(ctx, name)
+				_, c, err := g.clusterHost(ctx, name)
 				if err != nil {
 					return err
 				}

@@ -17,11 +17,7 @@ func newClusterLoad(g *globals) *cobra.Command {
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, err := provider(ctx)
-			if err != nil {
-				return err
-			}
-			c, err := p.Get(ctx, args[0])
+			_, c, err := g.clusterHost(ctx, args[0])
 			if err != nil {
 				return err
 			}
