@@ -7,6 +7,9 @@
 # Prints the run's date, load and commit, then the tables. Bounded: about
 # 6 minutes on 2 loaded cores; run it once, not in a loop.
 #
+# SeaweedFS's weed is $RING_WEED, else bin/weed (make weed); without one the
+# S3 table has the embedded S3 only.
+#
 # Usage:
 #   infra/bench/bench-scaling.sh [--markdown FILE] [--quick] [-- scalebench flags...]
 # Examples:
@@ -21,7 +24,7 @@ while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--markdown) markdown="$2"; shift ;;
 	--quick) quick=1 ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; extra=("$@"); break ;;
 	*) echo "bench-scaling.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -43,10 +46,11 @@ start=$(date +%s)
 (cd "$root/services/repo-publisher" && go build -o "$work/channelbench" ./cmd/channelbench)
 
 args=(--markdown "$work/scale.md")
-if [[ -x "$root/bin/weed" ]]; then
-	args+=(--weed "$root/bin/weed")
+weed="${RING_WEED:-$root/bin/weed}"
+if [[ -x "$weed" ]]; then
+	args+=(--weed "$weed")
 else
-	echo "   no bin/weed: S3 on SeaweedFS is left out (make weed builds it)"
+	echo "   no $weed: S3 on SeaweedFS is left out (make weed builds bin/weed)"
 fi
 chan=(--markdown "$work/channels.md")
 if [[ $quick == 1 ]]; then

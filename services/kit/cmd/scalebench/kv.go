@@ -180,6 +180,7 @@ func kvPart(ctx context.Context, o options, dir string, emit func(*bench.Table) 
 	capa := &bench.Table{Title: "KV watch fan-out: capacity — puts from 8 writers as fast as they go, until every watcher has the last",
 		Columns: []string{"bucket", "watchers", "puts", "puts/s stored", "puts/s delivered to all", "deliveries/s"}}
 	before := bench.Load()
+	var list *bench.Table
 	for _, b := range kvBuckets() {
 		kv, err := b.open(ctx, srv.conn.JS)
 		if err != nil {
@@ -191,8 +192,17 @@ func kvPart(ctx context.Context, o options, dir string, emit func(*bench.Table) 
 				return fmt.Errorf("%s, %d watchers: %w", b.name, n, err)
 			}
 			logf("kv %s, %d watchers: put→all p50 %s ms, %s deliveries/s", b.name, n, bench.Millis(bench.Percentile(slices.Sorted(slices.Values(r.all)), 50)), bench.Rate(r.burst*n, r.delivered))
-			lat.Add(b.name, n, r.valueBytes, r.setup.Seconds(), bench.KiB(r.perWatcher), bench.Summary(r.one), bench.Summary(r.all))
+			mem := "–" // one watcher is within the heap's noise
+			if n >= 10 {
+				mem = bench.KiB(r.perWatcher)
+			}
+			lat.Add(b.name, n, r.valueBytes, r.setup.Seconds(), mem, bench.Summary(r.one), bench.Summary(r.all))
 			capa.Add(b.name, n, r.burst, bench.Rate(r.burst, r.stored), bench.Rate(r.burst, r.delivered), bench.Rate(r.burst*n, r.delivered))
+		}
+		if b.bucket == bus.ServiceBucket {
+			if list, err = statusList(ctx, srv, kv, b); err != nil {
+				return err
+			}
 		}
 	}
 	lat.Note("Each watcher is kv.WatchAll on its own NATS connection and decodes every value, as kvjson.Mirror does; server and watchers share this process and its CPUs.")
@@ -200,10 +210,43 @@ func kvPart(ctx context.Context, o options, dir string, emit func(*bench.Table) 
 	bench.LoadNote(lat, before)
 	capa.Note("Puts: 8 goroutines of kv.Put (each waits for its acknowledgement) over %d keys; delivered = the time until every watcher received the last revision.", builders)
 	bench.LoadNote(capa, before)
-	if err := emit(lat); err != nil {
-		return err
+	for _, t := range []*bench.Table{lat, capa, list} {
+		if err := emit(t); err != nil {
+			return err
+		}
 	}
-	return emit(capa)
+	return nil
+}
+
+// statusList times presence.List, what `ring status` runs, with a live
+// record for each of the builders.
+func statusList(ctx context.Context, srv *server, kv jetstream.KeyValue, b kvBucket) (*bench.Table, error) {
+	t := &bench.Table{Title: fmt.Sprintf("ring status: presence.List of %s with %d live instances (one Get per key)", bus.ServiceBucket, builders),
+		Columns: []string{"instances", "runs", "p50 ms", "max ms"}}
+	before := bench.Load()
+	for i := range builders {
+		if _, err := kv.Put(ctx, b.key(i), b.value(i)); err != nil {
+			return nil, err
+		}
+	}
+	var ds []time.Duration
+	n := 0
+	for range 5 {
+		start := time.Now()
+		recs, err := presence.List(ctx, srv.conn.JS)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, time.Since(start))
+		n = len(recs)
+	}
+	if n < builders {
+		return nil, fmt.Errorf("presence.List found %d of %d instances", n, builders)
+	}
+	slices.Sort(ds)
+	t.Add(n, len(ds), bench.Millis(bench.Percentile(ds, 50)), bench.Millis(ds[len(ds)-1]))
+	bench.LoadNote(t, before)
+	return t, nil
 }
 
 func kvFanout(ctx context.Context, url string, kv jetstream.KeyValue, b kvBucket, n int, o options) (kvResult, error) {

@@ -10,6 +10,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,13 @@ func s3Part(ctx context.Context, o options, dir string, emit func(*bench.Table) 
 		}
 		var keys []string
 		var mu sync.Mutex
+		// Untimed warm-up: a fresh SeaweedFS grows its volumes on the first
+		// writes (seconds); the embedded S3 creates its directories.
+		warm := o
+		warm.s3Dur = 2 * time.Second
+		if _, _, _, err := s3Run(ctx, store, "PUT", slices.Max(o.s3Conc), warm, func() []string { return nil }, func(string) {}); err != nil {
+			return fmt.Errorf("%s: warm-up: %w", e.name, err)
+		}
 		for _, op := range []string{"PUT", "PUT if absent", "GET"} {
 			for _, c := range o.s3Conc {
 				n, lat, d, err := s3Run(ctx, store, op, c, o, func() []string { mu.Lock(); defer mu.Unlock(); return keys }, func(k string) { mu.Lock(); keys = append(keys, k); mu.Unlock() })
@@ -79,6 +87,7 @@ func s3Part(ctx context.Context, o options, dir string, emit func(*bench.Table) 
 		}
 	}
 	t.Note("PUT: blob.Store.Put, one request. PUT if absent: blob.Store.PutIfAbsent, what the repo-publisher's upload pool sends (If-None-Match: *; a Stat and a PUT where the server does not enforce it). GET: blob.Store.Get of a random object written before, read to the end.")
+	t.Note("Each engine first takes 2 s of PUTs at the highest in-flight count, untimed (a fresh SeaweedFS grows its volumes on the first writes).")
 	t.Note("Server and client share this process (SeaweedFS: its own processes) and the machine's CPUs.")
 	bench.LoadNote(t, before)
 	return emit(t)
