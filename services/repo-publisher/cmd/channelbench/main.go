@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -61,7 +62,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs := flag.NewFlagSet("channelbench", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&writers, "writers", "1,4,16", "publisher replicas writing at once (comma-separated)")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each run")
+	fs.DurationVar(&o.duration, "duration", 8*time.Second, "length of each run")
 	fs.IntVar(&o.parallel, "parallel", publisher.DefaultParallel, "S3 requests in flight per publisher (RING_REPO_PARALLEL)")
 	fs.StringVar(&o.markdown, "markdown", "", "also write the table as markdown into this file")
 	fs.Usage = func() {
@@ -73,7 +74,7 @@ Usage:
   channelbench [flags]
 
 Examples:
-  channelbench                              # 1, 4 and 16 writers, 10 s each, both layouts
+  channelbench                              # 1, 4 and 16 writers, 8 s each, both layouts
   channelbench --writers 8 --duration 5s --markdown /tmp/channels.md
 
 Flags:
@@ -106,6 +107,7 @@ type rig struct {
 }
 
 func run(ctx context.Context, o options) error {
+	begin := time.Now()
 	work, err := os.MkdirTemp("", "channelbench-")
 	if err != nil {
 		return err
@@ -143,6 +145,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	r := &rig{kv: kv, store: store, key: key, work: work, o: o}
+	fmt.Fprintf(os.Stderr, "%s  NATS, S3 and the signing key ready in %s\n", time.Now().Format("15:04:05"), time.Since(begin).Round(100*time.Millisecond))
 	fmt.Printf("channelbench %s UTC, load average %s\n\n", time.Now().UTC().Format("2006-01-02 15:04"), bench.Load())
 	t := &bench.Table{Title: fmt.Sprintf("One writer per channel: publishes of one new .deb each (upload, lease, Publisher.Publish, release), %s per run, embedded NATS and S3", o.duration),
 		Columns: []string{"writers", "channels", "publishes", "publishes/s", "lease wait p50 / p99 / max", "one-second rule sleep p50 / p99 / max", "rest of Publish p50 / p99 / max"}}
@@ -165,6 +168,7 @@ func run(ctx context.Context, o options) error {
 			t.Add(w, channels, n, bench.Rate(n, res.elapsed), bench.Summary(res.lease), bench.Summary(res.sleep), bench.Summary(res.work))
 		}
 	}
+	t.Note("A writer still waiting for the lease when the run ends stops waiting; its publish is not counted.")
 	t.Note("Each writer is its own Publisher (its own manifest cache, %d S3 requests in flight), as a repo-publisher replica is; channels start empty.", o.parallel)
 	t.Note("The lease is lease.AcquireWait (polls every 200 ms while held) on repo.<channel>, then Hold; Publish never publishes a channel twice within one second (apt's If-Modified-Since has one-second resolution).")
 	bench.LoadNote(t, before)
@@ -194,6 +198,9 @@ func (r *rig) measure(ctx context.Context, w int, shared bool) (result, error) {
 	var mu sync.Mutex
 	errs := make(chan error, w)
 	deadline := time.Now().Add(r.o.duration)
+	// A writer waits for the lease until the run ends, not after it.
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	prefix := fmt.Sprintf("w%d-%s", w, map[bool]string{true: "shared", false: "own"}[shared])
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -209,7 +216,10 @@ func (r *rig) measure(ctx context.Context, w int, shared bool) (result, error) {
 		p := &publisher.Publisher{Store: r.store, Key: r.key, WorkDir: dir, Log: zerolog.Nop(), Parallel: r.o.parallel, URL: r.store.URL}
 		wg.Go(func() {
 			for n := 0; time.Now().Before(deadline); n++ {
-				pt, err := r.publishOne(ctx, p, channel, fmt.Sprintf("%s-%d", prefix, i), n)
+				pt, err := r.publishOne(ctx, dctx, p, channel, fmt.Sprintf("%s-%d", prefix, i), n)
+				if dctx.Err() != nil && (errors.Is(err, lease.ErrHeld) || errors.Is(err, context.DeadlineExceeded)) {
+					return // still waiting for the lease when the run ended
+				}
 				if err != nil {
 					errs <- err
 					return
@@ -228,7 +238,8 @@ func (r *rig) measure(ctx context.Context, w int, shared bool) (result, error) {
 
 // publishOne makes and uploads one new .deb and publishes it to channel
 // under the channel's lease.
-func (r *rig) publishOne(ctx context.Context, p *publisher.Publisher, channel, writer string, n int) (publishTimes, error) {
+// The lease is waited for until waitCtx ends.
+func (r *rig) publishOne(ctx, waitCtx context.Context, p *publisher.Publisher, channel, writer string, n int) (publishTimes, error) {
 	name := strings.ToLower(strings.ReplaceAll("pkg-"+writer, "_", "-"))
 	deb, err := makeDeb(name, fmt.Sprintf("1.%d", n), filepath.Join(p.WorkDir, "VERSION"))
 	if err != nil {
@@ -239,7 +250,7 @@ func (r *rig) publishOne(ctx context.Context, p *publisher.Publisher, channel, w
 		return publishTimes{}, err
 	}
 	t0 := time.Now()
-	l, err := lease.AcquireWait(ctx, r.kv, "repo."+channel, writer, time.Second, nil)
+	l, err := lease.AcquireWait(waitCtx, r.kv, "repo."+channel, writer, time.Second, nil)
 	if err != nil {
 		return publishTimes{}, err
 	}
