@@ -148,7 +148,7 @@ func run(ctx context.Context, o options) error {
 	fmt.Fprintf(os.Stderr, "%s  NATS, S3 and the signing key ready in %s\n", time.Now().Format("15:04:05"), time.Since(begin).Round(100*time.Millisecond))
 	fmt.Printf("channelbench %s UTC, load average %s\n\n", time.Now().UTC().Format("2006-01-02 15:04"), bench.Load())
 	t := &bench.Table{Title: fmt.Sprintf("One writer per channel: publishes of one new .deb each (upload, lease, Publisher.Publish, release), %s per run, embedded NATS and S3", o.duration),
-		Columns: []string{"writers", "channels", "publishes", "publishes/s", "lease wait p50 / p99 / max", "one-second rule sleep p50 / p99 / max", "rest of Publish p50 / p99 / max"}}
+		Columns: []string{"writers", "channels", "publishes", "publishes/s", "writers that published", "writers still waiting at the end", "lease wait p50 / p99 / max", "one-second rule sleep p50 / p99 / max", "rest of Publish p50 / p99 / max"}}
 	before := bench.Load()
 	for _, w := range o.writers {
 		for _, shared := range []bool{true, false} {
@@ -165,10 +165,10 @@ func run(ctx context.Context, o options) error {
 			}
 			n := len(res.work)
 			fmt.Fprintf(os.Stderr, "%s  %d writers, %s channels: %d publishes, %s/s\n", time.Now().Format("15:04:05"), w, channels, n, bench.Rate(n, res.elapsed))
-			t.Add(w, channels, n, bench.Rate(n, res.elapsed), bench.Summary(res.lease), bench.Summary(res.sleep), bench.Summary(res.work))
+			t.Add(w, channels, n, bench.Rate(n, res.elapsed), res.served, res.unserved, bench.Summary(res.lease), bench.Summary(res.sleep), bench.Summary(res.work))
 		}
 	}
-	t.Note("A writer still waiting for the lease when the run ends stops waiting; its publish is not counted.")
+	t.Note("A writer still waiting for the lease when the run ends stops waiting; its publish is not counted, nor its wait (the lease wait column is of the waits that got the lease).")
 	t.Note("Each writer is its own Publisher (its own manifest cache, %d S3 requests in flight), as a repo-publisher replica is; channels start empty.", o.parallel)
 	t.Note("The lease is lease.AcquireWait (polls every 200 ms while held) on repo.<channel>, then Hold; Publish never publishes a channel twice within one second (apt's If-Modified-Since has one-second resolution).")
 	bench.LoadNote(t, before)
@@ -189,6 +189,8 @@ func run(ctx context.Context, o options) error {
 type result struct {
 	lease, sleep, work []time.Duration
 	elapsed            time.Duration
+	served             int // writers that published at least once
+	unserved           int // writers still waiting for the lease when the run ended
 }
 
 // measure runs w writers for the duration, all on one channel or each on
@@ -218,6 +220,9 @@ func (r *rig) measure(ctx context.Context, w int, shared bool) (result, error) {
 			for n := 0; time.Now().Before(deadline); n++ {
 				pt, err := r.publishOne(ctx, dctx, p, channel, fmt.Sprintf("%s-%d", prefix, i), n)
 				if dctx.Err() != nil && (errors.Is(err, lease.ErrHeld) || errors.Is(err, context.DeadlineExceeded)) {
+					mu.Lock()
+					res.unserved++
+					mu.Unlock()
 					return // still waiting for the lease when the run ended
 				}
 				if err != nil {
@@ -226,6 +231,9 @@ func (r *rig) measure(ctx context.Context, w int, shared bool) (result, error) {
 				}
 				mu.Lock()
 				res.lease, res.sleep, res.work = append(res.lease, pt.lease), append(res.sleep, pt.sleep), append(res.work, pt.work)
+				if n == 0 {
+					res.served++
+				}
 				mu.Unlock()
 			}
 		})
