@@ -42,6 +42,7 @@ header() {
 
 header "start"
 start=$(date +%s)
+started="$(date -u '+%Y-%m-%d %H:%M')"
 (cd "$root/services/kit" && go build -o "$work/scalebench" ./cmd/scalebench)
 (cd "$root/services/repo-publisher" && go build -o "$work/channelbench" ./cmd/channelbench)
 
@@ -68,7 +69,7 @@ echo "   elapsed: $(( $(date +%s) - start )) s"
 
 if [[ -n "$markdown" ]]; then
 	{
-		echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown), $(nproc) CPUs; \`infra/bench/bench-scaling.sh$([[ $quick == 1 ]] && echo ' --quick')\`."
+		echo "Run of $started–$(date -u '+%H:%M') UTC, commit $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown), $(nproc) CPUs; \`infra/bench/bench-scaling.sh$([[ $quick == 1 ]] && echo ' --quick')\`."
 		echo
 		cat "$work/scale.md" "$work/channels.md"
 	} >"$markdown"
