@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm gateway
 
-.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-cells bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard clean help
+.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-cells bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard bench-scaling clean help
 
 all: build
 
@@ -68,7 +68,7 @@ lint: ## gofmt, go vet, staticcheck (pinned), services import only kit, events a
 docs: ## regenerate docs/events.md from the event catalog
 	$(GO) run ./events/cmd/eventsdoc docs/events.md
 
-bench: bench-bus bench-bus-cluster bench-repo bench-build bench-cells bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard ## every benchmark; figures go into docs/benchmarks.md
+bench: bench-bus bench-bus-cluster bench-repo bench-build bench-cells bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard bench-scaling ## every benchmark; figures go into docs/benchmarks.md
 
 bench-bus: build ## bus throughput, latency and ring up idle memory
 	bash infra/bench/bench-bus.sh
@@ -102,6 +102,9 @@ bench-chatops: ## slash command → ephemeral answer p99 at 50/s, authz decision
 
 bench-dashboard: ## runs page with 10,000 runs (cache vs whole bucket); a build's wall time with 0 vs 50 SSE streams
 	bash infra/bench/bench-dashboard.sh
+
+bench-scaling: weed ## the figures of docs/scaling.md: KV fan-out, FACTS growth, shared vs routed commands, S3 objects/s, one writer per channel
+	bash infra/bench/bench-scaling.sh
 
 bench-repo: ## repo publisher vs apt-ftparchive, createrepo_c, aptly, reprepro
 	bash infra/bench/bench-repo.sh
