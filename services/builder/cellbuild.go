@@ -29,9 +29,8 @@ func (b *Builder) cellHandler(d *bus.Delivery) error {
 		// route takes that route's subject only.
 		return bus.Permanent(fmt.Errorf("%w: cell %s is for %s, this builder serves %v", ErrServes, req.Name(), req.Route(), b.Routes))
 	}
-	work := filepath.Join(b.WorkDir, "cells", sha256hex([]byte(d.Envelope.ID))[:16])
-	_ = os.RemoveAll(work) // what a killed attempt left
-	if err := os.MkdirAll(work, 0o755); err != nil {
+	work, err := b.scratch("cells", d.Envelope.ID)
+	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
@@ -98,6 +97,14 @@ func (b *Builder) loadStack(ctx context.Context, name string, git *events.GitRef
 		return nil, bus.Permanent(err)
 	}
 	return st, nil
+}
+
+// scratch makes an empty directory for one command (id) under the work
+// directory's kind/, removing what a killed attempt of it left there.
+func (b *Builder) scratch(kind, id string) (string, error) {
+	work := filepath.Join(b.WorkDir, kind, sha256hex([]byte(id))[:16])
+	_ = os.RemoveAll(work)
+	return work, os.MkdirAll(work, 0o755)
 }
 
 // serves tells whether this builder takes cells of route.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -38,9 +37,8 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 	if req.Stack == "" || strings.ContainsAny(req.Stack, "/\\.") {
 		return bus.Permanent(fmt.Errorf("stack %q: give the name of a directory under %s", req.Stack, b.Opts.StacksDir))
 	}
-	work := filepath.Join(b.WorkDir, "builds", sha256hex([]byte(d.Envelope.ID))[:16])
-	_ = os.RemoveAll(work) // what a killed attempt left
-	if err := os.MkdirAll(work, 0o755); err != nil {
+	work, err := b.scratch("builds", d.Envelope.ID)
+	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)

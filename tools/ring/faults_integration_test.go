@@ -360,7 +360,10 @@ func TestFaultsUnderLoad(t *testing.T) {
 			waitUntil(t, ctx, "the first publication", 3*time.Minute, func() bool { return faults.count(ctx, admin, "repo.published", "drill-publish-") > 0 })
 			startReaders()
 		case 40:
-			leader := streamLeader(t, ctx, admin, events.CommandStream("repo-publisher"))
+			leader, err := nats.StreamLeader(ctx, admin.JS, events.CommandStream("repo-publisher"))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := nats.Kill(leader); err != nil {
 				t.Fatal(err)
 			}
@@ -553,20 +556,6 @@ func (d *drill) count(ctx context.Context, conn *bus.Conn, name, prefix string) 
 		}
 	}
 	return n
-}
-
-// streamLeader is the server leading stream.
-func streamLeader(t *testing.T, ctx context.Context, conn *bus.Conn, stream string) string {
-	t.Helper()
-	st, err := conn.JS.Stream(ctx, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := st.Info(ctx)
-	if err != nil || info.Cluster == nil || info.Cluster.Leader == "" {
-		t.Fatalf("leader of %s: %v %+v", stream, err, info)
-	}
-	return info.Cluster.Leader
 }
 
 // packagesInIndex counts each package name in a suite's Packages index,

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"ringmaster.dev/kit/kvjson"
 )
 
 // Bucket is the KV bucket of the registry: host.<name> records and
@@ -75,7 +76,7 @@ func (r *Registry) Get(ctx context.Context, name string) (rec Record, ok bool, e
 
 // Hosts returns every host's record, sorted by name.
 func (r *Registry) Hosts(ctx context.Context) ([]Record, error) {
-	out, err := list[Record](ctx, r.KV, "host.>")
+	out, err := kvjson.Filtered[Record](ctx, r.KV, "host.>")
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err
 }
@@ -120,32 +121,5 @@ func (r *Registry) Unclaim(ctx context.Context, cluster, run string) error {
 
 // Claims returns every claim.
 func (r *Registry) Claims(ctx context.Context) ([]Claim, error) {
-	return list[Claim](ctx, r.KV, "claim.>")
-}
-
-// list decodes the records under filter; a key deleted while it is read,
-// or a value that does not decode, is left out.
-func list[T any](ctx context.Context, kv jetstream.KeyValue, filter string) ([]T, error) {
-	keys, err := kv.ListKeysFiltered(ctx, filter)
-	if errors.Is(err, jetstream.ErrNoKeysFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []T
-	for k := range keys.Keys() {
-		e, err := kv.Get(ctx, k)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		var v T
-		if json.Unmarshal(e.Value(), &v) == nil {
-			out = append(out, v)
-		}
-	}
-	return out, nil
+	return kvjson.Filtered[Claim](ctx, r.KV, "claim.>")
 }

@@ -16,6 +16,23 @@ func All[T any](ctx context.Context, kv jetstream.KeyValue) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeAll[T](ctx, kv, keys)
+}
+
+// Filtered is All of the keys matching filter (e.g. "host.*"); none
+// matching is no records, not an error.
+func Filtered[T any](ctx context.Context, kv jetstream.KeyValue, filter string) ([]T, error) {
+	keys, err := kv.ListKeysFiltered(ctx, filter)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[T](ctx, kv, keys)
+}
+
+func decodeAll[T any](ctx context.Context, kv jetstream.KeyValue, keys jetstream.KeyLister) ([]T, error) {
 	var out []T
 	for k := range keys.Keys() {
 		e, err := kv.Get(ctx, k)

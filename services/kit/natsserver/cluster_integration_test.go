@@ -200,15 +200,10 @@ func TestClusterLeaderKilled(t *testing.T) {
 // killLeader SIGKILLs the server leading stream and returns its name.
 func (c *cluster) killLeader(t *testing.T, ctx context.Context, conn *bus.Conn, stream string) string {
 	t.Helper()
-	st, err := conn.JS.Stream(ctx, stream)
+	leader, err := c.StreamLeader(ctx, conn.JS, stream)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := st.Info(ctx)
-	if err != nil || info.Cluster == nil || info.Cluster.Leader == "" {
-		t.Fatalf("leader of %s: %v %+v", stream, err, info)
-	}
-	leader := info.Cluster.Leader
 	pid := c.PID(leader)
 	if pid == 0 {
 		t.Fatalf("leader %q is none of ours", leader)

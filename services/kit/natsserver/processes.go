@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"ringmaster.dev/kit/natsauth"
 )
 
@@ -242,4 +243,21 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// StreamLeader is the name of the server leading stream (what a fault
+// drill kills).
+func (p *Processes) StreamLeader(ctx context.Context, js jetstream.JetStream, stream string) (string, error) {
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		return "", err
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return "", err
+	}
+	if info.Cluster == nil || info.Cluster.Leader == "" {
+		return "", fmt.Errorf("%w: stream %s has no leader now", ErrProcesses, stream)
+	}
+	return info.Cluster.Leader, nil
 }
