@@ -141,13 +141,20 @@ func (w *Worker) giveUp(ctx context.Context, msg jetstream.Msg, env events.Envel
 	w.settle(log, "term", msg.TermWithReason(truncate(reason, 200)))
 }
 
-// heartbeat tells the server the delivery is in progress every AckWait/3.
+// MaxHeartbeat bounds the time between two heartbeats of a delivery.
+// Instances of a service share its consumer, whose ack wait is the one the
+// last of them to start gave; beating at least this often keeps a delivery
+// alive under any ack wait of three times it, whoever set it.
+const MaxHeartbeat = time.Second
+
+// heartbeat tells the server the delivery is in progress every AckWait/3,
+// at least every MaxHeartbeat.
 func (w *Worker) heartbeat(ctx context.Context, msg jetstream.Msg) (stop func()) {
 	hctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(w.AckWait / 3)
+		t := time.NewTicker(min(w.AckWait/3, MaxHeartbeat))
 		defer t.Stop()
 		for {
 			select {

@@ -36,7 +36,9 @@ type Worker struct {
 	Concurrency int
 	// AckWait is how long a delivery may go without an ack or heartbeat
 	// before the server redelivers it (default 30 s). Handlers heartbeat
-	// every AckWait/3, so long jobs need no long AckWait.
+	// every AckWait/3 (at least every MaxHeartbeat), so long jobs need no
+	// long AckWait. Instances sharing a consumer should agree on it: the
+	// last to start sets the consumer's.
 	AckWait time.Duration
 	// MaxDeliver bounds the attempts before a message is dead-lettered (default 5).
 	MaxDeliver int
