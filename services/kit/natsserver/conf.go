@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -80,6 +81,9 @@ func WriteConf(path string, c ProcessConf) error {
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(conf); err != nil {
 		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("nats-server configuration: %w", err)
 	}
 	_ = os.Remove(path)
 	if err := os.WriteFile(path, b.Bytes(), 0o400); err != nil {

@@ -2,7 +2,6 @@ package seaweed
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -51,7 +50,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		cfg.Volumes = 2
 	}
 	if cfg.Replication == "" {
-		cfg.Replication = "001"
+		cfg.Replication = DefaultReplication
 	}
 	if _, err := os.Stat(cfg.Bin); err != nil {
 		return nil, fmt.Errorf("%w: %s (build it: make weed): %v", ErrNoBinary, cfg.Bin, err)
@@ -123,27 +122,15 @@ func (c *Cluster) url(name string) string {
 // Volumes is how many volume servers the cluster has.
 func (c *Cluster) Volumes() int { return c.cfg.Volumes }
 
-// args are a server's command line.
-func (c *Cluster) args(name string) []string {
-	master := "127.0.0.1:" + strconv.Itoa(c.ports["master"]) + "." + strconv.Itoa(c.ports["master.grpc"])
-	port := func(n string) []string {
-		return []string{"-port=" + strconv.Itoa(c.ports[n]), "-port.grpc=" + strconv.Itoa(c.ports[n+".grpc"])}
+// server is the description of one of the cluster's servers, on 127.0.0.1.
+func (c *Cluster) server(name string) Server {
+	addr := func(n string) Addr { return Addr{Host: "127.0.0.1", Port: c.ports[n], GRPC: c.ports[n+".grpc"]} }
+	s := Server{Role: name, Self: addr(name), Dir: filepath.Join(c.cfg.Dir, name), Master: addr(Master), Filer: addr(Filer),
+		Replication: c.cfg.Replication, S3Config: c.s3ConfigPath()}
+	if name != Master && name != Filer && name != S3 {
+		s.Role = Volume
 	}
-	dir := filepath.Join(c.cfg.Dir, name)
-	switch name {
-	case "master":
-		return append([]string{"master", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-mdir=" + dir, "-peers=none",
-			"-defaultReplication=" + c.cfg.Replication, "-volumeSizeLimitMB=64"}, port(name)...)
-	case "filer":
-		return append([]string{"filer", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master=" + master,
-			"-defaultStoreDir=" + dir}, port(name)...)
-	case "s3":
-		filer := "127.0.0.1:" + strconv.Itoa(c.ports["filer"]) + "." + strconv.Itoa(c.ports["filer.grpc"])
-		return append([]string{"s3", "-ip.bind=127.0.0.1", "-filer=" + filer, "-config=" + c.s3ConfigPath()}, port(name)...)
-	default: // a volume server
-		return append([]string{"volume", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master=" + master, "-dir=" + dir,
-			"-max=0", "-dataCenter=dc1", "-rack=rack1", "-minFreeSpace=1GiB"}, port(name)...)
-	}
+	return s
 }
 
 // start runs one server in its own process group, its output in <name>.log.
@@ -156,7 +143,12 @@ func (c *Cluster) start(name string) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(c.cfg.Bin, c.args(name)...)
+	args, err := c.server(name).Args()
+	if err != nil {
+		log.Close()
+		return err
+	}
+	cmd := exec.Command(c.cfg.Bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -233,28 +225,7 @@ func (c *Cluster) s3ConfigPath() string { return filepath.Join(c.cfg.Dir, "s3.js
 
 // writeS3Config writes the gateway's identities (0400: it holds the secret).
 func (c *Cluster) writeS3Config() error {
-	type cred struct {
-		AccessKey string `json:"accessKey"`
-		SecretKey string `json:"secretKey"`
-	}
-	type identity struct {
-		Name        string   `json:"name"`
-		Credentials []cred   `json:"credentials"`
-		Actions     []string `json:"actions"`
-	}
-	b, err := json.Marshal(map[string][]identity{"identities": {{
-		Name: "ringmaster", Credentials: []cred{{c.cfg.AccessKey, c.cfg.SecretKey}},
-		Actions: []string{"Admin", "Read", "Write", "List", "Tagging"},
-	}}})
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(c.cfg.Dir, 0o700); err != nil {
-		return err
-	}
-	p := c.s3ConfigPath()
-	_ = os.Remove(p)
-	return os.WriteFile(p, b, 0o400)
+	return WriteS3Config(c.s3ConfigPath(), c.cfg.AccessKey, c.cfg.SecretKey)
 }
 
 // waitS3 waits until the gateway answers an S3 request (any status: an

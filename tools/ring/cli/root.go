@@ -72,7 +72,7 @@ event-driven services on NATS JetStream and S3.`,
 	root.PersistentFlags().StringVar(&g.server, "server", os.Getenv(EnvServer), "a gateway's URL: carry the verb out through its REST API instead of NATS (env "+EnvServer+"; needs --token-file)")
 	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", os.Getenv(EnvTokenFile), "file holding a REST token (ring token create) for --server (env "+EnvTokenFile+")")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", config.Env(service.EnvLogLevel, "info"), "log level: "+logging.Levels)
-	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newStack(g), newRuns(g), newHealth(), newDoctor(), newNATS(), newToken(g), newChat(g), newAudit(g), newVersion())
+	root.AddCommand(newUp(g), newStatus(g), newEvents(g), newDLQ(g), newPing(g), newSource(g), newRepo(g), newImage(g), newMirror(g), newBuild(g), newPolicy(g), newCluster(g), newTest(g), newSweep(g), newRealm(g), newStack(g), newRuns(g), newHealth(), newDoctor(), newNATS(), newSeaweed(), newToken(g), newChat(g), newAudit(g), newVersion())
 	return root
 }
 
