@@ -10,7 +10,7 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SERVICES := builder repo-publisher provisioner tester kerberos-realm gateway
 
-.PHONY: all deps build weed image compose-up compose-down run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-cells bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard bench-scaling clean help
+.PHONY: all deps build weed image compose-up compose-down compose-up-cluster compose-down-cluster run test test-unit test-integration lint docs bench bench-bus bench-bus-cluster bench-repo bench-build bench-cells bench-policy bench-cluster bench-realm bench-gateway bench-chatops bench-dashboard bench-scaling clean help
 
 all: build
 
@@ -30,8 +30,10 @@ build: ## build bin/ring and one binary per service
 # on this machine reaches them through RING_HOME as it does `ring up`.
 RING_HOME_DIR := $(or $(RING_HOME),$(HOME)/.local/share/ringmaster)
 COMPOSE       ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
-COMPOSE_RUN    = RING_HOME=$(RING_HOME_DIR) RING_PROJECT=$(CURDIR) RING_UID=$$(id -u) RING_GID=$$(id -g) \
-                 DOCKER_GID=$$(stat -c %g /var/run/docker.sock) $(COMPOSE) -p ringmaster -f infra/compose/compose.yaml
+COMPOSE_ENV    = RING_HOME=$(RING_HOME_DIR) RING_PROJECT=$(CURDIR) RING_BIN=$(BIN) RING_UID=$$(id -u) RING_GID=$$(id -g) \
+                 DOCKER_GID=$$(stat -c %g /var/run/docker.sock)
+COMPOSE_RUN    = $(COMPOSE_ENV) $(COMPOSE) -p ringmaster -f infra/compose/compose.yaml
+COMPOSE_CLUSTER = $(COMPOSE_ENV) $(COMPOSE) -p ringmaster-cluster -f infra/compose/cluster.yaml
 
 image: deps build ## every image: toolchains, nodes, KDC and the services' (ringmaster/ring:latest)
 	$(BIN)/ring image build
@@ -44,6 +46,14 @@ compose-up: image ## NATS+S3 and each service in its own container, detached
 
 compose-down: ## stop and remove the containers of compose-up (state in RING_HOME stays)
 	$(COMPOSE_RUN) down
+
+compose-up-cluster: image weed ## the distributed form: 3 nats-servers (JetStream, 3 replicas, TLS), SeaweedFS, each service in a container, 2 builders
+	@mkdir -p $(RING_HOME_DIR)
+	$(COMPOSE_CLUSTER) up -d
+	@echo "up: bin/ring ping | bin/ring status | make compose-down-cluster"
+
+compose-down-cluster: ## stop and remove the containers and network of compose-up-cluster (state in RING_HOME stays)
+	$(COMPOSE_CLUSTER) down --remove-orphans
 
 run: deps build ## the main job on the embedded default (Ctrl-C stops); ring doctor first
 	@$(BIN)/ring doctor
