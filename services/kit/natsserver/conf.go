@@ -25,6 +25,10 @@ type ProcessConf struct {
 	// route address (host:port) and every server's route URL.
 	Cluster, ClusterListen string
 	Routes                 []string
+	// Monitor, if set, is the address (host:port) of the server's HTTP
+	// monitoring: /healthz answers 200 once JetStream is ready, in a
+	// cluster once a meta leader is elected (what a healthcheck asks).
+	Monitor string
 }
 
 // WriteConf writes the nats-server configuration of c to path (mode 0400:
@@ -55,6 +59,9 @@ func WriteConf(path string, c ProcessConf) error {
 		"listen":      c.Listen,
 		"max_payload": 8 << 20,
 		"jetstream":   map[string]any{"store_dir": c.StoreDir},
+	}
+	if c.Monitor != "" {
+		conf["http"] = c.Monitor
 	}
 	if len(users) > 0 {
 		conf["authorization"] = map[string]any{"users": users}

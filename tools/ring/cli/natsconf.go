@@ -26,8 +26,8 @@ func newNATS() *cobra.Command {
 
 func newNATSConf() *cobra.Command {
 	var (
-		out, name, listen, store, cluster, clusterListen string
-		routes, tlsHosts                                 []string
+		out, name, listen, store, cluster, clusterListen, monitor string
+		routes, tlsHosts                                          []string
 	)
 	cmd := &cobra.Command{
 		Use:   "conf",
@@ -40,9 +40,12 @@ made in $RING_HOME/nats-users (0400) if missing; the file holds only bcrypt
 hashes (mode 0400). --tls-host makes clients and routes speak TLS with a
 certificate of the project's CA ($RING_HOME/nats-tls) for those hosts, and
 names the CA in every credentials file. --route (repeatable) makes it one
-server of a cluster: give every server's route URL, this one's included.`,
+server of a cluster: give every server's route URL, this one's included.
+--monitor serves nats-server's HTTP monitoring there (keep it on a
+loopback or private address): /healthz answers 200 once JetStream is
+ready — in a cluster, once a meta leader is elected.`,
 		Example: `  ring nats conf --out nats.conf && bin/nats-server -c nats.conf
-  ring nats conf --name n2 --listen 127.0.0.1:4223 --store /tmp/n2 --tls-host 127.0.0.1 --cluster ringmaster --cluster-listen 127.0.0.1:6223 --route tls://127.0.0.1:6222 --route tls://127.0.0.1:6223 --route tls://127.0.0.1:6224 --out n2.conf`,
+  ring nats conf --name n2 --listen 127.0.0.1:4223 --store /tmp/n2 --tls-host 127.0.0.1 --cluster ringmaster --cluster-listen 127.0.0.1:6223 --route tls://127.0.0.1:6222 --route tls://127.0.0.1:6223 --route tls://127.0.0.1:6224 --monitor 127.0.0.1:8223 --out n2.conf`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -54,6 +57,9 @@ server of a cluster: give every server's route URL, this one's included.`,
 			if _, _, err := net.SplitHostPort(listen); err != nil {
 				return fmt.Errorf("--listen %q: %w (want host:port)", listen, err)
 			}
+			if _, _, err := net.SplitHostPort(monitor); monitor != "" && err != nil {
+				return fmt.Errorf("--monitor %q: %w (want host:port)", monitor, err)
+			}
 			home, err := platform.Home()
 			if err != nil {
 				return err
@@ -63,7 +69,7 @@ server of a cluster: give every server's route URL, this one's included.`,
 				return err
 			}
 			conf := natsserver.ProcessConf{Name: name, Listen: listen, StoreDir: config.Abs(store), Cluster: cluster, ClusterListen: clusterListen, Routes: routes,
-				Passwords: map[string]string{}}
+				Monitor: monitor, Passwords: map[string]string{}}
 			if len(tlsHosts) > 0 {
 				dir := natsauth.TLSDir(home)
 				ca, err := natsauth.LoadOrCreateCA(dir)
@@ -103,5 +109,6 @@ server of a cluster: give every server's route URL, this one's included.`,
 	cmd.Flags().StringVar(&cluster, "cluster", "", "the cluster's name (with --route)")
 	cmd.Flags().StringVar(&clusterListen, "cluster-listen", "", "this server's route address, host:port (with --route)")
 	cmd.Flags().StringArrayVar(&routes, "route", nil, "route URL of a server of the cluster, this one's included (repeatable)")
+	cmd.Flags().StringVar(&monitor, "monitor", "", "address of the server's HTTP monitoring, host:port (/healthz; default: none)")
 	return cmd
 }
