@@ -13,7 +13,7 @@ import (
 )
 
 // ServicesImage is the repository of the image every service container
-// runs (infra/compose/compose.yaml); :latest moves to the newest build.
+// runs (infra/compose); :latest moves to the newest build.
 const ServicesImage = "ringmaster/ring"
 
 // servicesBinaries are the programs the image carries: ring (ring up
