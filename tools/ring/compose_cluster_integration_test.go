@@ -5,12 +5,14 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,6 +104,8 @@ func TestComposeCluster(t *testing.T) {
 	if weed == "" {
 		t.Skip("RING_WEED is not set (make test builds bin/weed and sets it)")
 	}
+	start := time.Now()
+	phase := func(what string) { t.Logf("%6.1fs %s", time.Since(start).Seconds(), what) }
 	compose := composeTool(t)
 	projectEnv(t)
 	serviceBinaries(t)
@@ -132,15 +136,20 @@ func TestComposeCluster(t *testing.T) {
 	if ref == "" {
 		t.Fatalf("ring image services printed %q", out)
 	}
+	phase("binaries and the services image " + ref)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
+		img, err := dc.ImageInspect(ctx, ref)
+		if err != nil || img.ID == before.ID {
+			return
+		}
 		if before.ID != "" {
 			_ = dc.ImageTag(ctx, before.ID, latest)
+		} else {
+			_, _ = dc.ImageRemove(ctx, latest, dimage.RemoveOptions{})
 		}
-		if img, err := dc.ImageInspect(ctx, ref); err == nil && img.ID != before.ID {
-			_, _ = dc.ImageRemove(ctx, ref, dimage.RemoveOptions{})
-		}
+		_, _ = dc.ImageRemove(ctx, ref, dimage.RemoveOptions{})
 	})
 
 	project := "ringcluster" + strconv.Itoa(os.Getpid())
@@ -172,6 +181,7 @@ func TestComposeCluster(t *testing.T) {
 		if out, err := composeCmd(3*time.Minute, "down", "--remove-orphans", "--timeout", "5"); err != nil {
 			t.Errorf("compose down: %v\n%s", err, out)
 		}
+		phase("compose down")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		left, _ := dc.ContainerList(ctx, container.ListOptions{All: true, Filters: byProject})
@@ -185,11 +195,10 @@ func TestComposeCluster(t *testing.T) {
 			_ = dc.NetworkRemove(ctx, n.ID)
 		}
 	})
-	t0 := time.Now()
 	if out, err := composeCmd(5*time.Minute, "up", "-d"); err != nil {
 		t.Fatalf("compose up: %v\n%s", err, out)
 	}
-	t.Logf("compose up -d took %s", time.Since(t0).Round(time.Second))
+	phase("compose up -d")
 
 	// Every container of the form runs (nats-conf ran once and exited 0).
 	list, err := dc.ContainerList(ctx, container.ListOptions{All: true, Filters: byProject})
@@ -258,6 +267,7 @@ func TestComposeCluster(t *testing.T) {
 			}
 		}
 	}
+	phase("every service answered, both builders: " + strings.Join(slices.Sorted(maps.Keys(builders)), ", "))
 	status := mustRing(t, home, time.Minute, "status")
 	if n := len(regexp.MustCompile(`(?m)^builder\s+[0-9a-f]{8}\s`).FindAllString(status, -1)); n != 2 {
 		t.Errorf("ring status lists %d builder instances, want 2:\n%s", n, status)
@@ -349,6 +359,8 @@ func TestComposeCluster(t *testing.T) {
 		}
 	}
 
+	phase("published into SeaweedFS, installed with apt-get")
+
 	// Stop the nats-server leading the repo-publisher's command stream: the
 	// bus goes on with two of three.
 	st, err := conn.JS.Stream(ctx, events.CommandStream("repo-publisher"))
@@ -363,8 +375,9 @@ func TestComposeCluster(t *testing.T) {
 	if out, err := composeCmd(time.Minute, "stop", "--timeout", "10", stopped); err != nil {
 		t.Fatalf("compose stop %s: %v\n%s", stopped, err, out)
 	}
-	t.Logf("stopped %s, the leader of %s", stopped, events.CommandStream("repo-publisher"))
+	phase("stopped " + stopped + ", the leader of " + events.CommandStream("repo-publisher"))
 	ping(90 * time.Second)
+	phase("every service answered again")
 	publish("2.0.0", 90*time.Second)
 	if got, err := apt("update"); err != nil {
 		t.Fatalf("apt-get update with %s stopped: %v\n%s", stopped, err, got)
@@ -375,4 +388,5 @@ func TestComposeCluster(t *testing.T) {
 	if info, err := st.Info(ctx); err != nil || info.Cluster == nil || info.Cluster.Leader == "" || info.Cluster.Leader == "n"+strings.TrimPrefix(stopped, "nats-") {
 		t.Errorf("after stopping %s: %v %+v", stopped, err, info)
 	}
+	phase("2.0.0 published and upgraded with " + stopped + " stopped")
 }
