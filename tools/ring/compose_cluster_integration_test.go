@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,15 +91,15 @@ var pongOf = regexp.MustCompile(`(?m)^← (\S+)\s+\S+\s+instance (\S+)`)
 // TestComposeCluster runs infra/compose/cluster.yaml for real: three
 // nats-server containers as a JetStream cluster over TLS, a SeaweedFS
 // cluster of five containers, ring up --services none as the control
-// container and every service in its own, two builders. The CLI on this
-// machine reaches it through RING_HOME (all seed URLs, TLS, its user);
-// every service answers ring ping, both builders too; every stream and
-// bucket has 3 replicas; a deb published through the repo-publisher lands
-// in SeaweedFS (on both volume servers) and stock apt-get installs it. Then
-// the nats-server leading the repo-publisher's command stream is stopped:
-// the services answer again and the next version publishes and upgrades.
-// compose down removes everything; the project's label finds what it would
-// leave, even when the test fails.
+// container and every service in its own, two builders (the second serving
+// debian-12 only). The CLI on this machine reaches it through RING_HOME
+// (all seed URLs, TLS, its user); every service answers ring ping, both
+// builders too; every stream and bucket has 3 replicas; a deb published
+// through the repo-publisher lands in SeaweedFS (on both volume servers) and
+// stock apt-get installs it. Then the nats-server leading the
+// repo-publisher's command stream is stopped: the services answer again and
+// the next version publishes and upgrades. compose down removes everything;
+// the project's label finds what it would leave, even when the test fails.
 func TestComposeCluster(t *testing.T) {
 	weed := os.Getenv("RING_WEED")
 	if weed == "" {
@@ -159,7 +160,7 @@ func TestComposeCluster(t *testing.T) {
 		"RING_PUBLISHER_METRICS_PORT", "RING_PROVISIONER_METRICS_PORT", "RING_TESTER_METRICS_PORT", "RING_REALM_METRICS_PORT", "RING_GATEWAY_METRICS_PORT"}
 	ports := map[string]string{}
 	env := append(os.Environ(), "RING_HOME="+home, "RING_PROJECT="+root, "RING_BIN="+binDir, "RING_IMAGE="+ref, "RING_LOG_LEVEL=warn",
-		"RING_UID="+strconv.Itoa(os.Getuid()), "RING_GID="+strconv.Itoa(os.Getgid()), "DOCKER_GID=0")
+		"RING_UID="+strconv.Itoa(os.Getuid()), "RING_GID="+strconv.Itoa(os.Getgid()), "DOCKER_GID=0", "RING_BUILDER2_DISTROS=debian-12")
 	for i, p := range heldPorts(t, len(vars)) {
 		ports[vars[i]] = p
 		env = append(env, vars[i]+"="+p)
@@ -268,9 +269,18 @@ func TestComposeCluster(t *testing.T) {
 		}
 	}
 	phase("every service answered, both builders: " + strings.Join(slices.Sorted(maps.Keys(builders)), ", "))
+	// Each declares the distros compose gave it (RING_BUILDER2_DISTROS
+	// below): ring status shows the routes each serves.
 	status := mustRing(t, home, time.Minute, "status")
-	if n := len(regexp.MustCompile(`(?m)^builder\s+[0-9a-f]{8}\s`).FindAllString(status, -1)); n != 2 {
-		t.Errorf("ring status lists %d builder instances, want 2:\n%s", n, status)
+	var serves []string
+	for _, l := range regexp.MustCompile(`(?m)^builder\s+[0-9a-f]{8}\s.*$`).FindAllString(status, -1) {
+		f := strings.Fields(l)
+		serves = append(serves, f[len(f)-1])
+	}
+	slices.Sort(serves)
+	arch := runtime.GOARCH
+	if want := []string{"debian-12." + arch, "debian-12." + arch + ",debian-11." + arch}; !slices.Equal(serves, want) {
+		t.Errorf("ring status shows builders serving %q, want %q:\n%s", serves, want, status)
 	}
 	if !strings.Contains(status, "NATS "+seeds) {
 		t.Errorf("ring status does not name every seed:\n%s", status)
