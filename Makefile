@@ -68,7 +68,7 @@ weed: ## SeaweedFS's weed from the pinned module (infra/seaweedfs/VERSION) into 
 	@bash infra/seaweedfs/build.sh
 
 test-integration: weed ## integration tests against embedded NATS and S3 and real processes (SeaweedFS too)
-	@for m in $(MODULES); do echo "== integration $$m"; (cd $$m && RING_WEED=$(BIN)/weed $(GO) test -tags integration -race -count=1 -timeout 20m ./...) || exit 1; done
+	@for m in $(MODULES); do echo "== integration $$m"; (cd $$m && RING_WEED=$(BIN)/weed $(GO) test -tags integration -race -count=1 -timeout 40m ./...) || exit 1; done
 
 lint: ## gofmt, go vet, staticcheck (pinned), services import only kit, events and policies
 	@cd tools/ring && $(GO) test -count=1 -run TestServicesImportOnlySharedModules .
