@@ -4,8 +4,6 @@ package builder_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -16,25 +14,14 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"ringmaster.dev/builder"
 	"ringmaster.dev/builder/cell"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/image"
 )
 
-// ownerOf is the owner label (and the end of the builder id) of a builder
-// whose work directory is dir: the first 16 hex digits of its sha256.
-func ownerOf(t *testing.T, dir string) string {
-	t.Helper()
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.Sum256([]byte(abs))
-	return hex.EncodeToString(h[:])[:16]
-}
-
-// cellFacts maps each cell to the builders of its build.succeeded facts.
+// cellBuilders maps each cell to the builders of its build.succeeded facts.
 func cellBuilders(t *testing.T, p *platform, runID string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
@@ -81,7 +68,7 @@ func TestCellsGoToTheBuildersThatServeTheirDistro(t *testing.T) {
 			t.Errorf("%s: %+v", cell, c)
 		}
 	}
-	own12, own11 := ownerOf(t, dir12), ownerOf(t, dir11)
+	own12, own11 := builder.OwnerOf(dir12), builder.OwnerOf(dir11)
 	for cell, builders := range cellBuilders(t, p, "cells-1") {
 		want := own12
 		if strings.HasSuffix(cell, "/debian-11") {
@@ -123,7 +110,7 @@ func TestBuilderKilledMidCellLosesOnlyThatCell(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(dir, "stack.yaml"), []byte("name: slow2\ndistros: [debian-12]\ncomponents:\n"+comp("slow-a")+comp("slow-b")), 0o644)
 	p := newPlatform(t)
 	dirs := []string{filepath.Join(p.workDir, "a"), filepath.Join(p.workDir, "b")}
-	owners := map[string]int{ownerOf(t, dirs[0]): 0, ownerOf(t, dirs[1]): 1}
+	owners := map[string]int{builder.OwnerOf(dirs[0]): 0, builder.OwnerOf(dirs[1]): 1}
 	env := func(i int) []string {
 		return []string{"RING_STACKS=" + stacks, "RING_WORK_DIR=" + dirs[i], "RING_BUILDER_DISTROS=debian-12", "RING_BUILD_PARALLEL=1"}
 	}
@@ -157,7 +144,7 @@ func TestBuilderKilledMidCellLosesOnlyThatCell(t *testing.T) {
 		}
 	}
 	time.Sleep(2 * time.Second) // a duplicate would come now
-	survivor := ownerOf(t, dirs[1-vi])[:8]
+	survivor := builder.OwnerOf(dirs[1-vi])[:8]
 	for cell, by := range cellBuilders(t, p, "slow2-1") {
 		if len(by) != 1 {
 			t.Errorf("%s: %d build.succeeded (%v), want 1", cell, len(by), by)

@@ -51,7 +51,7 @@ func (b *Builder) buildHandler(d *bus.Delivery) error {
 		return bus.Permanent(err)
 	}
 	co := &coordinator{b: b, d: d, req: req, st: st, board: matrix.NewBoard(cells), built: map[string]events.BuildSucceeded{},
-		ended: map[string]cellEnd{}, sent: map[string]string{}, sentAt: map[string]time.Time{}, told: map[string]bool{}}
+		ended: map[string]cellEnd{}, sentAt: map[string]time.Time{}, told: map[string]bool{}}
 	if err := co.run(d.Ctx); err != nil {
 		return err
 	}
@@ -80,9 +80,8 @@ type coordinator struct {
 	board *matrix.Board
 	built map[string]events.BuildSucceeded // cell → its fact
 	ended map[string]cellEnd               // cell → why it did not build
-	// sent maps the id of each cell command sent to its cell, and sentAt
-	// tells when; told marks the cells reported as waiting for a builder.
-	sent   map[string]string
+	// sentAt tells when each cell was sent; told marks the cells reported
+	// as waiting for a builder.
 	sentAt map[string]time.Time
 	told   map[string]bool
 }
@@ -157,10 +156,7 @@ func (co *coordinator) apply(env events.Envelope) {
 			co.ended[f.Component+"/"+f.Distro] = cellEnd{reason: f.Reason, logKey: f.LogKey, builder: f.Builder, seconds: f.Seconds}
 		}
 	case *events.CommandFailed:
-		name, ok := co.sent[f.CommandID]
-		if !ok {
-			name, ok = co.cellOfID(f.CommandID)
-		}
+		name, ok := co.cellOfID(f.CommandID)
 		reason := fmt.Sprintf("no builder could build it (%d attempts): %s", f.Attempts, f.Reason)
 		if ok && co.board.Failed(name, reason, false, 0) {
 			co.ended[name] = cellEnd{reason: reason}
@@ -171,8 +167,8 @@ func (co *coordinator) apply(env events.Envelope) {
 	}
 }
 
-// cellOfID finds the cell of a cell command id this coordinator did not
-// send itself (an earlier coordinator of the same request did).
+// cellOfID finds the cell of a cell command id of this request (sent by
+// this coordinator or an earlier one of the same request: ids are the same).
 func (co *coordinator) cellOfID(id string) (string, bool) {
 	prefix := bus.EventID(co.d.Envelope.ID, "cell.build.requested", "")
 	name, ok := strings.CutPrefix(id, prefix)
@@ -204,7 +200,6 @@ func (co *coordinator) release() error {
 		if err := co.d.EmitAs(c.Name(), cmd); err != nil {
 			return fmt.Errorf("send cell %s: %w", c.Name(), err)
 		}
-		co.sent[bus.EventID(co.d.Envelope.ID, "cell.build.requested", c.Name())] = c.Name()
 		co.sentAt[c.Name()] = time.Now()
 	}
 	return nil
@@ -219,7 +214,7 @@ func (co *coordinator) lookForBuilders(ctx context.Context) {
 		if co.told[name] || time.Since(at) < waitingAfter {
 			continue
 		}
-		o := co.outcome(name)
+		o, _ := co.board.Outcome(name)
 		if o.State != matrix.Running {
 			continue
 		}
@@ -235,15 +230,6 @@ func (co *coordinator) lookForBuilders(ctx context.Context) {
 		_ = co.d.EmitAs(name, &events.CellWaiting{Request: co.d.Envelope.ID, Stack: co.st.Name, Component: o.Cell.Component,
 			Distro: o.Cell.Distro, Arch: co.b.Opts.Arch, Reason: reason})
 	}
-}
-
-func (co *coordinator) outcome(name string) matrix.Outcome {
-	for _, o := range co.board.Outcomes() {
-		if o.Cell.Name() == name {
-			return o
-		}
-	}
-	return matrix.Outcome{}
 }
 
 // finish sends what built to the repo-publisher, a command per distro,

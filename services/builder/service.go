@@ -71,7 +71,7 @@ func Factory(opts Options) service.Factory {
 			Log:     deps.Log,
 		}
 		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, KeyDir: deps.KeyDir,
-			Git: &gitrepo.Cache{Dir: filepath.Join(deps.WorkDir, "git")}, Owner: owner(deps.WorkDir), Log: deps.Log}
+			Git: &gitrepo.Cache{Dir: filepath.Join(deps.WorkDir, "git")}, Owner: OwnerOf(deps.WorkDir), Log: deps.Log}
 		host, _ := os.Hostname()
 		b.ID = host + "/" + b.Owner[:8]
 		if b.Opts.Arch == "" {
@@ -145,7 +145,9 @@ func (p progressLog) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func owner(workDir string) string {
+// OwnerOf is the owner label of the build containers (and the end of the
+// id) of a builder whose work directory is workDir.
+func OwnerOf(workDir string) string {
 	abs, err := filepath.Abs(workDir)
 	if err != nil {
 		abs = workDir

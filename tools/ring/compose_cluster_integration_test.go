@@ -127,16 +127,7 @@ func TestComposeCluster(t *testing.T) {
 	// moves :latest, which goes back to where it was afterwards.
 	const latest = "ringmaster/ring:latest"
 	before, _ := dc.ImageInspect(ctx, latest)
-	out := mustRing(t, home, 10*time.Minute, "image", "services")
-	var ref string
-	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "ringmaster/ring:debian-12-") {
-			ref, _, _ = strings.Cut(l, "\t")
-		}
-	}
-	if ref == "" {
-		t.Fatalf("ring image services printed %q", out)
-	}
+	ref := servicesImage(t, home)
 	phase("binaries and the services image " + ref)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -51,6 +51,23 @@ func serviceBinaries(t *testing.T) {
 	}
 }
 
+// servicesImage runs `ring image services` and returns the image it made
+// (or found), ringmaster/ring:debian-12-<hash>.
+func servicesImage(t *testing.T, home string) string {
+	t.Helper()
+	out := mustRing(t, home, 10*time.Minute, "image", "services")
+	var ref string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "ringmaster/ring:debian-12-") {
+			ref, _, _ = strings.Cut(l, "\t")
+		}
+	}
+	if ref == "" {
+		t.Fatalf("ring image services printed %q", out)
+	}
+	return ref
+}
+
 func freePort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(freeAddr(t))
 	return port
@@ -77,16 +94,7 @@ func TestComposeServicesInContainers(t *testing.T) {
 	home := t.TempDir()
 	// What make compose-up does first: the images, on this machine.
 	mustRing(t, home, 15*time.Minute, "image", "build", "toolchain", "--distro", "debian-12")
-	out := mustRing(t, home, 10*time.Minute, "image", "services")
-	var ref string
-	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "ringmaster/ring:debian-12-") {
-			ref, _, _ = strings.Cut(l, "\t")
-		}
-	}
-	if ref == "" {
-		t.Fatalf("ring image services printed %q", out)
-	}
+	ref := servicesImage(t, home)
 	if again := mustRing(t, home, time.Minute, "image", "services"); !strings.Contains(again, ref+"\tpresent") {
 		t.Errorf("a second ring image services made the image again:\n%s", again)
 	}

@@ -5,8 +5,6 @@ package main_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"ringmaster.dev/builder"
 	"ringmaster.dev/builder/cell"
 	"ringmaster.dev/builder/packaging"
 	"ringmaster.dev/events"
@@ -335,7 +334,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 	waitUntil(t, ctx, "a build container of the first build", 8*time.Minute, func() bool { return len(buildContainers(false)) > 0 })
 	victim := buildContainers(false)[0]
 	killedBuilder := builderA
-	if ownerHash(filepath.Join(work, "builder-b")) == victim.Labels[cell.LabelOwner] {
+	if builder.OwnerOf(filepath.Join(work, "builder-b")) == victim.Labels[cell.LabelOwner] {
 		killedBuilder = builderB
 	}
 	killedBuilder.kill()
@@ -482,13 +481,6 @@ func TestFaultsUnderLoad(t *testing.T) {
 	}
 	waitUntil(t, ctx, "no build container left", time.Minute, func() bool { return len(buildContainers(true)) == 0 })
 	faults.report()
-}
-
-// ownerHash is the owner label of the build containers of a builder whose
-// work directory is dir.
-func ownerHash(dir string) string {
-	h := sha256.Sum256([]byte(dir))
-	return hex.EncodeToString(h[:])[:16]
 }
 
 // drill keeps the fault timeline and the readers' tallies.

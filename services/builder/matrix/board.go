@@ -125,6 +125,15 @@ func (b *Board) Done() bool {
 // Outcomes are the cells' outcomes in plan order.
 func (b *Board) Outcomes() []Outcome { return append([]Outcome(nil), b.out...) }
 
+// Outcome is where the cell named stands.
+func (b *Board) Outcome(name string) (Outcome, bool) {
+	i, ok := b.index[name]
+	if !ok {
+		return Outcome{}, false
+	}
+	return b.out[i], true
+}
+
 // Cell finds a cell of the plan by name.
 func (b *Board) Cell(name string) (Cell, bool) {
 	i, ok := b.index[name]
