@@ -233,24 +233,7 @@ func TestBadSourcesFailTheirCellOnly(t *testing.T) {
 // restarted builder removes the orphaned container, gets the command again
 // and finishes it: one result, no containers left.
 func TestSIGKILLMidBuild(t *testing.T) {
-	stacks := t.TempDir()
-	dir := filepath.Join(stacks, "slow")
-	_ = os.MkdirAll(filepath.Join(dir, "src"), 0o755)
-	_ = os.WriteFile(filepath.Join(dir, "src", "README"), []byte("slow\n"), 0o644)
-	_ = os.WriteFile(filepath.Join(dir, "stack.yaml"), []byte(`name: slow
-distros: [debian-12]
-components:
-  - name: slow
-    version: "1.0"
-    summary: takes its time
-    license: MIT
-    maintainer: Test <test@example.org>
-    sources: [{dir: src}]
-    build:
-      image: toolchain
-      commands: ["sleep 8", "mkdir -p $OUT/share && cp README $OUT/share/"]
-    install: [{src: share/README, dst: /usr/share/slow/README}]
-`), 0o644)
+	stacks := slowStack(t, "slow", 8, "slow")
 	p := newPlatform(t)
 	first := p.startBuilder("RING_STACKS=" + stacks)
 	if _, err := p.conn.Publish(p.ctx, &events.BuildRequested{Stack: "slow"}, bus.WithRunID("slow-1")); err != nil {

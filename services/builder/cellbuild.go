@@ -64,6 +64,17 @@ func (b *Builder) cellHandler(d *bus.Delivery) error {
 	if err != nil {
 		return err
 	}
+	if res == nil {
+		release, err := b.claim(d, b.Leases, key, req.Name())
+		if err != nil {
+			return err
+		}
+		defer release()
+		// Built by whoever held the claim before us?
+		if res, err = loadResult(d.Ctx, b.Store, key); err != nil {
+			return err
+		}
+	}
 	cached := res != nil
 	if !cached {
 		waiting := func() {

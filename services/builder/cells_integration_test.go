@@ -90,24 +90,7 @@ func TestCellsGoToTheBuildersThatServeTheirDistro(t *testing.T) {
 // too) finishes once, and the killed builder's container is gone once it
 // is back.
 func TestBuilderKilledMidCellLosesOnlyThatCell(t *testing.T) {
-	stacks := t.TempDir()
-	dir := filepath.Join(stacks, "slow2")
-	_ = os.MkdirAll(filepath.Join(dir, "src"), 0o755)
-	_ = os.WriteFile(filepath.Join(dir, "src", "README"), []byte("slow\n"), 0o644)
-	comp := func(name string) string {
-		return `  - name: ` + name + `
-    version: "1.0"
-    summary: takes its time
-    license: MIT
-    maintainer: Test <test@example.org>
-    sources: [{dir: src}]
-    build:
-      image: toolchain
-      commands: ["sleep 10", "mkdir -p $OUT/share && cp README $OUT/share/"]
-    install: [{src: share/README, dst: /usr/share/` + name + `/README}]
-`
-	}
-	_ = os.WriteFile(filepath.Join(dir, "stack.yaml"), []byte("name: slow2\ndistros: [debian-12]\ncomponents:\n"+comp("slow-a")+comp("slow-b")), 0o644)
+	stacks := slowStack(t, "slow2", 10, "slow-a", "slow-b")
 	p := newPlatform(t)
 	dirs := []string{filepath.Join(p.workDir, "a"), filepath.Join(p.workDir, "b")}
 	owners := map[string]int{builder.OwnerOf(dirs[0]): 0, builder.OwnerOf(dirs[1]): 1}
@@ -157,4 +140,50 @@ func TestBuilderKilledMidCellLosesOnlyThatCell(t *testing.T) {
 	}
 	p.startBuilder(env(vi)...) // back: it removes what its killed self left
 	waitFor(t, "no container of the run", time.Minute, func() bool { return leftovers(t, "slow2-1") == 0 })
+}
+
+// TestACellSentTwiceIsBuiltOnce: the same cell commanded twice under two
+// ids (a coordinator that replaced a dead one resends a cell still
+// building once the stream's de-duplication window has passed), taken by
+// two builders at once: one builds it, the other waits for the build
+// key's claim and reports the cached result.
+func TestACellSentTwiceIsBuiltOnce(t *testing.T) {
+	stacks := slowStack(t, "slow1", 10, "slow-a")
+	p := newPlatform(t)
+	for _, d := range []string{"a", "b"} {
+		p.startBuilder("RING_STACKS="+stacks, "RING_WORK_DIR="+filepath.Join(p.workDir, d), "RING_BUILDER_DISTROS=debian-12", "RING_BUILD_PARALLEL=1")
+	}
+	cmd := &events.CellBuildRequested{Request: "twice", Stack: "slow1", Component: "slow-a", Distro: "debian-12", Arch: events.DefaultArch}
+	for _, id := range []string{"twice-cell-1", "twice-cell-2"} {
+		if _, err := p.conn.Publish(p.ctx, cmd, bus.WithID(id), bus.WithRunID("twice")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []events.BuildSucceeded
+	waitFor(t, "both commands answered", 8*time.Minute, func() bool {
+		got = got[:0]
+		for _, e := range ofType(p.runFacts("twice"), "build.succeeded") {
+			var s events.BuildSucceeded
+			if err := json.Unmarshal(e.Data, &s); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, s)
+		}
+		return len(got) == 2
+	})
+	built, cached := 0, 0
+	for _, s := range got {
+		if s.Cached {
+			cached++
+		} else {
+			built++
+		}
+	}
+	if got[0].Builder == got[1].Builder {
+		t.Fatalf("both commands went to %s; want one each (one cell at a time per builder)", got[0].Builder)
+	}
+	if built != 1 || cached != 1 || got[0].BuildKey != got[1].BuildKey {
+		t.Fatalf("built %d, cached %d (%+v); want one build and one cached answer of the same key", built, cached, got)
+	}
+	t.Logf("built by %s; %s answered from the cache", got[0].Builder, got[1].Builder)
 }

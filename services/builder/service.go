@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 	"ringmaster.dev/builder/cell"
 	"ringmaster.dev/builder/gitrepo"
@@ -20,6 +21,7 @@ import (
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
+	"ringmaster.dev/kit/lease"
 	"ringmaster.dev/kit/service"
 )
 
@@ -49,6 +51,8 @@ type Builder struct {
 	ID string
 	// Routes are the cell routes ("<distro>.<arch>") it takes.
 	Routes []string
+	// Leases hold one claim per build key being built (nil: none).
+	Leases jetstream.KeyValue
 	// Facts is where a coordinator reads the cells' facts.
 	Facts Facts
 	Log   zerolog.Logger
@@ -84,6 +88,9 @@ func Factory(opts Options) service.Factory {
 				return service.Definition{}, err
 			}
 			b.Numbers = nums
+			if b.Leases, err = lease.Open(ctx, deps.Bus.JS); err != nil {
+				return service.Definition{}, err
+			}
 		}
 		deps.Health.Add("docker", health.Docker)
 		emitted := newBuildMetrics(deps.Metrics).emitted

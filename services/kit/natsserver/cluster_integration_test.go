@@ -48,7 +48,7 @@ func natsServerBinary(t *testing.T) string {
 
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // bcrypt and TLS on a loaded machine
 	defer cancel()
 	p, err := natsserver.StartProcesses(ctx, natsserver.ProcessesConfig{Bin: natsServerBinary(t), Home: t.TempDir()})
 	if err != nil {

@@ -17,8 +17,9 @@ type ProcessConf struct {
 	// Listen is the client address (host:port); StoreDir JetStream's.
 	Listen, StoreDir string
 	// Passwords are the users' (ServerUsers); the file holds only bcrypt
-	// hashes of them.
+	// hashes of them: Hashes (HashPasswords) when given, else made here.
 	Passwords map[string]string
+	Hashes    map[string]string
 	// TLS, if set, is required of clients and of the routes between servers.
 	TLS *TLS
 	// Cluster, when Routes are set: the cluster's name, this server's
@@ -31,17 +32,42 @@ type ProcessConf struct {
 	Monitor string
 }
 
+// bcryptCost is the work factor of the users' password hashes.
+const bcryptCost = 11
+
+// HashPasswords bcrypts each user's password, for the configuration files
+// of servers that share users (one hash per user, not one per server:
+// each costs ~0.1 s of CPU, many times that under the race detector).
+func HashPasswords(passwords map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(passwords))
+	for u, pw := range passwords {
+		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcryptCost)
+		if err != nil {
+			return nil, fmt.Errorf("hash the password of %s: %w", u, err)
+		}
+		out[u] = string(h)
+	}
+	return out, nil
+}
+
 // WriteConf writes the nats-server configuration of c to path (mode 0400:
 // it holds password hashes). The file is JSON, which nats-server's
 // configuration parser reads as it is.
 func WriteConf(path string, c ProcessConf) error {
-	var users []map[string]any
-	for _, u := range ServerUsers(c.Passwords) {
-		h, err := bcrypt.GenerateFromPassword([]byte(u.Password), 11)
-		if err != nil {
+	hashes := c.Hashes
+	if hashes == nil {
+		var err error
+		if hashes, err = HashPasswords(c.Passwords); err != nil {
 			return err
 		}
-		e := map[string]any{"user": u.Username, "password": string(h)}
+	}
+	var users []map[string]any
+	for _, u := range ServerUsers(c.Passwords) {
+		h, ok := hashes[u.Username]
+		if !ok {
+			return fmt.Errorf("nats-server configuration: no password hash for user %s", u.Username)
+		}
+		e := map[string]any{"user": u.Username, "password": h}
 		if p := u.Permissions; p != nil {
 			perm := map[string]any{}
 			if p.Publish != nil {

@@ -107,13 +107,17 @@ func StartProcesses(ctx context.Context, cfg ProcessesConfig) (*Processes, error
 		seeds = append(seeds, fmt.Sprintf("tls://127.0.0.1:%d", ports[i]))
 	}
 	p.Seeds = strings.Join(seeds, ",")
+	hashes, err := HashPasswords(pw)
+	if err != nil {
+		return nil, err
+	}
 	for _, name := range p.names {
 		cert, key, err := ca.Issue(tlsDir, name, []string{"127.0.0.1", "localhost"})
 		if err != nil {
 			return nil, err
 		}
 		if err := WriteConf(p.confPath(name), ProcessConf{
-			Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", p.clientPort[name]), StoreDir: filepath.Join(cfg.Home, name), Passwords: pw,
+			Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", p.clientPort[name]), StoreDir: filepath.Join(cfg.Home, name), Passwords: pw, Hashes: hashes,
 			TLS:     &TLS{CertFile: cert, KeyFile: key, CAFile: ca.CertFile},
 			Cluster: "ringmaster", ClusterListen: fmt.Sprintf("127.0.0.1:%d", p.routePort[name]), Routes: routes,
 		}); err != nil {

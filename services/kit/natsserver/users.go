@@ -36,7 +36,7 @@ const (
 // touching a bucket not listed here is refused by the server and logs the
 // subject (bus.ErrRefused).
 var Buckets = map[string][]string{
-	"builder":        {stacksBucket, requestsBucket, "ring_buildnums"},
+	"builder":        {stacksBucket, requestsBucket, "ring_buildnums", leaseBucket},
 	"repo-publisher": {leaseBucket},
 	"provisioner":    {leaseBucket, stacksBucket, requestsBucket, "ring_destroyed", hostsBucket},
 	"tester":         {},
