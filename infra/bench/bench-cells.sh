@@ -6,19 +6,23 @@
 # of the stack, timed from the command to its publications.
 #   - synthetic: 40 short cells (20 components × 2 distros, each a 3 s sleep
 #     in its toolchain container) with 1, 2 and 4 builders: the scaling curve;
-#   - demo (unless --no-demo): the demo stack with 1 and 2 builders.
+#   - demo (unless --no-demo): the demo stack with 1 and 2 builders (in the
+#     order --demo gives, e.g. --demo "2 1" to see whether order matters).
 # All builders share this machine's cores and Docker, so the curve shows
 # what spreading cells costs and gains here, not what more machines add.
 #
-# Usage: infra/bench/bench-cells.sh [--no-demo] [--builders "1 2 4"]
+# Usage: infra/bench/bench-cells.sh [--no-demo] [--builders "1 2 4"] [--demo "1 2"]
 # Example: infra/bench/bench-cells.sh --no-demo
+# Example: infra/bench/bench-cells.sh --builders "" --demo "2 1"
+# BENCH_LOGS=DIR keeps each run's `ring build` output there.
 set -euo pipefail
-demo=1 counts="1 2 4"
+demo=1 counts="1 2 4" demos="1 2"
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--no-demo) demo=0 ;;
 	--builders) counts="$2"; shift ;;
-	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--demo) demos="$2"; shift ;;
+	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "bench-cells.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -84,6 +88,7 @@ run() {
 	t0=$(date +%s.%N)
 	RING_HOME="$home" RING_STACKS="$stacks" bin/ring build --stack "$stack" >"$home/build.log" 2>&1 || { echo "ring build failed:"; tail -20 "$home/build.log"; exit 1; }
 	t1=$(date +%s.%N)
+	if [[ -n ${BENCH_LOGS:-} ]]; then mkdir -p "$BENCH_LOGS" && cp "$home/build.log" "$BENCH_LOGS/build-$stack-$n.log"; fi
 	kill "${bs[@]}" "$up" 2>/dev/null || true
 	wait "${bs[@]}" "$up" 2>/dev/null || true
 	echo "$t1 - $t0" | bc
@@ -100,8 +105,13 @@ for n in $counts; do
 	printf 'cells40 speedup with %d builder(s) vs %d: %.2f×\n' "$n" "$first" "$(echo "${took[$first]} / ${took[$n]}" | bc -l)"
 done
 if [[ $demo == 1 ]]; then
-	d1=$(run demo 1)
-	d2=$(run demo 2)
-	printf 'demo, 1 builder: %.1f s; 2 builders: %.1f s; ratio %.2f×\n' "$d1" "$d2" "$(echo "$d1 / $d2" | bc -l)"
+	declare -A demo_took
+	for n in $demos; do
+		demo_took[$n]=$(run demo "$n")
+		printf 'demo, %d builder(s): %.1f s (load:%s)\n' "$n" "${demo_took[$n]}" "$(uptime | sed 's/.*load average://')"
+	done
+	if [[ -n ${demo_took[1]:-} && -n ${demo_took[2]:-} ]]; then
+		printf 'demo, 2 builders vs 1: %.2f×\n' "$(echo "${demo_took[1]} / ${demo_took[2]}" | bc -l)"
+	fi
 fi
 echo "load after:$(uptime | sed 's/.*load average://')"
