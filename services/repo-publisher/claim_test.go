@@ -182,7 +182,7 @@ func TestVerifyStored(t *testing.T) {
 func TestPoolDir(t *testing.T) {
 	for key, want := range map[string]string{
 		AptRoot + "pool/main/r/ringhello/ringhello_1_amd64.deb": AptRoot + "pool/main/r/",
-		AptRoot + "pool/main/libc/libc6/libc6_1_amd64.deb":     AptRoot + "pool/main/libc/",
+		AptRoot + "pool/main/libc/libc6/libc6_1_amd64.deb":      AptRoot + "pool/main/libc/",
 	} {
 		if got := poolDir(key); got != want {
 			t.Errorf("poolDir(%s) = %s, want %s", key, got, want)
