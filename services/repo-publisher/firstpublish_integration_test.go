@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,12 +17,15 @@ import (
 	"time"
 
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
 )
 
 // TestRealReadersDuringLargeFirstPublish: stock apt-get update and dnf
 // makecache poll a channel, anonymously over HTTP from the real embedded S3
 // server, while one request publishes thousands of packages into it (debs
-// uploaded straight to their pool keys, rpms signed on the way): every poll
+// uploaded straight to their pool keys with a claim check, so none is read
+// back; rpms signed on the way; the publish is held before its first top
+// index until each reader has polled inside it): every poll
 // must succeed — no hash mismatch, no bad signature, no missing file — and
 // the polls after the publish see every package.
 func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
@@ -70,9 +74,14 @@ func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	up := time.Now()
-	refs, err = UploadAll(ctx, store, files, 0, nil)
+	// As `ring repo publish` does: the .debs' index metadata in a claim
+	// check, so the publish reads none of them back (the .rpms it signs).
+	batch, err := UploadBatch(ctx, store, files, 0, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if batch.Inspected == "" {
+		t.Fatal("UploadBatch wrote no claim check")
 	}
 	t.Logf("uploaded %d files in %v", len(files), time.Since(up).Round(time.Millisecond))
 
@@ -125,9 +134,30 @@ func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
 	go poll("dnf makecache", dnf.makecache, rpms+1)
 	time.Sleep(2 * time.Second) // both readers have the seed cached
 	c.Add(time.Second)
+	// With the claim check the publish is quicker than one dnf makecache
+	// on loaded cores. Hold it just before it makes the new indexes live
+	// (the first InRelease or repomd.xml), with every other new index and
+	// by-hash file already written — the window where a reader could mix
+	// old and new — until each reader has polled wholly inside the publish.
+	overlapped := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return polls["apt-get update"].during > 0 && polls["dnf makecache"].during > 0
+	}
+	var gate sync.Once
+	p.Store = &gatedStore{Store: p.Store, before: func(key string) {
+		if !strings.HasSuffix(key, "/InRelease") && !strings.HasSuffix(key, "/repomd.xml") {
+			return
+		}
+		gate.Do(func() {
+			for deadline := time.Now().Add(2 * time.Minute); !overlapped() && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}}
 	publishing.Store(true)
 	pubStart := time.Now()
-	_, err = p.Publish(ctx, &events.RepoPublishRequested{Channel: "nightly", Distros: distros, Packages: refs})
+	_, err = p.Publish(ctx, &events.RepoPublishRequested{Channel: "nightly", Distros: distros, Packages: batch.Refs, Inspected: batch.Inspected})
 	pubTime := time.Since(pubStart)
 	publishing.Store(false)
 	done.Store(true)
@@ -140,6 +170,17 @@ func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
 	if polls["apt-get update"].during < 1 || polls["dnf makecache"].during < 1 {
 		t.Errorf("a reader never ran wholly inside the publish (%v): the test did not overlap them", pubTime)
 	}
+}
+
+// gatedStore calls before ahead of every Put.
+type gatedStore struct {
+	Store
+	before func(key string)
+}
+
+func (s *gatedStore) Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error) {
+	s.before(key)
+	return s.Store.Put(ctx, key, r, size, opts)
 }
 
 // realAPT is a private apt root reading one suite with stock apt-get.
