@@ -51,24 +51,34 @@ func Upload(ctx context.Context, store Uploader, f UploadFile) (events.PackageRe
 // control fields, size, digests) and, when it lands at (or already is) its
 // pool key, its index metadata is returned too.
 func uploadOne(ctx context.Context, store Uploader, f UploadFile, inspect bool) (events.PackageRef, *apt.Package, error) {
-	s := sum(f.Data)
+	var (
+		key string
+		pkg *apt.Package
+		ok  bool
+	)
+	if bytes.HasPrefix(f.Data, debMagic) {
+		key, pkg, ok = debPoolKey(f.Data, inspect)
+	}
+	var s string
+	if pkg != nil {
+		s = pkg.SHA256 // apt.Inspect hashed it already
+	} else {
+		s = sum(f.Data)
+	}
 	ref := events.PackageRef{SHA256: s, Size: int64(len(f.Data))}
 	opts := blob.PutOptions{ContentType: "application/octet-stream", SHA256: s}
-	if bytes.HasPrefix(f.Data, debMagic) {
-		key, pkg, ok := debPoolKey(f.Data, inspect)
-		if ok {
-			_, err := store.PutIfAbsent(ctx, key, bytes.NewReader(f.Data), ref.Size, opts)
-			if err == nil {
-				ref.Key = key
-				return ref, pkg, nil
-			}
-			if !errors.Is(err, blob.ErrExists) {
-				return events.PackageRef{}, nil, fmt.Errorf("upload %s: %w", f.Name, err)
-			}
-			if info, err := store.Stat(ctx, key); err == nil && info.SHA256 == s {
-				ref.Key = key
-				return ref, pkg, nil
-			}
+	if ok {
+		_, err := store.PutIfAbsent(ctx, key, bytes.NewReader(f.Data), ref.Size, opts)
+		if err == nil {
+			ref.Key = key
+			return ref, pkg, nil
+		}
+		if !errors.Is(err, blob.ErrExists) {
+			return events.PackageRef{}, nil, fmt.Errorf("upload %s: %w", f.Name, err)
+		}
+		if info, err := store.Stat(ctx, key); err == nil && info.SHA256 == s {
+			ref.Key = key
+			return ref, pkg, nil
 		}
 	}
 	ref.Key = UploadsRoot + "sha256/" + s + "/" + f.Name
