@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 
@@ -130,17 +129,14 @@ func verifyStored(key string, c apt.Package, info blob.Info, found bool) (read b
 	return false, nil
 }
 
-// listPage is how many keys one ListObjectsV2 request returns (S3's maximum
-// and minio-go's default); a variable for tests.
-var listPage = 1000
-
 // storedInfo asks the S3 server about the claimed pool objects without
 // reading them: a listing of each pool directory (pool/main/<prefix>/) that
-// holds at least listMin of them — cut into ranges of listPage claimed keys
-// listed side by side, each from the key after the previous range's last
-// (start-after) up to its own last — and a HEAD for each of the others; all
-// with p.parallel() requests in flight. Objects not found are absent from
-// the map.
+// holds at least listMin of them (1,000 keys a request, one page after the
+// other: VersityGW walks its directory tree from the start for a
+// start-after, so listing ranges side by side cost more, and listing
+// sub-prefixes side by side no less, on a 2-core machine), a HEAD for each
+// of the others; directories and HEADs with p.parallel() requests in
+// flight. Objects not found are absent from the map.
 func (p *Publisher) storedInfo(ctx context.Context, want map[int]apt.Package) (map[string]blob.Info, error) {
 	keys := map[string]bool{}
 	byDir := map[string][]string{}
@@ -153,22 +149,15 @@ func (p *Publisher) storedInfo(ctx context.Context, want map[int]apt.Package) (m
 		dir := poolDir(key)
 		byDir[dir] = append(byDir[dir], key)
 	}
-	type task struct{ stat, list, after, until string }
+	type task struct{ stat, list string }
 	var tasks []task
 	for _, dir := range sortedKeys(byDir) {
-		ks := byDir[dir]
-		if len(ks) < listMin {
-			for _, k := range ks {
-				tasks = append(tasks, task{stat: k})
-			}
+		if len(byDir[dir]) >= listMin {
+			tasks = append(tasks, task{list: dir})
 			continue
 		}
-		sort.Strings(ks)
-		after := ""
-		for i := 0; i < len(ks); i += listPage {
-			until := ks[min(i+listPage, len(ks))-1]
-			tasks = append(tasks, task{list: dir, after: after, until: until})
-			after = until
+		for _, k := range byDir[dir] {
+			tasks = append(tasks, task{stat: k})
 		}
 	}
 	var mu sync.Mutex
@@ -187,12 +176,9 @@ func (p *Publisher) storedInfo(ctx context.Context, want map[int]apt.Package) (m
 			mu.Unlock()
 			return nil
 		}
-		for info, err := range p.Store.ListAfter(ctx, t.list, t.after) {
+		for info, err := range p.Store.List(ctx, t.list) {
 			if err != nil {
 				return err
-			}
-			if info.Key > t.until {
-				break
 			}
 			if keys[info.Key] {
 				mu.Lock()

@@ -207,8 +207,6 @@ func claimFiles(t *testing.T, prefix string, n int) []UploadFile {
 func TestClaimCheckPublish(t *testing.T) {
 	ctx := context.Background()
 	files := append(claimFiles(t, "ring", listMin), claimFiles(t, "zed", 5)...) // r/: listed, z/: stat'ed
-	defer func(n int) { listPage = n }(listPage)
-	listPage = 10 // r/ is listed in 7 ranges side by side
 	run := func(claim bool) (*readsStore, string) {
 		c := &clock{now: testStart}
 		store := &readsStore{memStore: newMemStore(c)}

@@ -179,16 +179,6 @@ func (s *memStore) List(_ context.Context, prefix string) iter.Seq2[blob.Info, e
 	}
 }
 
-func (s *memStore) ListAfter(ctx context.Context, prefix, startAfter string) iter.Seq2[blob.Info, error] {
-	return func(yield func(blob.Info, error) bool) {
-		for i, err := range s.List(ctx, prefix) {
-			if i.Key > startAfter && !yield(i, err) {
-				return
-			}
-		}
-	}
-}
-
 func (s *memStore) Delete(_ context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -33,9 +33,8 @@ type Store interface {
 	Manifests
 	PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
 	Stat(ctx context.Context, key string) (blob.Info, error)
-	// ListAfter serves claim checks (claimed): key, size and ETag of pool
-	// objects, listed from the first key after startAfter.
-	ListAfter(ctx context.Context, prefix, startAfter string) iter.Seq2[blob.Info, error]
+	// List serves claim checks (claimed): key, size and ETag of pool objects.
+	List(ctx context.Context, prefix string) iter.Seq2[blob.Info, error]
 }
 
 // incoming is one package ready for the indexes, its pool object written.

@@ -11,13 +11,6 @@ import (
 // key order. ContentType and SHA256 are not filled in (use Stat). After an
 // error the sequence ends. Breaking out of the loop stops the listing.
 func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[Info, error] {
-	return s.ListAfter(ctx, prefix, "")
-}
-
-// ListAfter is List from the first key after startAfter (ListObjectsV2
-// start-after; "" is from the start): several can list one prefix in
-// parallel, each from its own place.
-func (s *Store) ListAfter(ctx context.Context, prefix, startAfter string) iter.Seq2[Info, error] {
 	return func(yield func(Info, error) bool) {
 		if err := ValidatePrefix(prefix); err != nil {
 			yield(Info{}, err)
@@ -25,7 +18,7 @@ func (s *Store) ListAfter(ctx context.Context, prefix, startAfter string) iter.S
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		objects := s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, StartAfter: startAfter, Recursive: true})
+		objects := s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true})
 		for oi := range objects {
 			if oi.Err != nil {
 				yield(Info{}, wrap("list", prefix, oi.Err))

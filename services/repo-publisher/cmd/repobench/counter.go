@@ -156,8 +156,8 @@ func (s *countingStore) Stat(ctx context.Context, key string) (blob.Info, error)
 	return info, err
 }
 
-// ListAfter counts one request per page of 1,000 keys (ListObjectsV2), at least one.
-func (s *countingStore) ListAfter(ctx context.Context, prefix, startAfter string) iter.Seq2[blob.Info, error] {
+// List counts one request per page of 1,000 keys (ListObjectsV2), at least one.
+func (s *countingStore) List(ctx context.Context, prefix string) iter.Seq2[blob.Info, error] {
 	return func(yield func(blob.Info, error) bool) {
 		done := s.track(prefix, false)
 		n := int64(0)
@@ -165,7 +165,7 @@ func (s *countingStore) ListAfter(ctx context.Context, prefix, startAfter string
 			s.lists.Add(max(1, (n+999)/1000))
 			done(nil)
 		}()
-		for info, err := range s.Store.ListAfter(ctx, prefix, startAfter) {
+		for info, err := range s.Store.List(ctx, prefix) {
 			n++
 			if !yield(info, err) {
 				return
