@@ -5,6 +5,12 @@ type RepoPublishRequested struct {
 	Channel  string       `json:"channel" doc:"nightly, stable, ..."`
 	Distros  []string     `json:"distros"`
 	Packages []PackageRef `json:"packages"`
+	// Inspected, when set, is a claim check: the key of one object the
+	// uploader wrote (uploads/inspected/sha256/<sha256>.json.gz) holding the
+	// index metadata of the .debs it placed at their pool keys, so the
+	// publisher need not read them back (it confirms size and MD5 with the
+	// S3 server). Optional: without it every package is read.
+	Inspected string `json:"inspected,omitempty" doc:"optional: blob key of the uploader's index metadata for packages at their pool keys (claim check; older clients leave it out)"`
 }
 
 // RepoPublished reports signed repository metadata that is live for readers.

@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,12 +18,15 @@ import (
 	"time"
 
 	"ringmaster.dev/events"
+	"ringmaster.dev/kit/blob"
 )
 
 // TestRealReadersDuringLargeFirstPublish: stock apt-get update and dnf
 // makecache poll a channel, anonymously over HTTP from the real embedded S3
 // server, while one request publishes thousands of packages into it (debs
-// uploaded straight to their pool keys, rpms signed on the way): every poll
+// uploaded straight to their pool keys with a claim check, so none is read
+// back; rpms signed on the way; the publish is held before its first
+// signature or top file until each reader has polled inside it): every poll
 // must succeed — no hash mismatch, no bad signature, no missing file — and
 // the polls after the publish see every package.
 func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
@@ -70,9 +75,14 @@ func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	up := time.Now()
-	refs, err = UploadAll(ctx, store, files, 0, nil)
+	// As `ring repo publish` does: the .debs' index metadata in a claim
+	// check, so the publish reads none of them back (the .rpms it signs).
+	batch, err := UploadBatch(ctx, store, files, 0, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if batch.Inspected == "" {
+		t.Fatal("UploadBatch wrote no claim check")
 	}
 	t.Logf("uploaded %d files in %v", len(files), time.Since(up).Round(time.Millisecond))
 
@@ -125,9 +135,36 @@ func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
 	go poll("dnf makecache", dnf.makecache, rpms+1)
 	time.Sleep(2 * time.Second) // both readers have the seed cached
 	c.Add(time.Second)
+	// With the claim check the publish is quicker than one dnf makecache
+	// on loaded cores. Hold it before its first signature or top file
+	// (Release, Release.gpg, repomd.xml.asc, InRelease, repomd.xml), with
+	// every new index and by-hash file already written — readers then see
+	// the old top files naming old indexes beside the new ones — until each
+	// reader has polled wholly inside the publish. (Not later: repomd.xml.asc
+	// goes before repomd.xml, and holding between them would show dnf a new
+	// signature over the old repomd.xml, a window that is otherwise a few
+	// milliseconds.)
+	overlapped := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return polls["apt-get update"].during > 0 && polls["dnf makecache"].during > 0
+	}
+	var gate sync.Once
+	p.Store = &gatedStore{Store: p.Store, before: func(key string) {
+		switch path.Base(key) {
+		case "Release", "Release.gpg", "InRelease", "repomd.xml.asc", "repomd.xml":
+		default:
+			return
+		}
+		gate.Do(func() {
+			for deadline := time.Now().Add(2 * time.Minute); !overlapped() && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}}
 	publishing.Store(true)
 	pubStart := time.Now()
-	_, err = p.Publish(ctx, &events.RepoPublishRequested{Channel: "nightly", Distros: distros, Packages: refs})
+	_, err = p.Publish(ctx, &events.RepoPublishRequested{Channel: "nightly", Distros: distros, Packages: batch.Refs, Inspected: batch.Inspected})
 	pubTime := time.Since(pubStart)
 	publishing.Store(false)
 	done.Store(true)
@@ -140,6 +177,17 @@ func TestRealReadersDuringLargeFirstPublish(t *testing.T) {
 	if polls["apt-get update"].during < 1 || polls["dnf makecache"].during < 1 {
 		t.Errorf("a reader never ran wholly inside the publish (%v): the test did not overlap them", pubTime)
 	}
+}
+
+// gatedStore calls before ahead of every Put.
+type gatedStore struct {
+	Store
+	before func(key string)
+}
+
+func (s *gatedStore) Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error) {
+	s.before(key)
+	return s.Store.Put(ctx, key, r, size, opts)
 }
 
 // realAPT is a private apt root reading one suite with stock apt-get.

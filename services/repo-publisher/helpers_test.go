@@ -3,6 +3,7 @@ package publisher
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -123,7 +124,8 @@ func (s *memStore) Get(_ context.Context, key string) (io.ReadCloser, blob.Info,
 }
 
 func (s *memStore) info(key string, o memObj) blob.Info {
-	return blob.Info{Key: key, Size: int64(len(o.data)), SHA256: o.sha, LastModified: o.mod}
+	m := md5.Sum(o.data) // what S3 reports as the ETag of a single-part PUT
+	return blob.Info{Key: key, Size: int64(len(o.data)), ETag: hex.EncodeToString(m[:]), SHA256: o.sha, LastModified: o.mod}
 }
 
 func (s *memStore) Put(_ context.Context, key string, r io.Reader, _ int64, opts blob.PutOptions) (blob.Info, error) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path"
 	"sync"
 	"time"
@@ -32,6 +33,8 @@ type Store interface {
 	Manifests
 	PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
 	Stat(ctx context.Context, key string) (blob.Info, error)
+	// List serves claim checks (claimed): key, size and ETag of pool objects.
+	List(ctx context.Context, prefix string) iter.Seq2[blob.Info, error]
 }
 
 // incoming is one package ready for the indexes, its pool object written.
@@ -46,7 +49,8 @@ var (
 	rpmMagic = []byte{0xed, 0xab, 0xee, 0xdb}
 )
 
-// takeAll takes every ref (see prepare and toPool) with p.parallel() at once
+// takeAll takes every ref (see prepare and toPool; refs in claimed are taken
+// as they are, see Publisher.claimed) with p.parallel() at once
 // and returns them in request order. check runs on each package before its
 // pool write. The result is the same as taking them one after the other,
 // stopping at the first error: that error is the one returned (par.Ordered),
@@ -54,7 +58,7 @@ var (
 // later one waits for the earlier), so the first bytes win and other bytes
 // are ErrImmutable as before. Refs after a failed one may still have been
 // written to the pool (it is immutable and shared; nothing lists them).
-func (p *Publisher) takeAll(ctx context.Context, refs []events.PackageRef, check func(events.PackageRef, incoming) error) ([]incoming, error) {
+func (p *Publisher) takeAll(ctx context.Context, refs []events.PackageRef, claimed map[int]incoming, check func(events.PackageRef, incoming) error) ([]incoming, error) {
 	n := len(refs)
 	out := make([]incoming, n)
 	keys := make([]string, n)
@@ -72,7 +76,18 @@ func (p *Publisher) takeAll(ctx context.Context, refs []events.PackageRef, check
 	)
 	err := par.Ordered(ctx, n, p.parallel(), func(ctx context.Context, i int) error {
 		defer close(done[i])
-		key, data, in, stored, err := p.prepare(ctx, refs[i])
+		var (
+			key    string
+			data   []byte
+			in     incoming
+			stored bool
+			err    error
+		)
+		if c, ok := claimed[i]; ok {
+			key, in, stored = refs[i].Key, c, true // vouched for by the claim check: nothing to read or write
+		} else {
+			key, data, in, stored, err = p.prepare(ctx, refs[i])
+		}
 		if err == nil {
 			err = check(refs[i], in)
 		}

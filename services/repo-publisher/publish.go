@@ -74,7 +74,11 @@ func (p *Publisher) Publish(ctx context.Context, req *events.RepoPublishRequeste
 	if err != nil {
 		return nil, err
 	}
-	ins, err := p.takeAll(ctx, req.Packages, func(ref events.PackageRef, in incoming) error {
+	claimed, err := p.claimed(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	ins, err := p.takeAll(ctx, req.Packages, claimed, func(ref events.PackageRef, in incoming) error {
 		for _, d := range req.Distros {
 			if FormatOf(d) == in.format {
 				return nil

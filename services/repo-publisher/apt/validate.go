@@ -8,6 +8,10 @@ import (
 	"pault.ag/go/debian/version"
 )
 
+// CheckIdentity checks a package's name, version and architecture as
+// Inspect does (for metadata that did not come from Inspect here).
+func CheckIdentity(name, ver, arch string) error { return checkIdentity(name, ver, arch) }
+
 // checkIdentity checks a package's name, version and architecture against
 // Debian policy (§5.6.1, §5.6.12) closely enough that they are safe in
 // Packages stanzas, pool paths and URLs.

@@ -66,9 +66,11 @@ published never changes its bytes.`,
 			if err != nil {
 				return err
 			}
-			if req.Packages, err = uploadPackages(ctx, cmd.ErrOrStderr(), store, blobs, parallel); err != nil {
+			batch, err := uploadPackages(ctx, cmd.ErrOrStderr(), store, blobs, parallel)
+			if err != nil {
 				return err
 			}
+			req.Packages, req.Inspected = batch.Refs, batch.Inspected
 			return sendAndWait(ctx, cmd.OutOrStdout(), g, req, wait, func(out io.Writer, env events.Envelope) {
 				var p events.RepoPublished
 				_ = json.Unmarshal(env.Data, &p)
@@ -125,9 +127,10 @@ func readPackages(files []string) ([]pkgFile, error) {
 }
 
 // uploadPackages uploads the files, parallel at a time (.debs straight to
-// their pool key, see publisher.Upload), saying how far it got at most once a
-// second, and returns the refs in order.
-func uploadPackages(ctx context.Context, out io.Writer, store *blob.Store, files []pkgFile, parallel int) ([]events.PackageRef, error) {
+// their pool key with their index metadata in a claim check, see
+// publisher.UploadBatch), saying how far it got at most once a second, and
+// returns the refs in order and the claim check.
+func uploadPackages(ctx context.Context, out io.Writer, store *blob.Store, files []pkgFile, parallel int) (publisher.Batch, error) {
 	up := make([]publisher.UploadFile, len(files))
 	var size int64
 	for i, f := range files {
@@ -137,7 +140,7 @@ func uploadPackages(ctx context.Context, out io.Writer, store *blob.Store, files
 	start := time.Now()
 	var mu sync.Mutex
 	last := start
-	refs, err := publisher.UploadAll(ctx, store, up, parallel, func(done int) {
+	batch, err := publisher.UploadBatch(ctx, store, up, parallel, func(done int) {
 		mu.Lock()
 		defer mu.Unlock()
 		if now := time.Now(); now.Sub(last) >= time.Second {
@@ -146,10 +149,10 @@ func uploadPackages(ctx context.Context, out io.Writer, store *blob.Store, files
 		}
 	})
 	if err != nil {
-		return nil, err
+		return publisher.Batch{}, err
 	}
 	fmt.Fprintf(out, "uploaded %d file(s), %.1f MB, in %s; waiting for repo-publisher\n", len(files), float64(size)/1e6, time.Since(start).Round(10*time.Millisecond))
-	return refs, nil
+	return batch, nil
 }
 
 // sendAndWait publishes a command and waits for its first fact of the run:

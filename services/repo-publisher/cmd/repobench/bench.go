@@ -17,6 +17,7 @@ import (
 	"ringmaster.dev/kit/s3server"
 	"ringmaster.dev/kit/seaweed"
 	"ringmaster.dev/kit/signing"
+	publisher "ringmaster.dev/repo-publisher"
 	"ringmaster.dev/repo-publisher/yum"
 )
 
@@ -339,7 +340,7 @@ func (b *bench) publishRows(ctx context.Context, n int, dir string, debs, extra 
 	}
 	var up, pub time.Duration
 	var c counts
-	var refs []events.PackageRef
+	var refs publisher.Batch
 	err = o.profile("upload", n, func() error {
 		up, err = timed(func() error { refs, err = uploadAll(ctx, store, debs, o.parallel); return err })
 		return err
@@ -428,14 +429,14 @@ func (b *bench) rpmRows(ctx context.Context, n int, dir, rpmDir string) ([]row, 
 	p := newPublisher(cs, b.key, work, o.parallel)
 	var up, pub time.Duration
 	err = o.profile("rpm-publish", n, func() error {
-		var refs []events.PackageRef
+		var refs publisher.Batch
 		up, err = timed(func() error { refs, err = uploadAll(ctx, store, paths, o.parallel); return err })
 		if err != nil {
 			return err
 		}
 		cs.reset()
 		pub, err = timed(func() error {
-			_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: "rpmbench", Distros: []string{"rockylinux-9"}, Packages: refs})
+			_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: "rpmbench", Distros: []string{"rockylinux-9"}, Packages: refs.Refs, Inspected: refs.Inspected})
 			return err
 		})
 		return err
@@ -488,8 +489,8 @@ func targetIf(cond bool, t string) string {
 }
 
 func describe(c counts) string {
-	return fmt.Sprintf("requests %d (GET %d, PUT %d, PUT-if-absent %d, HEAD %d; write requests %d) for %d objects written (%d already there); peak in flight %d, pool writes %d; pool window %s, index window %s",
-		c.requests(), c.Gets, c.Puts, c.PutIfAbsent, c.Stats, c.writeRequests(), c.Written, c.Exists, c.Peak, c.PoolPeak, sec(c.PoolWindow), sec(c.IndexWindow))
+	return fmt.Sprintf("requests %d (GET %d, PUT %d, PUT-if-absent %d, HEAD %d, LIST pages %d; write requests %d) for %d objects written (%d already there); peak in flight %d, pool writes %d; pool window %s, index window %s",
+		c.requests(), c.Gets, c.Puts, c.PutIfAbsent, c.Stats, c.Lists, c.writeRequests(), c.Written, c.Exists, c.Peak, c.PoolPeak, sec(c.PoolWindow), sec(c.IndexWindow))
 }
 
 func (b *bench) aptlyRows(ctx context.Context, n int, dir string, debs, extra []string) []row {

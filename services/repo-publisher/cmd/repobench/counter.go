@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"errors"
 	"io"
+	"iter"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,7 @@ type countingStore struct {
 	publisher.Store
 
 	gets, puts, putIfAbsent, stats atomic.Int64
+	lists                          atomic.Int64 // LIST pages (1,000 keys each)
 	written, exists                atomic.Int64
 	inFlight, poolInFlight         atomic.Int64
 	peak, poolPeak                 atomic.Int64
@@ -36,18 +38,19 @@ type countingStore struct {
 
 type counts struct {
 	Gets, Puts, PutIfAbsent, Stats int64
+	Lists                          int64
 	Written, Exists                int64
 	Peak, PoolPeak                 int64
 	PoolWindow, IndexWindow        time.Duration
 }
 
-func (c counts) requests() int64 { return c.Gets + c.Puts + c.PutIfAbsent + c.Stats }
+func (c counts) requests() int64 { return c.Gets + c.Puts + c.PutIfAbsent + c.Stats + c.Lists }
 func (c counts) writeRequests() int64 {
 	return c.Puts + c.PutIfAbsent
 }
 
 func (s *countingStore) reset() {
-	for _, a := range []*atomic.Int64{&s.gets, &s.puts, &s.putIfAbsent, &s.stats, &s.written, &s.exists, &s.peak, &s.poolPeak} {
+	for _, a := range []*atomic.Int64{&s.gets, &s.puts, &s.putIfAbsent, &s.stats, &s.lists, &s.written, &s.exists, &s.peak, &s.poolPeak} {
 		a.Store(0)
 	}
 	s.mu.Lock()
@@ -59,7 +62,7 @@ func (s *countingStore) snapshot() counts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return counts{
-		Gets: s.gets.Load(), Puts: s.puts.Load(), PutIfAbsent: s.putIfAbsent.Load(), Stats: s.stats.Load(),
+		Gets: s.gets.Load(), Puts: s.puts.Load(), PutIfAbsent: s.putIfAbsent.Load(), Stats: s.stats.Load(), Lists: s.lists.Load(),
 		Written: s.written.Load(), Exists: s.exists.Load(), Peak: s.peak.Load(), PoolPeak: s.poolPeak.Load(),
 		PoolWindow: s.poolEnd.Sub(s.poolFirst), IndexWindow: s.idxEnd.Sub(s.idxFirst),
 	}
@@ -151,4 +154,22 @@ func (s *countingStore) Stat(ctx context.Context, key string) (blob.Info, error)
 	info, err := s.Store.Stat(ctx, key)
 	done(err)
 	return info, err
+}
+
+// List counts one request per page of 1,000 keys (ListObjectsV2), at least one.
+func (s *countingStore) List(ctx context.Context, prefix string) iter.Seq2[blob.Info, error] {
+	return func(yield func(blob.Info, error) bool) {
+		done := s.track(prefix, false)
+		n := int64(0)
+		defer func() {
+			s.lists.Add(max(1, (n+999)/1000))
+			done(nil)
+		}()
+		for info, err := range s.Store.List(ctx, prefix) {
+			n++
+			if !yield(info, err) {
+				return
+			}
+		}
+	}
 }

@@ -106,13 +106,14 @@ func readUploads(paths []string) ([]publisher.UploadFile, int64, error) {
 }
 
 // uploadAll reads files and uploads them as `ring repo publish` does
-// (publisher.UploadAll: .debs straight to their pool key) and returns the refs.
-func uploadAll(ctx context.Context, store publisher.Uploader, paths []string, parallel int) ([]events.PackageRef, error) {
+// (publisher.UploadBatch: .debs straight to their pool key, inspected, with
+// a claim check for the publisher when there are enough of them).
+func uploadAll(ctx context.Context, store publisher.Uploader, paths []string, parallel int) (publisher.Batch, error) {
 	files, _, err := readUploads(paths)
 	if err != nil {
-		return nil, err
+		return publisher.Batch{}, err
 	}
-	return publisher.UploadAll(ctx, store, files, parallel, nil)
+	return publisher.UploadBatch(ctx, store, files, parallel, nil)
 }
 
 // bareUpload reads files and PUTs them under prefix with parallel in flight:
@@ -146,15 +147,15 @@ func waitPublishable(ctx context.Context, store publisher.Store, channel string)
 	return nil
 }
 
-// publish runs one Publisher.Publish of refs to channel through a fresh
+// publish runs one Publisher.Publish of an uploaded batch to channel through a fresh
 // counting wrapper and returns the time and the requests.
-func publish(ctx context.Context, cs *countingStore, p *publisher.Publisher, channel string, refs []events.PackageRef) (time.Duration, counts, error) {
+func publish(ctx context.Context, cs *countingStore, p *publisher.Publisher, channel string, b publisher.Batch) (time.Duration, counts, error) {
 	if err := waitPublishable(ctx, cs.Store, channel); err != nil {
 		return 0, counts{}, err
 	}
 	cs.reset()
 	start := time.Now()
-	_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: channel, Distros: []string{benchDistro}, Packages: refs})
+	_, err := p.Publish(ctx, &events.RepoPublishRequested{Channel: channel, Distros: []string{benchDistro}, Packages: b.Refs, Inspected: b.Inspected})
 	d := time.Since(start)
 	return d, cs.snapshot(), err
 }
