@@ -48,9 +48,17 @@ func natsServerBinary(t *testing.T) string {
 
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
+	return startClusterWith(t, natsserver.ProcessesConfig{})
+}
+
+// startClusterWith starts the servers as cfg says, with the binary and a
+// home of the test's.
+func startClusterWith(t *testing.T, cfg natsserver.ProcessesConfig) *cluster {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	p, err := natsserver.StartProcesses(ctx, natsserver.ProcessesConfig{Bin: natsServerBinary(t), Home: t.TempDir()})
+	cfg.Bin, cfg.Home = natsServerBinary(t), t.TempDir()
+	p, err := natsserver.StartProcesses(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +82,14 @@ func tail(s string, n int) string {
 // connect as user to every seed, retrying while the cluster forms.
 func (c *cluster) connect(t *testing.T, ctx context.Context, user string) *bus.Conn {
 	t.Helper()
+	return c.connectTo(t, ctx, user, c.seeds)
+}
+
+// connectTo connects as user to the servers of urls (comma-separated).
+func (c *cluster) connectTo(t *testing.T, ctx context.Context, user, urls string) *bus.Conn {
+	t.Helper()
 	for {
-		conn, err := bus.Connect(ctx, c.seeds, user, bus.WithCredentials(c.creds[user]))
+		conn, err := bus.Connect(ctx, urls, user, bus.WithCredentials(c.creds[user]))
 		if err == nil {
 			t.Cleanup(conn.Close)
 			return conn
@@ -99,16 +113,7 @@ func TestClusterLeaderKilled(t *testing.T) {
 	if admin.Replicas != 3 {
 		t.Fatalf("replicas %d on a cluster of three (servers known: %v)", admin.Replicas, admin.NC.Servers())
 	}
-	for {
-		err := admin.EnsureTopology(ctx)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("declare streams on the cluster: %v", err)
-		}
-		time.Sleep(500 * time.Millisecond) // JetStream's meta leader is being elected
-	}
+	ensureTopology(t, ctx, admin)
 	stream := events.CommandStream("builder")
 	st, err := admin.JS.Stream(ctx, stream)
 	if err != nil {
@@ -216,6 +221,22 @@ func TestClusterLeaderKilled(t *testing.T) {
 		t.Fatalf("builder on %s: %v, want bus.ErrRefused", events.CommandStream("tester"), err)
 	}
 	t.Logf("refused: %v", err)
+}
+
+// ensureTopology declares the streams and buckets, again while the
+// cluster elects its JetStream meta leader.
+func ensureTopology(t *testing.T, ctx context.Context, conn *bus.Conn) {
+	t.Helper()
+	for {
+		err := conn.EnsureTopology(ctx)
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("declare streams on the cluster: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond) // JetStream's meta leader is being elected
+	}
 }
 
 // killLeader SIGKILLs the server leading stream and returns its name.

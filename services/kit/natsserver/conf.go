@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -25,6 +26,13 @@ type ProcessConf struct {
 	// route address (host:port) and every server's route URL.
 	Cluster, ClusterListen string
 	Routes                 []string
+	// RoutePingInterval, if set, is how often the server pings each of
+	// its routes, and RoutePingMax (if set) how many pings may go
+	// unanswered before it closes the route (nats-server's cluster
+	// ping_interval and ping_max; its defaults, 2 min and 2, leave a cut
+	// route open for minutes).
+	RoutePingInterval time.Duration
+	RoutePingMax      int
 	// Monitor, if set, is the address (host:port) of the server's HTTP
 	// monitoring: /healthz answers 200 once JetStream is ready, in a
 	// cluster once a meta leader is elected (what a healthcheck asks).
@@ -73,6 +81,12 @@ func WriteConf(path string, c ProcessConf) error {
 	}
 	if len(c.Routes) > 0 {
 		cl := map[string]any{"name": c.Cluster, "listen": c.ClusterListen, "routes": c.Routes}
+		if c.RoutePingInterval > 0 {
+			cl["ping_interval"] = c.RoutePingInterval.String()
+		}
+		if c.RoutePingMax > 0 {
+			cl["ping_max"] = c.RoutePingMax
+		}
 		if tlsBlock != nil {
 			rt := map[string]any{"verify": true}
 			for k, v := range tlsBlock {
