@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
@@ -150,8 +151,32 @@ func TestClusterPartitionHeals(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// Still cut off at the end (a route that came back would show here).
+	for _, name := range c.Names() {
+		want := without(others, name)
+		if name == cut {
+			want = nil
+		}
+		if got, err := c.RoutedTo(ctx, name); err != nil || !slices.Equal(got, want) {
+			t.Errorf("at the end of the partition %s routes to %v (%v), want %v", name, got, err, want)
+		}
+	}
 	if !minority.pub.NC.IsConnected() || minority.pub.NC.ConnectedServerName() != cut {
 		t.Errorf("the minority's publisher left %s during the partition (status %v, server %q)", cut, minority.pub.NC.Status(), minority.pub.NC.ConnectedServerName())
+	}
+
+	// What the majority stored meanwhile, under new leaders.
+	missed := map[string]uint64{}
+	for _, name := range []string{stream, events.FactStream} {
+		info, err := streamInfo(ctx, maj.pub, name)
+		if err != nil {
+			t.Fatalf("%s from the majority: %v", name, err)
+		}
+		if info.Cluster == nil || info.Cluster.Leader == cut {
+			t.Fatalf("%s is led by %+v while %s is cut off", name, info.Cluster, cut)
+		}
+		missed[name] = info.State.LastSeq
+		t.Logf("%s: %s led by %s, last sequence %d", since(time.Now()), name, info.Cluster.Leader, info.State.LastSeq)
 	}
 
 	// Heal.
@@ -165,6 +190,8 @@ func TestClusterPartitionHeals(t *testing.T) {
 	}
 	routesBack := time.Now()
 	t.Logf("%s: routes back on every side", since(routesBack))
+	caughtUp := waitHolds(t, ctx, c, cut, missed)
+	t.Logf("%s: %s holds what was stored while it was cut off %v", since(caughtUp), cut, missed)
 	for minority.firstAckAfter(healed).IsZero() && ctx.Err() == nil {
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -176,8 +203,12 @@ func TestClusterPartitionHeals(t *testing.T) {
 	for _, s := range []*side{minority, maj} {
 		s.mu.Lock()
 		failed, failedDuring := 0, 0
+		why := map[string]int{}
 		for _, cmd := range s.sent {
 			failed += len(cmd.failures)
+			for _, e := range cmd.errs {
+				why[e]++
+			}
 			for _, f := range cmd.failures {
 				if f.After(at) && f.Before(healed) {
 					failedDuring++
@@ -191,6 +222,9 @@ func TestClusterPartitionHeals(t *testing.T) {
 		}
 		t.Logf("the %s (%s) published %d commands, %d attempts failed (%d during the partition), first ack after the cut %s, first after the heal %s",
 			s.name, s.server, len(s.sent), failed, failedDuring, since(s.firstAckAfterLocked(at)), since(s.firstAckAfterLocked(healed)))
+		for e, n := range why {
+			t.Logf("  %d× %s", n, e)
+		}
 		s.mu.Unlock()
 		if s == minority && failedDuring == 0 {
 			t.Errorf("no publish of the minority failed while %s was cut off: where did they go?", cut)
@@ -222,10 +256,38 @@ func TestClusterPartitionHeals(t *testing.T) {
 	t.Logf("%s: %d commands handled, each with exactly one pong", since(allHandled), len(sent))
 
 	// The server that was cut off holds what the others hold.
-	caughtUp := waitCaughtUp(t, ctx, c, admin, []string{events.FactStream, stream})
-	t.Logf("%s: %s caught up", since(caughtUp), cut)
-	t.Logf("timeline: cut %s, routes gone %s, healed %s, routes back %s, minority stored again %s, all handled %s, caught up %s",
-		since(at), since(routesGone), since(healed), since(routesBack), since(minority.firstAckAfter(healed)), since(allHandled), since(caughtUp))
+	same := waitSame(t, ctx, c, admin, []string{events.FactStream, stream})
+	t.Logf("%s: every server's copy of %s and %s is the leader's", since(same), events.FactStream, stream)
+	t.Logf("timeline: cut %s, routes gone %s, majority stored again %s, healed %s, routes back %s, caught up %s, minority stored again %s, all handled %s",
+		since(at), since(routesGone), since(maj.firstAckAfter(at)), since(healed), since(routesBack), since(caughtUp), since(minority.firstAckAfter(healed)), since(allHandled))
+}
+
+func streamInfo(ctx context.Context, conn *bus.Conn, name string) (*jetstream.StreamInfo, error) {
+	st, err := conn.JS.Stream(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return st.Info(ctx)
+}
+
+// waitHolds waits until server name's copy of each stream reaches the
+// last sequence given, and returns when.
+func waitHolds(t *testing.T, ctx context.Context, c *cluster, name string, last map[string]uint64) time.Time {
+	t.Helper()
+	var behind []string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(50 * time.Millisecond) {
+		behind = nil
+		for stream, seq := range last {
+			if s, err := c.StreamState(ctx, name, stream); err != nil || s.LastSeq < seq {
+				behind = append(behind, fmt.Sprintf("%s: last %d of %d (%v)", stream, s.LastSeq, seq, err))
+			}
+		}
+		if len(behind) == 0 {
+			return time.Now()
+		}
+	}
+	t.Fatalf("%s did not catch up: %v", name, behind)
+	return time.Time{}
 }
 
 // side is a publisher and a builder instance connected to one side of the
@@ -243,7 +305,8 @@ type side struct {
 type command struct {
 	id       string
 	failures []time.Time // failed attempts
-	lastTry  time.Time   // when the attempt that was stored began
+	errs     []string
+	lastTry  time.Time // when the attempt that was stored began
 	acked    time.Time
 }
 
@@ -313,7 +376,7 @@ func (s *side) publish(ctx, stop context.Context, interval time.Duration) {
 			if err == nil {
 				cmd.lastTry, cmd.acked = try, time.Now()
 			} else {
-				cmd.failures = append(cmd.failures, time.Now())
+				cmd.failures, cmd.errs = append(cmd.failures, time.Now()), append(cmd.errs, err.Error())
 			}
 			s.mu.Unlock()
 			if err == nil {
@@ -356,20 +419,15 @@ func waitRoutes(t *testing.T, ctx context.Context, c *cluster, name string, want
 	t.Fatalf("%s routes to %v (%v), want %v", name, got, err, want)
 }
 
-// waitCaughtUp waits until every server's copy of each stream has the
+// waitSame waits until every server's copy of each stream has the
 // leader's last sequence and message count, and returns when.
-func waitCaughtUp(t *testing.T, ctx context.Context, c *cluster, conn *bus.Conn, streams []string) time.Time {
+func waitSame(t *testing.T, ctx context.Context, c *cluster, conn *bus.Conn, streams []string) time.Time {
 	t.Helper()
 	var last string
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(200 * time.Millisecond) {
 		var differ []string
 		for _, name := range streams {
-			st, err := conn.JS.Stream(ctx, name)
-			if err != nil {
-				differ = append(differ, fmt.Sprintf("%s: %v", name, err))
-				continue
-			}
-			info, err := st.Info(ctx)
+			info, err := streamInfo(ctx, conn, name)
 			if err != nil {
 				differ = append(differ, fmt.Sprintf("%s: %v", name, err))
 				continue
