@@ -55,7 +55,7 @@ func startCluster(t *testing.T) *cluster {
 // home of the test's.
 func startClusterWith(t *testing.T, cfg natsserver.ProcessesConfig) *cluster {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cfg.Bin, cfg.Home = natsServerBinary(t), t.TempDir()
 	p, err := natsserver.StartProcesses(ctx, cfg)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -45,11 +46,11 @@ type ProcessConf struct {
 func WriteConf(path string, c ProcessConf) error {
 	var users []map[string]any
 	for _, u := range ServerUsers(c.Passwords) {
-		h, err := bcrypt.GenerateFromPassword([]byte(u.Password), 11)
+		h, err := hash(u.Password)
 		if err != nil {
 			return err
 		}
-		e := map[string]any{"user": u.Username, "password": string(h)}
+		e := map[string]any{"user": u.Username, "password": h}
 		if p := u.Permissions; p != nil {
 			perm := map[string]any{}
 			if p.Publish != nil {
@@ -111,4 +112,22 @@ func WriteConf(path string, c ProcessConf) error {
 		return fmt.Errorf("nats-server configuration: %w", err)
 	}
 	return nil
+}
+
+// hashes are the bcrypt hashes made in this process, by password: the
+// servers of a cluster share their users, and a hash of cost 11 takes
+// seconds under the race detector on a loaded machine (21 of them, one per
+// user and server, outlasted a test's minute).
+var hashes sync.Map
+
+func hash(password string) (string, error) {
+	if h, ok := hashes.Load(password); ok {
+		return h.(string), nil
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), 11)
+	if err != nil {
+		return "", err
+	}
+	hashes.Store(password, string(h))
+	return string(h), nil
 }
