@@ -59,8 +59,11 @@ type Partition struct {
 //     connections (conntrack marks them with its group id).
 //
 // Heal removes the rules, and so does Close; a caller also defers Heal so
-// that a failed test leaves nothing behind. Processes must have been
-// started Partitionable.
+// that a failed test leaves nothing behind. Only a process killed before
+// either runs leaves its chain; its rules name only the cluster's own
+// loopback addresses and group id, and `iptables -D OUTPUT …`, `-F` and
+// `-X` with the chain's name remove it. Processes must have been started
+// Partitionable.
 func (p *Processes) Partition(ctx context.Context, name string) (*Partition, error) {
 	gid := p.gid[name]
 	if gid == 0 {

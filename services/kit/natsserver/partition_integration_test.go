@@ -5,6 +5,7 @@ package natsserver_test
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -184,6 +185,9 @@ func TestClusterPartitionHeals(t *testing.T) {
 		t.Fatal(err)
 	}
 	healed := time.Now()
+	if out, err := exec.Command("iptables", "-w", "10", "-S").CombinedOutput(); err != nil || strings.Contains(string(out), part.Chain) {
+		t.Errorf("after the heal: chain %s still there, or iptables -S failed (%v):\n%s", part.Chain, err, out)
+	}
 	t.Logf("%s: healed (%d commands handled by the majority while cut off)", since(healed), maj.handledBetween(at, healed))
 	for _, name := range c.Names() {
 		waitRoutes(t, ctx, c, name, without(c.Names(), name))
