@@ -184,20 +184,9 @@ func TestClusterLeaderKilled(t *testing.T) {
 	// while the leader died may reach the stream without its publisher
 	// hearing the ack; the handler's retry is then a duplicate the stream
 	// drops (Emitted is not told), so the stream, not Emitted, is counted.
-	pongs := func() map[string]int {
-		stored := map[string]int{}
-		for env, err := range admin.FactsSince(ctx, "service.pong", started) {
-			if err != nil {
-				t.Logf("read pongs: %v", err)
-				return stored
-			}
-			stored[env.RunID]++
-		}
-		return stored
-	}
 	stored := map[string]int{}
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-		if stored = pongs(); len(stored) >= n {
+		if stored = pongs(t, ctx, admin, started); len(stored) >= n {
 			break
 		}
 	}
@@ -221,6 +210,20 @@ func TestClusterLeaderKilled(t *testing.T) {
 		t.Fatalf("builder on %s: %v, want bus.ErrRefused", events.CommandStream("tester"), err)
 	}
 	t.Logf("refused: %v", err)
+}
+
+// pongs counts the pongs stored since started, by run id (the ping's id).
+func pongs(t *testing.T, ctx context.Context, conn *bus.Conn, started time.Time) map[string]int {
+	t.Helper()
+	stored := map[string]int{}
+	for env, err := range conn.FactsSince(ctx, "service.pong", started) {
+		if err != nil {
+			t.Logf("read pongs: %v", err)
+			return stored
+		}
+		stored[env.RunID]++
+	}
+	return stored
 }
 
 // ensureTopology declares the streams and buckets, again while the

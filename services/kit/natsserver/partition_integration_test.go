@@ -395,20 +395,6 @@ func (s *side) publish(ctx, stop context.Context, interval time.Duration) {
 	}
 }
 
-// pongs counts the pongs stored since started, by run id (the ping's id).
-func pongs(t *testing.T, ctx context.Context, conn *bus.Conn, started time.Time) map[string]int {
-	t.Helper()
-	stored := map[string]int{}
-	for env, err := range conn.FactsSince(ctx, "service.pong", started) {
-		if err != nil {
-			t.Logf("read pongs: %v", err)
-			return stored
-		}
-		stored[env.RunID]++
-	}
-	return stored
-}
-
 // waitRoutes waits until server name routes to exactly want (/routez).
 func waitRoutes(t *testing.T, ctx context.Context, c *cluster, name string, want []string) {
 	t.Helper()
