@@ -30,8 +30,8 @@ type ProcessConf struct {
 	// RoutePingInterval, if set, is how often the server pings each of
 	// its routes, and RoutePingMax (if set) how many pings may go
 	// unanswered before it closes the route (nats-server's cluster
-	// ping_interval and ping_max; its defaults, 2 min and 2, leave a cut
-	// route open for minutes).
+	// ping_interval and ping_max; with its defaults, 30 s for routes and
+	// 2, a cut route stays open for a minute or more).
 	RoutePingInterval time.Duration
 	RoutePingMax      int
 	// Monitor, if set, is the address (host:port) of the server's HTTP

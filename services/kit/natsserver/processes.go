@@ -71,8 +71,8 @@ type ProcessesConfig struct {
 	Servers int
 	// RoutePing, if set, is how often each server pings its routes; a
 	// route that leaves RoutePingMax pings (default 2) unanswered is
-	// closed. nats-server's default (2 min) leaves a cut route open for
-	// minutes: a fault drill sets a second or two.
+	// closed. nats-server's default (30 s for routes, 2 pings) leaves a
+	// cut route open for a minute or more: a fault drill sets a second.
 	RoutePing    time.Duration
 	RoutePingMax int
 	// Partitionable lets Partition cut one server's routes while its
