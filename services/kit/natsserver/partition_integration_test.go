@@ -152,14 +152,13 @@ func TestClusterPartitionHeals(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// Still cut off at the end (a route that came back would show here).
+	// Still cut off at the end (a route that came back would show here;
+	// the two others' route to each other may be reconnecting: with pings
+	// every second a starved server's route can be closed as stale).
 	for _, name := range c.Names() {
-		want := without(others, name)
-		if name == cut {
-			want = nil
-		}
-		if got, err := c.RoutedTo(ctx, name); err != nil || !slices.Equal(got, want) {
-			t.Errorf("at the end of the partition %s routes to %v (%v), want %v", name, got, err, want)
+		got, err := c.RoutedTo(ctx, name)
+		if err != nil || (name == cut && len(got) > 0) || slices.Contains(got, cut) {
+			t.Errorf("at the end of the partition %s routes to %v (%v); %s must have no route", name, got, err, cut)
 		}
 	}
 	if !minority.pub.NC.IsConnected() || minority.pub.NC.ConnectedServerName() != cut {
