@@ -48,9 +48,17 @@ func natsServerBinary(t *testing.T) string {
 
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // bcrypt and TLS on a loaded machine
+	return startClusterWith(t, natsserver.ProcessesConfig{})
+}
+
+// startClusterWith starts the servers as cfg says, with the binary and a
+// home of the test's.
+func startClusterWith(t *testing.T, cfg natsserver.ProcessesConfig) *cluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	p, err := natsserver.StartProcesses(ctx, natsserver.ProcessesConfig{Bin: natsServerBinary(t), Home: t.TempDir()})
+	cfg.Bin, cfg.Home = natsServerBinary(t), t.TempDir()
+	p, err := natsserver.StartProcesses(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +82,14 @@ func tail(s string, n int) string {
 // connect as user to every seed, retrying while the cluster forms.
 func (c *cluster) connect(t *testing.T, ctx context.Context, user string) *bus.Conn {
 	t.Helper()
+	return c.connectTo(t, ctx, user, c.seeds)
+}
+
+// connectTo connects as user to the servers of urls (comma-separated).
+func (c *cluster) connectTo(t *testing.T, ctx context.Context, user, urls string) *bus.Conn {
+	t.Helper()
 	for {
-		conn, err := bus.Connect(ctx, c.seeds, user, bus.WithCredentials(c.creds[user]))
+		conn, err := bus.Connect(ctx, urls, user, bus.WithCredentials(c.creds[user]))
 		if err == nil {
 			t.Cleanup(conn.Close)
 			return conn
@@ -99,16 +113,7 @@ func TestClusterLeaderKilled(t *testing.T) {
 	if admin.Replicas != 3 {
 		t.Fatalf("replicas %d on a cluster of three (servers known: %v)", admin.Replicas, admin.NC.Servers())
 	}
-	for {
-		err := admin.EnsureTopology(ctx)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("declare streams on the cluster: %v", err)
-		}
-		time.Sleep(500 * time.Millisecond) // JetStream's meta leader is being elected
-	}
+	ensureTopology(t, ctx, admin)
 	stream := events.CommandStream("builder")
 	st, err := admin.JS.Stream(ctx, stream)
 	if err != nil {
@@ -179,20 +184,9 @@ func TestClusterLeaderKilled(t *testing.T) {
 	// while the leader died may reach the stream without its publisher
 	// hearing the ack; the handler's retry is then a duplicate the stream
 	// drops (Emitted is not told), so the stream, not Emitted, is counted.
-	pongs := func() map[string]int {
-		stored := map[string]int{}
-		for env, err := range admin.FactsSince(ctx, "service.pong", started) {
-			if err != nil {
-				t.Logf("read pongs: %v", err)
-				return stored
-			}
-			stored[env.RunID]++
-		}
-		return stored
-	}
 	stored := map[string]int{}
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-		if stored = pongs(); len(stored) >= n {
+		if stored = pongs(t, ctx, admin, started); len(stored) >= n {
 			break
 		}
 	}
@@ -216,6 +210,36 @@ func TestClusterLeaderKilled(t *testing.T) {
 		t.Fatalf("builder on %s: %v, want bus.ErrRefused", events.CommandStream("tester"), err)
 	}
 	t.Logf("refused: %v", err)
+}
+
+// pongs counts the pongs stored since started, by run id (the ping's id).
+func pongs(t *testing.T, ctx context.Context, conn *bus.Conn, started time.Time) map[string]int {
+	t.Helper()
+	stored := map[string]int{}
+	for env, err := range conn.FactsSince(ctx, "service.pong", started) {
+		if err != nil {
+			t.Logf("read pongs: %v", err)
+			return stored
+		}
+		stored[env.RunID]++
+	}
+	return stored
+}
+
+// ensureTopology declares the streams and buckets, again while the
+// cluster elects its JetStream meta leader.
+func ensureTopology(t *testing.T, ctx context.Context, conn *bus.Conn) {
+	t.Helper()
+	for {
+		err := conn.EnsureTopology(ctx)
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("declare streams on the cluster: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond) // JetStream's meta leader is being elected
+	}
 }
 
 // killLeader SIGKILLs the server leading stream and returns its name.

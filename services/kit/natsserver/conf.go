@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -17,55 +19,36 @@ type ProcessConf struct {
 	// Listen is the client address (host:port); StoreDir JetStream's.
 	Listen, StoreDir string
 	// Passwords are the users' (ServerUsers); the file holds only bcrypt
-	// hashes of them: Hashes (HashPasswords) when given, else made here.
+	// hashes of them.
 	Passwords map[string]string
-	Hashes    map[string]string
 	// TLS, if set, is required of clients and of the routes between servers.
 	TLS *TLS
 	// Cluster, when Routes are set: the cluster's name, this server's
 	// route address (host:port) and every server's route URL.
 	Cluster, ClusterListen string
 	Routes                 []string
+	// RoutePingInterval, if set, is how often the server pings each of
+	// its routes, and RoutePingMax (if set) how many pings may go
+	// unanswered before it closes the route (nats-server's cluster
+	// ping_interval and ping_max; with its defaults, 30 s for routes and
+	// 2, a cut route stays open for a minute or more).
+	RoutePingInterval time.Duration
+	RoutePingMax      int
 	// Monitor, if set, is the address (host:port) of the server's HTTP
 	// monitoring: /healthz answers 200 once JetStream is ready, in a
 	// cluster once a meta leader is elected (what a healthcheck asks).
 	Monitor string
 }
 
-// bcryptCost is the work factor of the users' password hashes.
-const bcryptCost = 11
-
-// HashPasswords bcrypts each user's password, for the configuration files
-// of servers that share users (one hash per user, not one per server:
-// each costs ~0.1 s of CPU, many times that under the race detector).
-func HashPasswords(passwords map[string]string) (map[string]string, error) {
-	out := make(map[string]string, len(passwords))
-	for u, pw := range passwords {
-		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcryptCost)
-		if err != nil {
-			return nil, fmt.Errorf("hash the password of %s: %w", u, err)
-		}
-		out[u] = string(h)
-	}
-	return out, nil
-}
-
 // WriteConf writes the nats-server configuration of c to path (mode 0400:
 // it holds password hashes). The file is JSON, which nats-server's
 // configuration parser reads as it is.
 func WriteConf(path string, c ProcessConf) error {
-	hashes := c.Hashes
-	if hashes == nil {
-		var err error
-		if hashes, err = HashPasswords(c.Passwords); err != nil {
-			return err
-		}
-	}
 	var users []map[string]any
 	for _, u := range ServerUsers(c.Passwords) {
-		h, ok := hashes[u.Username]
-		if !ok {
-			return fmt.Errorf("nats-server configuration: no password hash for user %s", u.Username)
+		h, err := hash(u.Password)
+		if err != nil {
+			return err
 		}
 		e := map[string]any{"user": u.Username, "password": h}
 		if p := u.Permissions; p != nil {
@@ -99,6 +82,12 @@ func WriteConf(path string, c ProcessConf) error {
 	}
 	if len(c.Routes) > 0 {
 		cl := map[string]any{"name": c.Cluster, "listen": c.ClusterListen, "routes": c.Routes}
+		if c.RoutePingInterval > 0 {
+			cl["ping_interval"] = c.RoutePingInterval.String()
+		}
+		if c.RoutePingMax > 0 {
+			cl["ping_max"] = c.RoutePingMax
+		}
 		if tlsBlock != nil {
 			rt := map[string]any{"verify": true}
 			for k, v := range tlsBlock {
@@ -123,4 +112,22 @@ func WriteConf(path string, c ProcessConf) error {
 		return fmt.Errorf("nats-server configuration: %w", err)
 	}
 	return nil
+}
+
+// hashes are the bcrypt hashes made in this process, by password: the
+// servers of a cluster share their users, and a hash of cost 11 takes
+// seconds under the race detector on a loaded machine (21 of them, one per
+// user and server, outlasted a test's minute).
+var hashes sync.Map
+
+func hash(password string) (string, error) {
+	if h, ok := hashes.Load(password); ok {
+		return h.(string), nil
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), 11)
+	if err != nil {
+		return "", err
+	}
+	hashes.Store(password, string(h))
+	return string(h), nil
 }

@@ -77,7 +77,8 @@ func TestWriteConf(t *testing.T) {
 		t.Fatalf("parse: %v; want only the missing certificate reported", err)
 	}
 	if err := natsserver.WriteConf(path, natsserver.ProcessConf{Name: "n1", Listen: "127.0.0.1:4222", StoreDir: dir, Passwords: pw,
-		Cluster: "ring", ClusterListen: "127.0.0.1:6222", Routes: []string{"nats://127.0.0.1:6223"}, Monitor: "127.0.0.1:8222"}); err != nil {
+		Cluster: "ring", ClusterListen: "127.0.0.1:6222", Routes: []string{"nats://127.0.0.1:6223"}, Monitor: "127.0.0.1:8222",
+		RoutePingInterval: 1500 * time.Millisecond, RoutePingMax: 3}); err != nil {
 		t.Fatal(err)
 	}
 	opts, err := server.ProcessConfigFile(path)
@@ -86,6 +87,9 @@ func TestWriteConf(t *testing.T) {
 	}
 	if len(opts.Users) != 2 || opts.Cluster.Name != "ring" || len(opts.Routes) != 1 || opts.MaxPayload != 8<<20 {
 		t.Fatalf("users %d, cluster %q, routes %v, max payload %d", len(opts.Users), opts.Cluster.Name, opts.Routes, opts.MaxPayload)
+	}
+	if opts.Cluster.PingInterval != 1500*time.Millisecond || opts.Cluster.MaxPingsOut != 3 {
+		t.Errorf("route pings every %v, %d unanswered at most; want 1.5s and 3", opts.Cluster.PingInterval, opts.Cluster.MaxPingsOut)
 	}
 	if opts.HTTPHost != "127.0.0.1" || opts.HTTPPort != 8222 {
 		t.Errorf("monitoring on %s:%d, want 127.0.0.1:8222", opts.HTTPHost, opts.HTTPPort)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,12 +34,16 @@ type Processes struct {
 	Home  string
 	Creds map[string]natsauth.Credentials
 
-	bin        string
-	names      []string
-	clientPort map[string]int
-	routePort  map[string]int
-	mu         sync.Mutex
-	procs      map[string]*proc
+	bin         string
+	names       []string
+	clientPort  map[string]int
+	routeHost   map[string]string
+	routePort   map[string]int
+	monitorPort map[string]int
+	gid         map[string]uint32 // Partitionable: each server's own group
+	mu          sync.Mutex
+	procs       map[string]*proc
+	cuts        map[string]*Partition // in place, healed by Close
 }
 
 // proc is one running (or exited) server process.
@@ -62,6 +69,18 @@ type ProcessesConfig struct {
 	Home string
 	// Servers is how many (default 3).
 	Servers int
+	// RoutePing, if set, is how often each server pings its routes; a
+	// route that leaves RoutePingMax pings (default 2) unanswered is
+	// closed. nats-server's default (30 s for routes, 2 pings) leaves a
+	// cut route open for a minute or more: a fault drill sets a second.
+	RoutePing    time.Duration
+	RoutePingMax int
+	// Partitionable lets Partition cut one server's routes while its
+	// clients stay connected to it (iptables; root only): each server's
+	// routes listen on a loopback address of its own (127.x.y.n) and each
+	// server runs with a group id of its own, which tells its outgoing
+	// route connections apart from the others'.
+	Partitionable bool
 }
 
 // ErrProcesses wraps a cluster of processes that cannot be started.
@@ -76,6 +95,14 @@ func StartProcesses(ctx context.Context, cfg ProcessesConfig) (*Processes, error
 	}
 	if _, err := os.Stat(cfg.Bin); err != nil {
 		return nil, fmt.Errorf("%w: %v (make build puts nats-server into bin/)", ErrProcesses, err)
+	}
+	if cfg.Partitionable {
+		if err := CanPartition(); err != nil {
+			return nil, fmt.Errorf("%w: partitionable: %w", ErrProcesses, err)
+		}
+	}
+	if cfg.RoutePing > 0 && cfg.RoutePingMax <= 0 {
+		cfg.RoutePingMax = 2
 	}
 	creds, err := natsauth.LoadOrCreate(cfg.Home, Users())
 	if err != nil {
@@ -93,33 +120,47 @@ func StartProcesses(ctx context.Context, cfg ProcessesConfig) (*Processes, error
 	for u, c := range creds {
 		pw[u] = c.Password
 	}
-	ports, err := freePorts(2 * cfg.Servers)
-	if err != nil {
-		return nil, err
+	p := &Processes{Home: cfg.Home, Creds: creds, bin: cfg.Bin, clientPort: map[string]int{}, routeHost: map[string]string{},
+		routePort: map[string]int{}, monitorPort: map[string]int{}, gid: map[string]uint32{}, procs: map[string]*proc{}, cuts: map[string]*Partition{}}
+	var hosts []string // client, route and monitor listener of each server
+	var lo []string
+	var gid uint32
+	if cfg.Partitionable {
+		lo, gid = loopbackHosts(cfg.Servers), groupBase()
 	}
-	p := &Processes{Home: cfg.Home, Creds: creds, bin: cfg.Bin, clientPort: map[string]int{}, routePort: map[string]int{}, procs: map[string]*proc{}}
-	var routes, seeds []string
 	for i := range cfg.Servers {
 		name := fmt.Sprintf("n%d", i+1)
 		p.names = append(p.names, name)
-		p.clientPort[name], p.routePort[name] = ports[i], ports[cfg.Servers+i]
-		routes = append(routes, fmt.Sprintf("tls://127.0.0.1:%d", ports[cfg.Servers+i]))
-		seeds = append(seeds, fmt.Sprintf("tls://127.0.0.1:%d", ports[i]))
+		p.routeHost[name] = "127.0.0.1"
+		if lo != nil {
+			p.routeHost[name], p.gid[name] = lo[i], gid+uint32(i)
+		}
+		hosts = append(hosts, "127.0.0.1", p.routeHost[name], "127.0.0.1")
 	}
-	p.Seeds = strings.Join(seeds, ",")
-	hashes, err := HashPasswords(pw)
+	ports, err := freePorts(hosts)
 	if err != nil {
 		return nil, err
 	}
+	var routes, seeds []string
+	for i, name := range p.names {
+		p.clientPort[name], p.routePort[name], p.monitorPort[name] = ports[3*i], ports[3*i+1], ports[3*i+2]
+		routes = append(routes, "tls://"+p.routeAddr(name))
+		seeds = append(seeds, p.ClientURL(name))
+	}
+	p.Seeds = strings.Join(seeds, ",")
 	for _, name := range p.names {
-		cert, key, err := ca.Issue(tlsDir, name, []string{"127.0.0.1", "localhost"})
+		// Issued anew: the route address may differ from an earlier run's.
+		_ = os.Remove(filepath.Join(tlsDir, name+".pem"))
+		cert, key, err := ca.Issue(tlsDir, name, slices.Compact([]string{"127.0.0.1", p.routeHost[name], "localhost"}))
 		if err != nil {
 			return nil, err
 		}
 		if err := WriteConf(p.confPath(name), ProcessConf{
-			Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", p.clientPort[name]), StoreDir: filepath.Join(cfg.Home, name), Passwords: pw, Hashes: hashes,
+			Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", p.clientPort[name]), StoreDir: filepath.Join(cfg.Home, name), Passwords: pw,
 			TLS:     &TLS{CertFile: cert, KeyFile: key, CAFile: ca.CertFile},
-			Cluster: "ringmaster", ClusterListen: fmt.Sprintf("127.0.0.1:%d", p.routePort[name]), Routes: routes,
+			Cluster: "ringmaster", ClusterListen: p.routeAddr(name), Routes: routes,
+			RoutePingInterval: cfg.RoutePing, RoutePingMax: cfg.RoutePingMax,
+			Monitor: fmt.Sprintf("127.0.0.1:%d", p.monitorPort[name]),
 		}); err != nil {
 			return nil, err
 		}
@@ -144,6 +185,23 @@ func (p *Processes) Names() []string { return append([]string(nil), p.names...) 
 // RoutePort is the port a server's routes listen on.
 func (p *Processes) RoutePort(name string) int { return p.routePort[name] }
 
+// routeAddr is host:port of a server's route listener.
+func (p *Processes) routeAddr(name string) string {
+	return net.JoinHostPort(p.routeHost[name], strconv.Itoa(p.routePort[name]))
+}
+
+// ClientURL is the URL of one server alone (a client that must stay on
+// it; Seeds names them all).
+func (p *Processes) ClientURL(name string) string {
+	return fmt.Sprintf("tls://127.0.0.1:%d", p.clientPort[name])
+}
+
+// MonitorURL is the base URL of a server's HTTP monitoring (/routez,
+// /jsz, /healthz).
+func (p *Processes) MonitorURL(name string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d", p.monitorPort[name])
+}
+
 // CredsFile is the credentials file of user (for a service process's
 // --nats-creds / RING_NATS_CREDS).
 func (p *Processes) CredsFile(user string) string { return natsauth.Path(p.Home, user) }
@@ -167,6 +225,11 @@ func (p *Processes) Start(ctx context.Context, name string) error {
 	cmd := exec.Command(p.bin, "-c", p.confPath(name))
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if g := p.gid[name]; g != 0 {
+		// Root still, so it reads its files; the group only marks its
+		// sockets (iptables -m owner --gid-owner).
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(os.Geteuid()), Gid: g, NoSetGroups: true}
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%w: start %s: %v", ErrProcesses, name, err)
 	}
@@ -215,8 +278,14 @@ func (p *Processes) PID(name string) int {
 	return 0
 }
 
-// Close kills every server.
+// Close heals any partition still in place and kills every server.
 func (p *Processes) Close() {
+	p.mu.Lock()
+	cuts := maps.Clone(p.cuts)
+	p.mu.Unlock()
+	for _, c := range cuts {
+		_ = c.Heal()
+	}
 	for _, name := range p.names {
 		if p.PID(name) != 0 {
 			_ = p.Kill(name)
@@ -229,8 +298,8 @@ func tail(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// freePorts asks the kernel for n free ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
+// freePorts asks the kernel for a free port on each of hosts.
+func freePorts(hosts []string) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
@@ -238,8 +307,8 @@ func freePorts(n int) ([]int, error) {
 		}
 	}()
 	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for _, h := range hosts {
+		l, err := net.Listen("tcp", net.JoinHostPort(h, "0"))
 		if err != nil {
 			return nil, err
 		}
