@@ -216,7 +216,7 @@ func TestServiceSendsOnlyWhatItDeclares(t *testing.T) {
 		if spec.Service == events.AnyService && spec.Kind == events.Command {
 			opts = append(opts, bus.WithService("builder"))
 		}
-		conn := connect(t, url, creds[tc.user]) // its own: a refusal counts for a minute
+		conn := connect(t, url, creds[tc.user])                // its own: a refusal counts for a minute
 		pctx, pcancel := context.WithTimeout(ctx, time.Second) // the refusal comes at once; the publish waits for an ack
 		env, err := conn.Publish(pctx, tc.payload, opts...)
 		pcancel()
