@@ -1,6 +1,9 @@
 package natsserver
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -184,6 +187,59 @@ func TestPermissionsFollowCatalog(t *testing.T) {
 			if !slices.ContainsFunc(events.EmittedBy(svc), func(s events.Spec) bool { return s.Name == name }) {
 				t.Errorf("%s does not emit %s", svc, name)
 			}
+		}
+	}
+}
+
+// docs/security.md's table of what each service publishes is the catalog's.
+func TestSecurityDocListsEachServicesEvents(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "security.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(data), "### Events a service publishes\n")
+	section, _, _ = strings.Cut(section, "\n#")
+	names := regexp.MustCompile("`([a-z.]+)`")
+	rows := map[string][2][]string{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 5 {
+			continue
+		}
+		svc := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		if !slices.Contains(events.Services, svc) {
+			continue
+		}
+		var cols [2][]string
+		for i, cell := range cells[2:4] {
+			for _, m := range names.FindAllStringSubmatch(cell, -1) {
+				if _, ok := events.ByName(m[1]); ok {
+					cols[i] = append(cols[i], m[1])
+				}
+			}
+			slices.Sort(cols[i])
+		}
+		rows[svc] = cols
+	}
+	for _, svc := range events.Services {
+		row, ok := rows[svc]
+		if !ok {
+			t.Errorf("docs/security.md: no row for %s in the table of events a service publishes", svc)
+			continue
+		}
+		var sends, emits []string
+		for _, s := range events.SentBy(svc) {
+			sends = append(sends, s.Name)
+		}
+		for _, s := range events.EmittedBy(svc) {
+			if s.Service != events.AnyService {
+				emits = append(emits, s.Name)
+			}
+		}
+		slices.Sort(sends)
+		slices.Sort(emits)
+		if !slices.Equal(row[0], sends) || !slices.Equal(row[1], emits) {
+			t.Errorf("docs/security.md, %s: sends %v, emits %v; the catalog says sends %v, emits %v", svc, row[0], row[1], sends, emits)
 		}
 	}
 }
