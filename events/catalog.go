@@ -3,47 +3,48 @@ package events
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 )
 
 // catalog is every event Ringmaster knows. Add an event here and run
 // `make docs` to regenerate docs/events.md.
 var catalog = []Spec{
-	{Name: "build.requested", Version: 1, Kind: Command, Service: "builder", payload: BuildRequested{},
+	{Name: "build.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "builder", payload: BuildRequested{},
 		Doc: "Build a stack's components × distros matrix and publish the packages."},
-	{Name: "cell.build.requested", Version: 1, Kind: Command, Service: "builder", Routed: true, payload: CellBuildRequested{},
+	{Name: "cell.build.requested", Version: 1, Kind: Command, Senders: []string{"builder"}, Service: "builder", Routed: true, payload: CellBuildRequested{},
 		Doc: "Build one cell of a build request's matrix; routed by `<distro>.<arch>` to the builders that serve it, answered by `build.succeeded` or `build.failed`."},
 	{Name: "source.fetch.requested", Version: 1, Kind: Command, Service: "builder", payload: SourceFetchRequested{},
 		Doc: "Download a source archive, verify its sha256 and keep it in the content-addressed cache."},
-	{Name: "repo.publish.requested", Version: 1, Kind: Command, Service: "repo-publisher", payload: RepoPublishRequested{},
+	{Name: "repo.publish.requested", Version: 1, Kind: Command, Senders: []string{"builder"}, Service: "repo-publisher", payload: RepoPublishRequested{},
 		Doc: "Publish packages into a channel's signed APT and YUM repositories."},
-	{Name: "repo.promote.requested", Version: 1, Kind: Command, Service: "repo-publisher", payload: RepoPromoteRequested{},
+	{Name: "repo.promote.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "repo-publisher", payload: RepoPromoteRequested{},
 		Doc: "Add packages published in one channel to another (e.g. nightly → stable), sharing pool files; answered by `repo.published` for the target."},
 	{Name: "repo.gc.requested", Version: 1, Kind: Command, Service: "repo-publisher", payload: RepoGCRequested{},
 		Doc: "Delete repository objects retired longer than a grace period, and stale uploads, under each channel's lease."},
-	{Name: "cluster.create.requested", Version: 1, Kind: Command, Service: "provisioner", payload: ClusterCreateRequested{},
+	{Name: "cluster.create.requested", Version: 1, Kind: Command, Senders: []string{"gateway", "tester"}, Service: "provisioner", payload: ClusterCreateRequested{},
 		Doc: "Check a cluster spec against the compatibility policy and create the cluster."},
-	{Name: "cluster.destroy.requested", Version: 1, Kind: Command, Service: "provisioner", payload: ClusterDestroyRequested{},
+	{Name: "cluster.destroy.requested", Version: 1, Kind: Command, Senders: []string{"gateway", "tester"}, Service: "provisioner", payload: ClusterDestroyRequested{},
 		Doc: "Remove a cluster in any state, found by label."},
-	{Name: "cluster.host.create.requested", Version: 1, Kind: Command, Service: "provisioner", Routed: true, payload: ClusterHostCreateRequested{},
+	{Name: "cluster.host.create.requested", Version: 1, Kind: Command, Senders: []string{"provisioner"}, Service: "provisioner", Routed: true, payload: ClusterHostCreateRequested{},
 		Doc: "Create an admitted cluster on the Docker host the admission placed it on; routed by host name to that host's provisioner, answered like `cluster.create.requested`."},
-	{Name: "cluster.host.destroy.requested", Version: 1, Kind: Command, Service: "provisioner", Routed: true, payload: ClusterHostDestroyRequested{},
+	{Name: "cluster.host.destroy.requested", Version: 1, Kind: Command, Senders: []string{"provisioner"}, Service: "provisioner", Routed: true, payload: ClusterHostDestroyRequested{},
 		Doc: "Remove a cluster from the Docker host that holds it; routed by host name to that host's provisioner, answered by `cluster.destroyed`."},
-	{Name: "test.run.requested", Version: 1, Kind: Command, Service: "tester", payload: TestRunRequested{},
+	{Name: "test.run.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "tester", payload: TestRunRequested{},
 		Doc: "Run test suites against a cluster."},
-	{Name: "sweep.run.requested", Version: 1, Kind: Command, Service: "tester", payload: SweepRunRequested{},
+	{Name: "sweep.run.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "tester", payload: SweepRunRequested{},
 		Doc: "Run a compatibility sweep: a cluster and the smoke suites for every combination of published versions."},
-	{Name: "realm.create.requested", Version: 1, Kind: Command, Service: "kerberos-realm", payload: RealmCreateRequested{},
+	{Name: "realm.create.requested", Version: 1, Kind: Command, Senders: []string{"provisioner"}, Service: "kerberos-realm", payload: RealmCreateRequested{},
 		Doc: "Start a KDC for a cluster, create its realm, principals and keytabs."},
-	{Name: "realm.trust.requested", Version: 1, Kind: Command, Service: "kerberos-realm", payload: RealmTrustRequested{},
+	{Name: "realm.trust.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "kerberos-realm", payload: RealmTrustRequested{},
 		Doc: "Set up or remove cross-realm trust between realms."},
-	{Name: "pipeline.run.requested", Version: 1, Kind: Command, Service: "gateway", payload: PipelineRunRequested{},
+	{Name: "pipeline.run.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "gateway", payload: PipelineRunRequested{},
 		Doc: "Take one commit of a stack from git through build, publish, a test cluster, the suites and its removal, with commit statuses."},
-	{Name: "forge.status.requested", Version: 1, Kind: Command, Service: "gateway", payload: ForgeStatusRequested{},
+	{Name: "forge.status.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "gateway", payload: ForgeStatusRequested{},
 		Doc: "Set a commit status on the stack's forge (GitHub, GitLab or Gitea); retried, then dead-lettered."},
-	{Name: "chat.reply.requested", Version: 1, Kind: Command, Service: "gateway", payload: ChatReplyRequested{},
+	{Name: "chat.reply.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "gateway", payload: ChatReplyRequested{},
 		Doc: "Follow the run a chat-ops, REST or CLI request or a scheduled sweep started: keep its run record, post its progress and result where it came from."},
-	{Name: "repo.list.requested", Version: 1, Kind: Command, Service: "repo-publisher", payload: RepoListRequested{},
+	{Name: "repo.list.requested", Version: 1, Kind: Command, Senders: []string{"gateway"}, Service: "repo-publisher", payload: RepoListRequested{},
 		Doc: "List what the channels publish, per distro (answered by `repo.listed`)."},
 	{Name: "service.ping.requested", Version: 1, Kind: Command, Service: AnyService, payload: ServicePingRequested{},
 		Doc: "Ask a service to answer through its worker loop (`ring ping`)."},
@@ -123,6 +124,14 @@ func init() {
 		if _, ok := s.payload.(Router); s.Routed && (!ok || s.Kind != Command) {
 			panic("events: routed event " + s.Name + " must be a command whose payload has Route()")
 		}
+		if s.Kind == Fact && len(s.Senders) > 0 {
+			panic("events: fact " + s.Name + " has Senders: a fact is emitted by its Service")
+		}
+		for _, svc := range s.Senders {
+			if !slices.Contains(Services, svc) {
+				panic("events: command " + s.Name + " is sent by unknown service " + svc)
+			}
+		}
 		byName[s.Name] = s
 		byGo[reflect.TypeOf(s.payload)] = s
 	}
@@ -192,6 +201,29 @@ func CommandsOf(service string) []Spec {
 	var out []Spec
 	for _, s := range All() {
 		if s.Kind == Command && (s.Service == service || s.Service == AnyService) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// SentBy lists the commands a service sends (their Senders name it).
+func SentBy(service string) []Spec {
+	var out []Spec
+	for _, s := range All() {
+		if s.Kind == Command && slices.Contains(s.Senders, service) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// EmittedBy lists the facts a service emits: its own and those every
+// service emits (command.failed, service.pong).
+func EmittedBy(service string) []Spec {
+	var out []Spec
+	for _, s := range All() {
+		if s.Kind == Fact && (s.Service == service || s.Service == AnyService) {
 			out = append(out, s)
 		}
 	}

@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -67,7 +68,11 @@ func writeSpec(b *strings.Builder, s Spec) {
 	if s.Kind == Fact {
 		role = "emitted by"
 	}
-	fmt.Fprintf(b, "- %s: %s\n- subject: `%s`\n- stream: `%s`\n\n", role, svc, subject, stream)
+	fmt.Fprintf(b, "- %s: %s\n", role, svc)
+	if s.Kind == Command {
+		fmt.Fprintf(b, "- sent by: %s\n", strings.Join(append(slices.Clone(s.Senders), "`ring`"), ", "))
+	}
+	fmt.Fprintf(b, "- subject: `%s`\n- stream: `%s`\n\n", subject, stream)
 	b.WriteString("| field | type | meaning |\n|---|---|---|\n")
 	writeFields(b, s.GoType(), "")
 	b.WriteString("\n")

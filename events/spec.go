@@ -16,7 +16,14 @@ type Spec struct {
 	// Kind is Command or Fact.
 	Kind Kind
 	// Service handles a command, or emits a fact ("*" for every service).
+	// A fact is emitted by its Service only: the NATS user of every other
+	// service is refused when it publishes one (kit/natsserver.Permissions).
 	Service string
+	// Senders are the services that send a command (the `ring` CLI may
+	// send any): the NATS user of every other service is refused when it
+	// publishes one (kit/natsserver.Permissions), and a test in tools/ring
+	// fails when a service's code sends a command whose Senders lack it.
+	Senders []string
 	// Doc is one sentence for docs/events.md.
 	Doc string
 	// Routed commands carry a route (their payload is a Router): the

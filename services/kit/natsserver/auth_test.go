@@ -163,3 +163,81 @@ func TestServiceConfinedToItsStream(t *testing.T) {
 		}
 	}
 }
+
+// A service publishes the commands it sends and the facts it emits, and
+// is refused, naming the subject, when it sends a command or emits a fact
+// the events catalog does not declare for it: the tester cannot ask the
+// repo-publisher to sign and publish, nor forge the repository's or a
+// build's facts.
+func TestServiceSendsOnlyWhatItDeclares(t *testing.T) {
+	url, creds := authServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	publish := func(conn *bus.Conn, payload any) error {
+		pctx, pcancel := context.WithTimeout(ctx, 3*time.Second)
+		defer pcancel()
+		_, err := conn.Publish(pctx, payload)
+		return err
+	}
+	for _, tc := range []struct {
+		user    string
+		payload any
+	}{
+		{"tester", &events.ClusterCreateRequested{Name: "sweep-1"}},
+		{"tester", &events.TestFinished{Cluster: "c1"}},
+		{"tester", &events.CommandFailed{Service: "tester"}},
+		{"builder", &events.CellBuildRequested{Distro: "debian-12", Arch: "amd64"}},
+		{"builder", &events.RepoPublishRequested{Channel: "nightly"}},
+		{"repo-publisher", &events.RepoPublished{Channel: "nightly"}},
+		{"gateway", &events.PipelineRunRequested{Stack: "demo"}},
+	} {
+		if err := publish(connect(t, url, creds[tc.user]), tc.payload); err != nil {
+			t.Errorf("%s publishing %T, which it declares: %v", tc.user, tc.payload, err)
+		}
+	}
+	for _, tc := range []struct {
+		user    string
+		payload any
+	}{
+		{"tester", &events.RepoPublishRequested{Channel: "nightly"}},
+		{"tester", &events.RepoPublished{Channel: "nightly"}},
+		{"tester", &events.BuildSucceeded{Stack: "demo"}},
+		{"builder", &events.RepoPublished{Channel: "nightly"}},
+		{"builder", &events.ClusterCreateRequested{Name: "c1"}},
+		{"kerberos-realm", &events.ServicePingRequested{}},
+		{"gateway", &events.RepoPublished{Channel: "nightly"}},
+		{"provisioner", &events.CellBuildRequested{Distro: "debian-12", Arch: "amd64"}},
+	} {
+		spec, err := events.Of(tc.payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var opts []bus.PublishOption
+		if spec.Service == events.AnyService && spec.Kind == events.Command {
+			opts = append(opts, bus.WithService("builder"))
+		}
+		conn := connect(t, url, creds[tc.user])                // its own: a refusal counts for a minute
+		pctx, pcancel := context.WithTimeout(ctx, time.Second) // the refusal comes at once; the publish waits for an ack
+		env, err := conn.Publish(pctx, tc.payload, opts...)
+		pcancel()
+		subject := spec.Subject("builder")
+		if spec.Routed {
+			subject = spec.RoutedSubject("debian-12.amd64")
+		}
+		if !errors.Is(err, bus.ErrRefused) || !strings.Contains(err.Error(), subject) {
+			t.Errorf("%s publishing %s (%s): %v; want bus.ErrRefused naming the subject", tc.user, spec.Name, env.ID, err)
+		}
+	}
+	// No refused fact reached the stream: only the three allowed ones.
+	facts, err := connect(t, url, creds[natsserver.CLIUser]).JS.Stream(ctx, events.FactStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := facts.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 3 {
+		t.Errorf("%d facts stored, want the 3 allowed", info.State.Msgs)
+	}
+}

@@ -60,10 +60,15 @@ func catalogStreams() []string {
 }
 
 // Permissions are what user may publish and subscribe to, least privilege:
-//   - a service consumes only its own command stream, may send commands to
-//     any service (pipelines drive each other), publishes facts and its own
-//     dead letters, reads facts, writes its own done markers and heartbeat,
-//     and reads and writes only the KV buckets Buckets names for it;
+//   - a service consumes only its own command stream; publishes only the
+//     commands the events catalog names it a sender of (Spec.Senders; a
+//     routed command on every route), the facts it emits (its own, and
+//     command.failed and service.pong, which every worker loop emits) and
+//     its own dead letters (EventSubjects); reads facts, writes its own
+//     done markers and heartbeat, and reads and writes only the KV
+//     buckets Buckets names for it;
+//   - a dead-letter reader (the gateway) may also put a dead letter back on
+//     its subject, which is any command's;
 //   - the CLI (and `ring up`) may do anything but consume, read or purge a
 //     service's command stream or delete a stream.
 //
@@ -80,10 +85,9 @@ func Permissions(user string) *server.Permissions {
 		"$JS.API.INFO",
 		"$JS.API.STREAM.INFO.*", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST",
 		"$JS.API.CONSUMER.INFO.>", "$JS.API.CONSUMER.NAMES.*", "$JS.API.CONSUMER.LIST.*",
-		events.Prefix + ".cmd.>",
-		events.FactSubjects(),
 		events.DeadLetterSubject(user),
 	}
+	pub = append(pub, EventSubjects(user)...)
 	pub = append(pub, consume(cmd)...)
 	pub = append(pub, consume(events.FactStream)...)
 	pub = append(pub, read(events.FactStream)...)
@@ -103,12 +107,31 @@ func Permissions(user string) *server.Permissions {
 	}
 	if slices.Contains(DeadLetterReaders, user) {
 		pub = append(pub, read(events.DeadLetterStream)...)
-		pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+events.DeadLetterStream)
+		pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+events.DeadLetterStream, events.Prefix+".cmd.>")
 	}
 	return &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: pub},
 		Subscribe: &server.SubjectPermission{Allow: []string{natsauth.InboxPrefix(user) + ".>", events.FactSubjects()}},
 	}
+}
+
+// EventSubjects are the subjects of the events a service publishes, as the
+// events catalog declares them: the commands it sends (a routed command's
+// subject on every route, `<subject>.>`) and the facts it emits. Sorted.
+func EventSubjects(service string) []string {
+	var out []string
+	for _, s := range events.SentBy(service) {
+		subject := s.Subject("*") // a command every service answers: to any of them
+		if s.Routed {
+			subject += ".>"
+		}
+		out = append(out, subject)
+	}
+	for _, s := range events.EmittedBy(service) {
+		out = append(out, s.Subject(""))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // consume: create and use consumers of a stream.

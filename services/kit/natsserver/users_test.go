@@ -1,8 +1,14 @@
 package natsserver
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"ringmaster.dev/events"
 )
 
 // matches is NATS subject matching: '*' one token, '>' one or more.
@@ -47,11 +53,47 @@ func TestPermissions(t *testing.T) {
 		{"builder", "$JS.API.STREAM.PURGE.CMD_REPO_PUBLISHER", false, false},
 		{"builder", "$JS.API.STREAM.UPDATE.CMD_REPO_PUBLISHER", false, false},
 		{"builder", "$JS.API.STREAM.DELETE.FACTS", false, false},
-		// Sends commands (pipelines), facts, its own dead letters.
+		// Sends the commands it declares, its facts, its own dead letters.
 		{"builder", "ringmaster.cmd.repo-publisher.repo.publish.requested", false, true},
 		{"builder", "ringmaster.fact.build.finished", false, true},
 		{"builder", "ringmaster.dlq.builder", false, true},
 		{"builder", "ringmaster.dlq.tester", false, false},
+		// Only the commands it sends and the facts it emits (events catalog:
+		// Spec.Senders, Spec.Service), plus command.failed and service.pong.
+		{"builder", "ringmaster.cmd.builder.cell.build.requested.debian-12.amd64", false, true},
+		{"builder", "ringmaster.cmd.builder.cell.build.requested.rocky-9.arm64", false, true},
+		{"builder", "ringmaster.cmd.builder.build.requested", false, false},
+		{"builder", "ringmaster.cmd.provisioner.cluster.create.requested", false, false},
+		{"builder", "ringmaster.fact.build.succeeded", false, true},
+		{"builder", "ringmaster.fact.image.progress", false, true},
+		{"builder", "ringmaster.fact.command.failed", false, true},
+		{"builder", "ringmaster.fact.service.pong", false, true},
+		{"builder", "ringmaster.fact.repo.published", false, false},
+		{"builder", "ringmaster.fact.cluster.ready", false, false},
+		{"builder", "ringmaster.fact.unknown.thing", false, false},
+		{"tester", "ringmaster.cmd.repo-publisher.repo.publish.requested", false, false},
+		{"tester", "ringmaster.cmd.repo-publisher.repo.gc.requested", false, false},
+		{"tester", "ringmaster.cmd.provisioner.cluster.create.requested", false, true},
+		{"tester", "ringmaster.cmd.provisioner.cluster.destroy.requested", false, true},
+		{"tester", "ringmaster.cmd.tester.test.run.requested", false, false},
+		{"tester", "ringmaster.cmd.builder.service.ping.requested", false, false},
+		{"tester", "ringmaster.fact.test.finished", false, true},
+		{"tester", "ringmaster.fact.repo.published", false, false},
+		{"tester", "ringmaster.fact.build.succeeded", false, false},
+		{"tester", "ringmaster.fact.cluster.ready", false, false},
+		{"repo-publisher", "ringmaster.fact.repo.published", false, true},
+		{"repo-publisher", "ringmaster.cmd.repo-publisher.repo.publish.requested", false, false},
+		{"provisioner", "ringmaster.cmd.provisioner.cluster.host.create.requested.docker-2", false, true},
+		{"provisioner", "ringmaster.cmd.kerberos-realm.realm.create.requested", false, true},
+		{"provisioner", "ringmaster.cmd.builder.cell.build.requested.debian-12.amd64", false, false},
+		{"kerberos-realm", "ringmaster.fact.realm.ready", false, true},
+		{"kerberos-realm", "ringmaster.cmd.kerberos-realm.realm.trust.requested", false, false},
+		{"gateway", "ringmaster.cmd.builder.build.requested", false, true},
+		{"gateway", "ringmaster.fact.pipeline.finished", false, true},
+		{"gateway", "ringmaster.fact.build.finished", false, false},
+		// The gateway puts a dead letter back on its subject: any command's.
+		{"gateway", "ringmaster.cmd.repo-publisher.repo.publish.requested", false, true},
+		{"gateway", "ringmaster.fact.repo.published", false, false},
 		// Its own done markers and heartbeat; only its buckets.
 		{"builder", "$KV.ring_done.builder.00ff", false, true},
 		{"builder", "$KV.ring_done.repo-publisher.00ff", false, false},
@@ -105,6 +147,99 @@ func TestPermissions(t *testing.T) {
 				verb = "subscribe"
 			}
 			t.Errorf("%s %s %s: allowed %v, want %v", tc.user, verb, tc.subject, got, tc.want)
+		}
+	}
+}
+
+// Every service's user may publish exactly the events the catalog declares
+// for it: each declared subject is allowed, and of every event in the
+// catalog, on any route and to any service, nothing else.
+func TestPermissionsFollowCatalog(t *testing.T) {
+	for _, svc := range events.Services {
+		p := Permissions(svc)
+		var sends, emits []string
+		for _, s := range events.SentBy(svc) {
+			sends = append(sends, s.Name)
+		}
+		for _, s := range events.EmittedBy(svc) {
+			emits = append(emits, s.Name)
+		}
+		for _, s := range events.All() {
+			declared := slices.Contains(sends, s.Name)
+			if s.Kind == events.Fact {
+				declared = slices.Contains(emits, s.Name)
+			}
+			for _, target := range events.Services {
+				subject := s.Subject(target)
+				if s.Routed {
+					subject = s.RoutedSubject("debian-12.amd64")
+				}
+				want := declared || (s.Kind == events.Command && slices.Contains(DeadLetterReaders, svc))
+				if got := allowed(p.Publish.Allow, p.Publish.Deny, subject); got != want {
+					t.Errorf("%s publish %s: allowed %v, want %v (declared %v)", svc, subject, got, want, declared)
+				}
+			}
+		}
+	}
+	// Shared facts every worker loop emits.
+	for _, svc := range events.Services {
+		for _, name := range []string{"command.failed", "service.pong"} {
+			if !slices.ContainsFunc(events.EmittedBy(svc), func(s events.Spec) bool { return s.Name == name }) {
+				t.Errorf("%s does not emit %s", svc, name)
+			}
+		}
+	}
+}
+
+// docs/security.md's table of what each service publishes is the catalog's.
+func TestSecurityDocListsEachServicesEvents(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "security.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(data), "### Events a service publishes\n")
+	section, _, _ = strings.Cut(section, "\n#")
+	names := regexp.MustCompile("`([a-z.]+)`")
+	rows := map[string][2][]string{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 5 {
+			continue
+		}
+		svc := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		if !slices.Contains(events.Services, svc) {
+			continue
+		}
+		var cols [2][]string
+		for i, cell := range cells[2:4] {
+			for _, m := range names.FindAllStringSubmatch(cell, -1) {
+				if _, ok := events.ByName(m[1]); ok {
+					cols[i] = append(cols[i], m[1])
+				}
+			}
+			slices.Sort(cols[i])
+		}
+		rows[svc] = cols
+	}
+	for _, svc := range events.Services {
+		row, ok := rows[svc]
+		if !ok {
+			t.Errorf("docs/security.md: no row for %s in the table of events a service publishes", svc)
+			continue
+		}
+		var sends, emits []string
+		for _, s := range events.SentBy(svc) {
+			sends = append(sends, s.Name)
+		}
+		for _, s := range events.EmittedBy(svc) {
+			if s.Service != events.AnyService {
+				emits = append(emits, s.Name)
+			}
+		}
+		slices.Sort(sends)
+		slices.Sort(emits)
+		if !slices.Equal(row[0], sends) || !slices.Equal(row[1], emits) {
+			t.Errorf("docs/security.md, %s: sends %v, emits %v; the catalog says sends %v, emits %v", svc, row[0], row[1], sends, emits)
 		}
 	}
 }
