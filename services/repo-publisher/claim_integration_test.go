@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +18,6 @@ import (
 
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
-	"ringmaster.dev/kit/s3server"
 	"ringmaster.dev/repo-publisher/apt"
 )
 
@@ -48,14 +46,8 @@ func (l *requestLog) matching(method, pathPart string) []string {
 // talks to it through a proxy recording every request.
 func startCountedS3(t *testing.T) (*blob.Store, *requestLog) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := s3server.Start(ctx, s3server.Config{Dir: filepath.Join(t.TempDir(), "s3"), AccessKey: "repotest", SecretKey: "repotest-secret-key"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	target, err := url.Parse(srv.Endpoint())
+	ctx, endpoint := startS3Server(t)
+	target, err := url.Parse(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,19 +115,8 @@ func TestClaimCheckOnS3(t *testing.T) {
 			t.Errorf("the check read %d packages, e.g. %s", len(pool), pool[0])
 		}
 	}
-	// claim stores a claim check of debs changed by f, with refs changed by f.
 	claim := func(f func(d []apt.Package, r []events.PackageRef)) *events.RepoPublishRequested {
-		ds := append([]apt.Package(nil), debs...)
-		refs := append([]events.PackageRef(nil), b.Refs...)
-		f(ds, refs)
-		data, key, err := encodeInspected(ds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := store.Put(ctx, key, bytes.NewReader(data), int64(len(data)), blob.PutOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		return &events.RepoPublishRequested{Channel: "nightly", Distros: []string{"debian-12"}, Packages: refs, Inspected: key}
+		return claimRequest(t, ctx, store, debs, b.Refs, f)
 	}
 	// swap replaces a pool object with other bytes of the same size (one
 	// byte past the ar archive's last member changed) and sha256 metadata

@@ -277,19 +277,8 @@ func TestClaimCheckRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// claim writes a claim check from debs changed by f and returns the request.
 	claim := func(store *memStore, f func(debs []apt.Package, refs []events.PackageRef)) *events.RepoPublishRequested {
-		ds := append([]apt.Package(nil), debs...)
-		refs := append([]events.PackageRef(nil), b.Refs...)
-		f(ds, refs)
-		data, key, err := encodeInspected(ds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := store.Put(ctx, key, bytes.NewReader(data), int64(len(data)), blob.PutOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		return &events.RepoPublishRequested{Channel: "nightly", Distros: []string{"debian-12"}, Packages: refs, Inspected: key}
+		return claimRequest(t, ctx, store, debs, b.Refs, f)
 	}
 	other := makePkgWith(t, "deb", "ring0003", "1.0-1", "amd64", "other bytes\n")
 	for _, tc := range []struct {
@@ -350,4 +339,26 @@ func TestClaimCheckRefused(t *testing.T) {
 			t.Fatalf("got %v, want ErrBadRequest", err)
 		}
 	})
+}
+
+// putter is the blob store's Put (memStore and blob.Store).
+type putter interface {
+	Put(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
+}
+
+// claimRequest stores a claim check of copies of debs and refs changed by
+// f (to make them lie) and returns the publish request naming it.
+func claimRequest(t *testing.T, ctx context.Context, store putter, debs []apt.Package, refs []events.PackageRef, f func([]apt.Package, []events.PackageRef)) *events.RepoPublishRequested {
+	t.Helper()
+	ds := append([]apt.Package(nil), debs...)
+	rs := append([]events.PackageRef(nil), refs...)
+	f(ds, rs)
+	data, key, err := encodeInspected(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Put(ctx, key, bytes.NewReader(data), int64(len(data)), blob.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return &events.RepoPublishRequested{Channel: "nightly", Distros: []string{"debian-12"}, Packages: rs, Inspected: key}
 }

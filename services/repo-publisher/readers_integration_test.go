@@ -34,14 +34,8 @@ import (
 // store with repos/ public-read.
 func startS3(t *testing.T) *blob.Store {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := s3server.Start(ctx, s3server.Config{Dir: filepath.Join(t.TempDir(), "s3"), AccessKey: "repotest", SecretKey: "repotest-secret-key"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	store, err := blob.Open(ctx, blob.Config{Endpoint: srv.Endpoint(), AccessKey: "repotest", SecretKey: "repotest-secret-key"})
+	ctx, endpoint := startS3Server(t)
+	store, err := blob.Open(ctx, blob.Config{Endpoint: endpoint, AccessKey: "repotest", SecretKey: "repotest-secret-key"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +43,20 @@ func startS3(t *testing.T) *blob.Store {
 		t.Fatal(err)
 	}
 	return store
+}
+
+// startS3Server runs the embedded S3 server for the test (user repotest)
+// and returns a context that ends with the test and its endpoint.
+func startS3Server(t *testing.T) (context.Context, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := s3server.Start(ctx, s3server.Config{Dir: filepath.Join(t.TempDir(), "s3"), AccessKey: "repotest", SecretKey: "repotest-secret-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return ctx, srv.Endpoint()
 }
 
 // aptReader reads a suite as apt does, anonymously over HTTP: InRelease
