@@ -107,8 +107,12 @@ func (c *cluster) connectTo(t *testing.T, ctx context.Context, user, urls string
 // command stream.
 func TestClusterLeaderKilled(t *testing.T) {
 	c := startCluster(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// Under -race in CI a run took 192 s, most of it waiting (the
+	// recovery after the kill): the checks at the end get their own time.
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
+	begun := time.Now()
+	phase := func(what string) { t.Logf("%6.1f s: %s", time.Since(begun).Seconds(), what) }
 	admin := c.connect(t, ctx, natsserver.CLIUser)
 	if admin.Replicas != 3 {
 		t.Fatalf("replicas %d on a cluster of three (servers known: %v)", admin.Replicas, admin.NC.Servers())
@@ -130,6 +134,7 @@ func TestClusterLeaderKilled(t *testing.T) {
 		t.Fatalf("bucket %s: %d replicas, want 3", bus.DoneBucket, r)
 	}
 
+	phase("streams and buckets declared with 3 replicas")
 	// The builder runs against the cluster as its own user.
 	builder := c.connect(t, ctx, "builder")
 	var mu sync.Mutex
@@ -177,9 +182,12 @@ func TestClusterLeaderKilled(t *testing.T) {
 			for handled() < n/4 && ctx.Err() == nil {
 				time.Sleep(50 * time.Millisecond)
 			}
+			phase(fmt.Sprintf("%d handled, killing the leader of %s", handled(), stream))
 			killed = c.killLeader(t, ctx, admin, stream)
+			phase("killed " + killed)
 		}
 	}
+	phase(fmt.Sprintf("%d commands sent", n))
 	// The effect of a ping is its pong in the fact stream. A pong stored
 	// while the leader died may reach the stream without its publisher
 	// hearing the ack; the handler's retry is then a duplicate the stream
@@ -190,6 +198,7 @@ func TestClusterLeaderKilled(t *testing.T) {
 			break
 		}
 	}
+	phase(fmt.Sprintf("%d pongs stored", len(stored)))
 	mu.Lock()
 	for _, id := range sent {
 		if stored[id] != 1 || effects[id] > 1 {
@@ -197,13 +206,15 @@ func TestClusterLeaderKilled(t *testing.T) {
 		}
 	}
 	mu.Unlock()
-	if dl, err := admin.DeadLetters(ctx); err != nil || len(dl) > 0 {
+	dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer dcancel()
+	if dl, err := admin.DeadLetters(dctx); err != nil || len(dl) > 0 {
 		t.Errorf("dead letters: %d (%v), want none", len(dl), err)
 	}
 	t.Logf("%d commands handled exactly once across the kill of %s, the leader of %s", n, killed, stream)
 
 	// And the builder's user may not take the tester's commands.
-	rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer rcancel()
 	err = (&bus.Worker{Conn: builder, Service: "tester", Handlers: map[string]bus.Handler{}, Log: zerolog.Nop()}).Run(rctx)
 	if !errors.Is(err, bus.ErrRefused) {
