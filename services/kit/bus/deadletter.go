@@ -84,11 +84,11 @@ func toDeadLetter(seq uint64, h nats.Header, data []byte, at time.Time) DeadLett
 
 // DeadLetters lists the dead-letter stream, oldest first.
 func (c *Conn) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
-	s, err := c.JS.Stream(ctx, events.DeadLetterStream)
+	s, err := ask(ctx, c.Replicas, func(ctx context.Context) (jetstream.Stream, error) { return c.JS.Stream(ctx, events.DeadLetterStream) })
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
-	info, err := s.Info(ctx)
+	info, err := ask(ctx, c.Replicas, func(ctx context.Context) (*jetstream.StreamInfo, error) { return s.Info(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
@@ -97,7 +97,7 @@ func (c *Conn) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
 		return out, nil
 	}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
-		raw, err := s.GetMsg(ctx, seq)
+		raw, err := ask(ctx, c.Replicas, func(ctx context.Context) (*jetstream.RawStreamMsg, error) { return s.GetMsg(ctx, seq) })
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			continue
 		}

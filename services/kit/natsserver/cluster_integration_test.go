@@ -270,3 +270,23 @@ func (c *cluster) killLeader(t *testing.T, ctx context.Context, conn *bus.Conn, 
 	t.Logf("killed %s (pid %d), the leader of %s", leader, pid, stream)
 	return leader
 }
+
+// The dead letters can be listed while their stream's leader is dead: a
+// request sent to the dead leader is never answered, so each attempt has
+// its own short timeout and the next leader answers the next one.
+func TestDeadLettersListedAcrossTheirLeadersDeath(t *testing.T) {
+	c := startCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	admin := c.connect(t, ctx, natsserver.CLIUser)
+	ensureTopology(t, ctx, admin)
+	c.killLeader(t, ctx, admin, events.DeadLetterStream)
+	start := time.Now()
+	lctx, lcancel := context.WithTimeout(ctx, time.Minute)
+	defer lcancel()
+	dl, err := admin.DeadLetters(lctx)
+	if err != nil {
+		t.Fatalf("dead letters %.1f s after their leader was killed: %v", time.Since(start).Seconds(), err)
+	}
+	t.Logf("%d dead letters listed %.1f s after their stream's leader was killed", len(dl), time.Since(start).Seconds())
+}
