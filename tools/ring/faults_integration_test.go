@@ -192,9 +192,29 @@ func TestFaultsUnderLoad(t *testing.T) {
 			t.Fatalf("build %s: %v\n%s", s, err, out)
 		}
 	}
+	// The fixture as it is, but each cell of it first sleeps: on a quiet
+	// machine its builds take less than a second, and the drill must catch
+	// a builder in the middle of one (only the first build builds; the
+	// others have the same build keys).
+	stacks := filepath.Join(work, "stacks")
+	if err := os.CopyFS(filepath.Join(stacks, "fixture"), os.DirFS(filepath.Join(root, "infra", "stacks", "fixture"))); err != nil {
+		t.Fatal(err)
+	}
+	fixture := filepath.Join(stacks, "fixture", "stack.yaml")
+	yaml, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slowed := strings.ReplaceAll(string(yaml), "      commands:\n", "      commands:\n        - sleep 10\n")
+	if strings.Count(slowed, "sleep 10") < 2 {
+		t.Fatalf("%s: no build commands to slow down", fixture)
+	}
+	if err := os.WriteFile(fixture, []byte(slowed), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	common := []string{"RING_NATS_URL=" + nats.Seeds, "RING_S3_URL=" + weed.Endpoint(), "RING_S3_ACCESS_KEY=" + access, "RING_S3_SECRET_KEY=" + secret,
 		"RING_KEY_DIR=" + filepath.Join(work, "keys"), "RING_ACK_WAIT=5s", "RING_LOG_LEVEL=info",
-		"RING_STACKS=" + filepath.Join(root, "infra", "stacks"), "RING_IMAGES=" + filepath.Join(root, "infra", "images"),
+		"RING_STACKS=" + stacks, "RING_IMAGES=" + filepath.Join(root, "infra", "images"),
 		"RING_DEB_CACHE=" + filepath.Join(os.Getenv("HOME"), ".local", "share", "ringmaster", "cache", "debs")}
 	newProc := func(name, svc string) *proc {
 		env := append([]string{"RING_WORK_DIR=" + filepath.Join(work, name), "RING_NATS_CREDS=" + natsauth.Path(nats.Home, svc), "RING_BUILD_PARALLEL=2"}, common...)
