@@ -22,7 +22,7 @@ func ask[T any](ctx context.Context, replicas int, do func(ctx context.Context) 
 		actx, cancel := context.WithTimeout(ctx, askTimeout)
 		v, err := do(actx)
 		cancel()
-		if err == nil || ctx.Err() != nil || !transientDeclare(err) {
+		if err == nil || ctx.Err() != nil || !transient(err) {
 			return v, err
 		}
 	}

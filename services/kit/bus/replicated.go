@@ -69,14 +69,14 @@ func declare[T any](ctx context.Context, replicas int, do func() (T, error)) (T,
 	deadline := time.Now().Add(DeclareWait)
 	for {
 		v, err := do()
-		if err == nil || replicas < 2 || ctx.Err() != nil || !transientDeclare(err) || time.Now().After(deadline) {
+		if err == nil || replicas < 2 || ctx.Err() != nil || !transient(err) || time.Now().After(deadline) {
 			return v, err
 		}
 		sleep(ctx, time.Second)
 	}
 }
 
-func transientDeclare(err error) bool {
+func transient(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
 		errors.Is(err, jetstream.ErrNoStreamResponse)
 }
