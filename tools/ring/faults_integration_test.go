@@ -78,6 +78,27 @@ func (p *proc) kill() {
 	<-done
 }
 
+// state is how the process ended (after exited or gone said it did).
+func (p *proc) state() *os.ProcessState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.ProcessState
+}
+
+// gone says whether the process has ended (by itself or killed) since
+// its last start.
+func (p *proc) gone() bool {
+	p.mu.Lock()
+	done := p.done
+	p.mu.Unlock()
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
 // exited waits up to d for the process to end by itself.
 func (p *proc) exited(d time.Duration) bool {
 	p.mu.Lock()
@@ -281,16 +302,22 @@ func TestFaultsUnderLoad(t *testing.T) {
 		refs[owner[j]] = append(refs[owner[j]], r)
 	}
 
-	// A reader of each kind polls from the first publication on.
+	// A reader of each kind polls from the first publication on, and stops
+	// before the test ends, however it ends.
 	faults := &drill{t: t}
-	readerDone := make(chan struct{})
+	var readers sync.WaitGroup
+	var stopOnce sync.Once
 	stopReaders := make(chan struct{})
+	stopReading := func() {
+		stopOnce.Do(func() { close(stopReaders) })
+		readers.Wait()
+	}
+	defer stopReading()
 	startReaders := func() {
 		keyring := filepath.Join(work, "ringmaster.gpg")
 		rc, _, err := store.Get(ctx, repository.KeyBinary)
 		if err != nil {
 			t.Errorf("public key: %v", err)
-			close(readerDone)
 			return
 		}
 		var b bytes.Buffer
@@ -310,8 +337,9 @@ func TestFaultsUnderLoad(t *testing.T) {
 			"\nComponents: main\nSigned-By: "+keyring+"\n")
 		dnf := dnfRoot(t, "[faults]\nname=faults\nbaseurl="+base+repository.YumRoot("rockylinux-9", "faults")+
 			"\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=file://"+asc+"\n")
+		readers.Add(1)
 		go func() {
-			defer close(readerDone)
+			defer readers.Done()
 			for {
 				select {
 				case <-stopReaders:
@@ -412,6 +440,10 @@ func TestFaultsUnderLoad(t *testing.T) {
 			if !pub.exited(2 * time.Minute) {
 				t.Fatal("the publisher armed to die between pool and index write did not")
 			}
+			if st, ok := pub.state().Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != syscall.SIGKILL {
+				b, _ := os.ReadFile(pub.log)
+				t.Fatalf("the publisher armed to die at its failpoint ended otherwise (%v):\n%s", pub.state(), lastLines(string(b), 15))
+			}
 			faults.note("SIGKILL repo-publisher between its pool write and its index write (failpoint %s)", publisher.FailpointPoolWritten)
 			pub.start()
 			faults.note("restarted repo-publisher")
@@ -429,16 +461,27 @@ func TestFaultsUnderLoad(t *testing.T) {
 	}
 	faults.note("sent %d builds and %d publications in %s", builds, publishes, time.Since(start).Round(time.Second))
 
+	// A service that exits by itself now (none is meant to) would leave
+	// the wait below to time out: say so at once.
+	alive := func() {
+		for _, p := range all {
+			if p.gone() {
+				b, _ := os.ReadFile(p.log)
+				t.Fatalf("%s exited during the drill:\n%s", p.name, lastLines(string(b), 15))
+			}
+		}
+	}
 	waitUntil(t, ctx, "every publication", 8*time.Minute, func() bool {
+		alive()
 		return faults.count(ctx, admin, "repo.published", "drill-publish-") == publishes
 	})
 	waitUntil(t, ctx, "every build", 10*time.Minute, func() bool {
+		alive()
 		return faults.count(ctx, admin, "build.finished", "drill-build-") == builds
 	})
 	faults.note("all done %s after the first command", time.Since(start).Round(time.Second))
 	time.Sleep(5 * time.Second) // a duplicate would come now
-	close(stopReaders)
-	<-readerDone
+	stopReading()
 
 	// Exactly once: each build finished once with every cell built, each
 	// cell succeeded once per build, each publication answered once.

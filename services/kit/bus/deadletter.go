@@ -84,7 +84,7 @@ func toDeadLetter(seq uint64, h nats.Header, data []byte, at time.Time) DeadLett
 
 // DeadLetters lists the dead-letter stream, oldest first.
 func (c *Conn) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
-	s, err := ask(ctx, c.Replicas, func(ctx context.Context) (jetstream.Stream, error) { return c.JS.Stream(ctx, events.DeadLetterStream) })
+	s, err := c.deadLetterStream(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
@@ -111,11 +111,11 @@ func (c *Conn) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
 
 // DeadLetter returns one dead letter by its sequence in the dead-letter stream.
 func (c *Conn) DeadLetter(ctx context.Context, seq uint64) (DeadLetter, error) {
-	s, err := c.JS.Stream(ctx, events.DeadLetterStream)
+	s, err := c.deadLetterStream(ctx)
 	if err != nil {
 		return DeadLetter{}, fmt.Errorf("dead letters: %w", err)
 	}
-	raw, err := s.GetMsg(ctx, seq)
+	raw, err := ask(ctx, c.Replicas, func(ctx context.Context) (*jetstream.RawStreamMsg, error) { return s.GetMsg(ctx, seq) })
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return DeadLetter{}, fmt.Errorf("%w: %d (see `ring dlq list`)", ErrNoDeadLetter, seq)
 	}
@@ -143,26 +143,38 @@ func (c *Conn) RetryDeadLetter(ctx context.Context, seq uint64) error {
 		}
 		msg.Header[k] = v
 	}
-	if _, err := c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(fmt.Sprintf("retry/%d/%s", seq, dl.ID))); err != nil {
+	// Sent again when unanswered: the message id makes the copies one.
+	if _, err := ask(ctx, c.Replicas, func(ctx context.Context) (*jetstream.PubAck, error) {
+		return c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(fmt.Sprintf("retry/%d/%s", seq, dl.ID)))
+	}); err != nil {
 		return fmt.Errorf("retry dead letter %d: %w", seq, err)
 	}
-	s, err := c.JS.Stream(ctx, events.DeadLetterStream)
+	s, err := c.deadLetterStream(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.DeleteMsg(ctx, seq); err != nil {
+	// A delete asked again may find the message gone: the first did it.
+	if _, err := ask(ctx, c.Replicas, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.DeleteMsg(ctx, seq) }); err != nil &&
+		!errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("retried dead letter %d, but could not remove it: %w", seq, err)
 	}
 	return nil
 }
 
+// deadLetterStream looks the dead-letter stream up (asked again on a
+// cluster when its leader does not answer).
+func (c *Conn) deadLetterStream(ctx context.Context) (jetstream.Stream, error) {
+	return ask(ctx, c.Replicas, func(ctx context.Context) (jetstream.Stream, error) { return c.JS.Stream(ctx, events.DeadLetterStream) })
+}
+
 // PurgeDeadLetters removes dead letters, of one service or ("" ) of all.
 func (c *Conn) PurgeDeadLetters(ctx context.Context, service string) (uint64, error) {
-	s, err := c.JS.Stream(ctx, events.DeadLetterStream)
+	s, err := c.deadLetterStream(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("dead letters: %w", err)
 	}
-	before, err := s.Info(ctx)
+	info := func(ctx context.Context) (*jetstream.StreamInfo, error) { return s.Info(ctx) }
+	before, err := ask(ctx, c.Replicas, info)
 	if err != nil {
 		return 0, err
 	}
@@ -170,10 +182,10 @@ func (c *Conn) PurgeDeadLetters(ctx context.Context, service string) (uint64, er
 	if service != "" {
 		opts = append(opts, jetstream.WithPurgeSubject(events.DeadLetterSubject(service)))
 	}
-	if err := s.Purge(ctx, opts...); err != nil {
+	if _, err := ask(ctx, c.Replicas, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Purge(ctx, opts...) }); err != nil {
 		return 0, fmt.Errorf("purge dead letters: %w", err)
 	}
-	after, err := s.Info(ctx)
+	after, err := ask(ctx, c.Replicas, info)
 	if err != nil {
 		return 0, err
 	}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
@@ -271,15 +273,29 @@ func (c *cluster) killLeader(t *testing.T, ctx context.Context, conn *bus.Conn, 
 	return leader
 }
 
-// The dead letters can be listed while their stream's leader is dead: a
-// request sent to the dead leader is never answered, so each attempt has
-// its own short timeout and the next leader answers the next one.
+// The dead letters can be listed and put back while their stream's leader
+// is dead: a request sent to the dead leader is never answered, so each
+// attempt has its own short timeout and the next leader answers the next
+// one.
 func TestDeadLettersListedAcrossTheirLeadersDeath(t *testing.T) {
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	admin := c.connect(t, ctx, natsserver.CLIUser)
 	ensureTopology(t, ctx, admin)
+	// A dead letter as the builder's worker leaves one (its user may
+	// publish to its own dead-letter subject).
+	builder := c.connect(t, ctx, "builder")
+	spec, _ := events.ByName("build.requested")
+	cmd := spec.Subject("builder")
+	dead := nats.NewMsg(events.DeadLetterSubject("builder"))
+	dead.Data = []byte(`{"stack":"fixture"}`)
+	dead.Header.Set(bus.HeaderDLQService, "builder")
+	dead.Header.Set(bus.HeaderDLQSubject, cmd)
+	dead.Header.Set(bus.HeaderDLQReason, "put here by the test")
+	if _, err := builder.JS.PublishMsg(ctx, dead, jetstream.WithMsgID("dlq/test/1")); err != nil {
+		t.Fatal(err)
+	}
 	c.killLeader(t, ctx, admin, events.DeadLetterStream)
 	start := time.Now()
 	lctx, lcancel := context.WithTimeout(ctx, time.Minute)
@@ -289,4 +305,30 @@ func TestDeadLettersListedAcrossTheirLeadersDeath(t *testing.T) {
 		t.Fatalf("dead letters %.1f s after their leader was killed: %v", time.Since(start).Seconds(), err)
 	}
 	t.Logf("%d dead letters listed %.1f s after their stream's leader was killed", len(dl), time.Since(start).Seconds())
+	if len(dl) != 1 || dl[0].Reason != "put here by the test" {
+		t.Fatalf("dead letters: %+v, want the test's one", dl)
+	}
+	if err := admin.RetryDeadLetter(lctx, dl[0].Seq); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if dl, err := admin.DeadLetters(lctx); err != nil || len(dl) != 0 {
+		t.Fatalf("after the retry: %d dead letters, %v; want none", len(dl), err)
+	}
+	// The command is back in the builder's stream (the CLI's user may read
+	// stream states, not the commands themselves).
+	for {
+		actx, acancel := context.WithTimeout(lctx, 5*time.Second)
+		st, err := admin.JS.Stream(actx, events.CommandStream("builder"))
+		var info *jetstream.StreamInfo
+		if err == nil {
+			info, err = st.Info(actx, jetstream.WithSubjectFilter(cmd))
+		}
+		acancel()
+		if err == nil && info.State.Subjects[cmd] == 1 {
+			break
+		}
+		if lctx.Err() != nil { // that stream may have lost its leader too: asked again till then
+			t.Fatalf("the retried command on %s: %v, %+v", cmd, err, info)
+		}
+	}
 }
