@@ -3,7 +3,7 @@ package bus
 import (
 	"context"
 	"errors"
-	
+
 	"github.com/nats-io/nats.go"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -32,27 +32,39 @@ func (r replicated) kv(cfg jetstream.KeyValueConfig) jetstream.KeyValueConfig {
 }
 
 func (r replicated) CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) { return r.JetStream.CreateStream(ctx, r.stream(cfg)) })
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) {
+		return r.JetStream.CreateStream(ctx, r.stream(cfg))
+	})
 }
 
 func (r replicated) UpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) { return r.JetStream.UpdateStream(ctx, r.stream(cfg)) })
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) {
+		return r.JetStream.UpdateStream(ctx, r.stream(cfg))
+	})
 }
 
 func (r replicated) CreateOrUpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) { return r.JetStream.CreateOrUpdateStream(ctx, r.stream(cfg)) })
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) {
+		return r.JetStream.CreateOrUpdateStream(ctx, r.stream(cfg))
+	})
 }
 
 func (r replicated) CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) { return r.JetStream.CreateKeyValue(ctx, r.kv(cfg)) })
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) {
+		return r.JetStream.CreateKeyValue(ctx, r.kv(cfg))
+	})
 }
 
 func (r replicated) UpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) { return r.JetStream.UpdateKeyValue(ctx, r.kv(cfg)) })
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) {
+		return r.JetStream.UpdateKeyValue(ctx, r.kv(cfg))
+	})
 }
 
 func (r replicated) CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) { return r.JetStream.CreateOrUpdateKeyValue(ctx, r.kv(cfg)) })
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) {
+		return r.JetStream.CreateOrUpdateKeyValue(ctx, r.kv(cfg))
+	})
 }
 
 func transient(err error) bool {
