@@ -67,6 +67,40 @@ func (r replicated) CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.Ke
 	})
 }
 
+// Looking up a stream or bucket and making a consumer are asked again in
+// the same way: a service (re)starting while a server of its cluster is
+// down, frozen or electing waits for the cluster instead of exiting.
+
+func (r replicated) Stream(ctx context.Context, name string) (jetstream.Stream, error) {
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) { return r.JetStream.Stream(ctx, name) })
+}
+
+func (r replicated) KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error) {
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) { return r.JetStream.KeyValue(ctx, bucket) })
+}
+
+func (r replicated) Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error) {
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Consumer, error) { return r.JetStream.Consumer(ctx, stream, name) })
+}
+
+func (r replicated) CreateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Consumer, error) {
+		return r.JetStream.CreateConsumer(ctx, stream, cfg)
+	})
+}
+
+func (r replicated) UpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Consumer, error) {
+		return r.JetStream.UpdateConsumer(ctx, stream, cfg)
+	})
+}
+
+func (r replicated) CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Consumer, error) {
+		return r.JetStream.CreateOrUpdateConsumer(ctx, stream, cfg)
+	})
+}
+
 func transient(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
 		errors.Is(err, jetstream.ErrNoStreamResponse)

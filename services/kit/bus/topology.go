@@ -68,13 +68,13 @@ func KVConfigs() []jetstream.KeyValueConfig {
 // call from every process at start: a stream as declared is only read, so a
 // service whose user may create missing streams but change none
 // (natsserver.Permissions) starts against a topology `ring up` declared.
-// On a cluster each lookup and declaration is tried again for up to
+// On a cluster each lookup and declaration (c.JS) is tried again for up to
 // DeclareWait: a service restarted while a server is down, frozen or
 // electing waits for the cluster instead of exiting.
 func (c *Conn) EnsureTopology(ctx context.Context) error {
 	for _, cfg := range StreamConfigs() {
 		cfg.Replicas = c.Replicas
-		st, err := declare(ctx, c.Replicas, func(ctx context.Context) (jetstream.Stream, error) { return c.JS.Stream(ctx, cfg.Name) })
+		st, err := c.JS.Stream(ctx, cfg.Name)
 		switch {
 		case errors.Is(err, jetstream.ErrStreamNotFound):
 			_, err = c.JS.CreateStream(ctx, cfg)
@@ -87,7 +87,7 @@ func (c *Conn) EnsureTopology(ctx context.Context) error {
 	}
 	for _, kv := range KVConfigs() {
 		kv.Replicas = c.Replicas
-		st, err := declare(ctx, c.Replicas, func(ctx context.Context) (jetstream.Stream, error) { return c.JS.Stream(ctx, "KV_"+kv.Bucket) })
+		st, err := c.JS.Stream(ctx, "KV_"+kv.Bucket)
 		switch {
 		case errors.Is(err, jetstream.ErrStreamNotFound):
 			_, err = c.JS.CreateKeyValue(ctx, kv)
