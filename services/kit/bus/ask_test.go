@@ -25,6 +25,10 @@ func TestAgainRetriesOnlyTransientFailuresOnACluster(t *testing.T) {
 		{"cluster: a timeout then an answer", 3, 0, []error{nats.ErrTimeout}, 2, nil},
 		{"cluster: unanswered, no responders, then an answer", 3, 0, []error{jetstream.ErrNoStreamResponse, nats.ErrNoResponders, context.DeadlineExceeded}, 4, nil},
 		{"cluster: a refusal is final", 3, 0, []error{fmt.Errorf("stream info: %w", refused)}, 1, refused},
+		{"cluster: JetStream temporarily unavailable, then an answer", 3, 0,
+			[]error{fmt.Errorf("lease bucket: %w", &jetstream.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"})}, 2, nil},
+		{"cluster: JetStream not enabled for the account is final", 3, 0, []error{jetstream.ErrJetStreamNotEnabledForAccount}, 1, jetstream.ErrJetStreamNotEnabledForAccount},
+		{"cluster: a stream not found is final", 3, 0, []error{jetstream.ErrStreamNotFound}, 1, jetstream.ErrStreamNotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -101,7 +101,16 @@ func (r replicated) CreateOrUpdateConsumer(ctx context.Context, stream string, c
 	})
 }
 
+// transient: a request a cluster may answer when asked again — it timed out
+// or went unanswered, nobody listened yet, or JetStream said it is
+// temporarily unavailable (503: no meta leader or stream leader during an
+// election), except JetStream not enabled for the account, which no retry
+// changes.
 func transient(err error) bool {
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
-		errors.Is(err, jetstream.ErrNoStreamResponse)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) {
+		return true
+	}
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.Code == 503 && api.ErrorCode != jetstream.JSErrCodeJetStreamNotEnabledForAccount
 }
