@@ -186,6 +186,9 @@ func TestClustersOnTwoDockerHosts(t *testing.T) {
 	if _, err := dc.ContainerInspect(ctx, kdcName); err == nil {
 		t.Errorf("KDC %s is on the local daemon", kdcName)
 	}
+	// A node there gets a ticket from that KDC, found by its name on the
+	// cluster network.
+	forwardBridge(t, ctx, dc2, cluster.NetworkName(d))
 	kinit := `kdestroy >/dev/null 2>&1; kinit -kt /etc/ringmaster/tester.keytab tester@$1 && klist`
 	if out, err := ringLong(t, home, time.Minute, "cluster", "exec", d, "--", "sh", "-c", kinit, "sh", realmD); err != nil || !strings.Contains(out, "krbtgt/"+realmD+"@"+realmD) {
 		t.Errorf("a ticket from the KDC on the second host: %v\n%s", err, out)
