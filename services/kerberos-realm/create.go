@@ -40,10 +40,11 @@ func (s *Service) Create(ctx context.Context, realm, clusterName string) (events
 	if err := krb.ValidateRealm(realm); err != nil {
 		return events.RealmReady{}, err
 	}
-	c, err := s.Docker.Get(ctx, clusterName)
+	host, c, err := s.Hosts.Locate(ctx, clusterName)
 	if err != nil {
 		return events.RealmReady{}, err
 	}
+	p := host.Docker()
 	if len(c.Nodes) == 0 || c.NetworkID == "" {
 		return events.RealmReady{}, fmt.Errorf("%w: cluster %s has no nodes or network", cluster.ErrInvalid, clusterName)
 	}
@@ -60,7 +61,7 @@ func (s *Service) Create(ctx context.Context, realm, clusterName string) (events
 	if err != nil {
 		return events.RealmReady{}, err
 	}
-	k, err := s.ensureKDC(ctx, c, realm)
+	k, err := s.ensureKDC(ctx, host.Record.Name, p, c, realm)
 	if err != nil {
 		return events.RealmReady{}, err
 	}
@@ -78,19 +79,20 @@ func (s *Service) Create(ctx context.Context, realm, clusterName string) (events
 		return events.RealmReady{}, err
 	}
 	for _, n := range c.Nodes {
-		if err := s.installNode(ctx, k, c, n, tester); err != nil {
+		if err := s.installNode(ctx, p, k, c, n, tester); err != nil {
 			return events.RealmReady{}, err
 		}
 	}
 	if err := s.render(ctx); err != nil {
 		return events.RealmReady{}, err
 	}
-	s.Log.Info().Str("realm", realm).Str("cluster", clusterName).Int("nodes", len(c.Nodes)).Msg("realm ready")
+	s.Log.Info().Str("realm", realm).Str("cluster", clusterName).Str("docker_host", host.Record.Name).Int("nodes", len(c.Nodes)).Msg("realm ready")
 	return events.RealmReady{Realm: realm, Cluster: clusterName, KDC: krb.KDCHost(clusterName)}, nil
 }
 
-// installNode creates a node's principals and installs its keytabs.
-func (s *Service) installNode(ctx context.Context, k KDC, c cluster.Cluster, n cluster.Node, tester []byte) error {
+// installNode creates a node's principals and installs its keytabs (p:
+// the node's Docker host).
+func (s *Service) installNode(ctx context.Context, p *cluster.Provider, k KDC, c cluster.Cluster, n cluster.Node, tester []byte) error {
 	fqdn := cluster.FQDN(c.Spec.Name, n.Name)
 	host := "host/" + fqdn + "@" + k.Realm
 	if err := s.addPrincipal(ctx, k, host); err != nil {
@@ -100,13 +102,13 @@ func (s *Service) installNode(ctx context.Context, k KDC, c cluster.Cluster, n c
 	if err != nil {
 		return err
 	}
-	if _, err := s.Docker.Run(ctx, n, "mkdir", "-p", "/etc/ringmaster"); err != nil {
+	if _, err := p.Run(ctx, n, "mkdir", "-p", "/etc/ringmaster"); err != nil {
 		return err
 	}
-	if err := s.installKeytab(ctx, n, HostKeytab, hostKT, "root"); err != nil {
+	if err := s.installKeytab(ctx, p, n, HostKeytab, hostKT, "root"); err != nil {
 		return err
 	}
-	if err := s.installKeytab(ctx, n, TesterKeytab, tester, "root"); err != nil {
+	if err := s.installKeytab(ctx, p, n, TesterKeytab, tester, "root"); err != nil {
 		return err
 	}
 	for _, comp := range n.Roles {
@@ -122,7 +124,7 @@ func (s *Service) installNode(ctx context.Context, k KDC, c cluster.Cluster, n c
 			return err
 		}
 		// Owned by the service user, readable by it alone.
-		if err := s.installKeytab(ctx, n, ServiceKeytab(comp), kt, comp); err != nil {
+		if err := s.installKeytab(ctx, p, n, ServiceKeytab(comp), kt, comp); err != nil {
 			return err
 		}
 	}
@@ -132,15 +134,15 @@ func (s *Service) installNode(ctx context.Context, k KDC, c cluster.Cluster, n c
 // installKeytab puts a keytab in place atomically: written beside its path,
 // mode 0400, owned by owner, then renamed — a service never sees it half
 // written or with the wrong owner.
-func (s *Service) installKeytab(ctx context.Context, n cluster.Node, path string, kt []byte, owner string) error {
+func (s *Service) installKeytab(ctx context.Context, p *cluster.Provider, n cluster.Node, path string, kt []byte, owner string) error {
 	tmp := path + ".new"
-	if err := s.Docker.WriteFiles(ctx, n, cluster.File{Path: tmp, Data: kt, Mode: 0o400}); err != nil {
+	if err := p.WriteFiles(ctx, n, cluster.File{Path: tmp, Data: kt, Mode: 0o400}); err != nil {
 		return err
 	}
-	if _, err := s.Docker.Run(ctx, n, "chown", owner+":"+owner, tmp); err != nil {
+	if _, err := p.Run(ctx, n, "chown", owner+":"+owner, tmp); err != nil {
 		return err
 	}
-	_, err := s.Docker.Run(ctx, n, "mv", "-f", tmp, path)
+	_, err := p.Run(ctx, n, "mv", "-f", tmp, path)
 	return err
 }
 

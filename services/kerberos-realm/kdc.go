@@ -24,25 +24,57 @@ const (
 	RoleKDC    = "kdc"
 )
 
-// KDC is one realm's KDC container.
+// KDC is one realm's KDC container, on its cluster's Docker host.
 type KDC struct {
 	Realm, Cluster string
 	Node           cluster.Node
+	// Host is the Docker host's name; Docker reaches it.
+	Host   string
+	Docker *cluster.Provider
 }
 
 // kdcName is the KDC's container name.
 func kdcName(clusterName string) string { return cluster.ContainerName(clusterName, "kdc") }
 
-// KDCs lists every realm's KDC, by label.
+// KDCs lists every realm's KDC, by label, on every Docker host of
+// clusters. A host that does not answer is left out (and logged); when
+// none answers, that is the error.
 func (s *Service) KDCs(ctx context.Context) ([]KDC, error) {
-	list, err := s.Docker.Client().ContainerList(ctx, container.ListOptions{All: true,
+	hosts, err := s.Hosts.Hosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []KDC
+	var unreachable []error
+	for _, h := range hosts {
+		p, err := h.Provider(ctx)
+		if err != nil {
+			s.Log.Warn().Err(err).Msg("docker host does not answer: its realms are left out")
+			unreachable = append(unreachable, err)
+			continue
+		}
+		on, err := kdcsOn(ctx, h.Record.Name, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, on...)
+	}
+	if len(unreachable) == len(hosts) {
+		return nil, errors.Join(unreachable...)
+	}
+	return out, nil
+}
+
+// kdcsOn lists the KDCs on one Docker host.
+func kdcsOn(ctx context.Context, host string, p *cluster.Provider) ([]KDC, error) {
+	list, err := p.Client().ContainerList(ctx, container.ListOptions{All: true,
 		Filters: filters.NewArgs(filters.Arg("label", cluster.LabelRole+"="+RoleKDC))})
 	if err != nil {
-		return nil, fmt.Errorf("list KDCs: %w", err)
+		return nil, fmt.Errorf("list KDCs on docker host %s: %w", host, err)
 	}
 	var out []KDC
 	for _, ct := range list {
-		k := KDC{Realm: ct.Labels[LabelRealm], Cluster: ct.Labels[cluster.LabelCluster],
+		k := KDC{Realm: ct.Labels[LabelRealm], Cluster: ct.Labels[cluster.LabelCluster], Host: host, Docker: p,
 			Node: cluster.Node{Name: "kdc", ID: ct.ID, State: ct.State, Image: ct.Image}}
 		if len(ct.Names) > 0 {
 			k.Node.Container = strings.TrimPrefix(ct.Names[0], "/")
@@ -61,26 +93,27 @@ func (s *Service) KDCs(ctx context.Context) ([]KDC, error) {
 // and runs the KDC in the foreground; a restarted container serves again.
 const kdcCmd = `until [ -f /etc/krb5kdc/stash ]; do sleep 0.2; done; exec krb5kdc -n`
 
-// ensureKDC starts (or finds) the KDC container of a cluster's realm.
-func (s *Service) ensureKDC(ctx context.Context, c cluster.Cluster, realm string) (KDC, error) {
+// ensureKDC starts (or finds) the KDC container of a cluster's realm, on
+// the cluster's Docker host (named host, reached by p).
+func (s *Service) ensureKDC(ctx context.Context, host string, p *cluster.Provider, c cluster.Cluster, realm string) (KDC, error) {
 	name := kdcName(c.Spec.Name)
-	in, err := s.Docker.Client().ContainerInspect(ctx, name)
+	in, err := p.Client().ContainerInspect(ctx, name)
 	switch {
 	case err == nil:
 		if got := in.Config.Labels[LabelRealm]; got != realm {
 			return KDC{}, fmt.Errorf("%w: cluster %s already has realm %s", ErrConflict, c.Spec.Name, got)
 		}
 		if !in.State.Running {
-			if err := s.Docker.Client().ContainerStart(ctx, in.ID, container.StartOptions{}); err != nil {
+			if err := p.Client().ContainerStart(ctx, in.ID, container.StartOptions{}); err != nil {
 				return KDC{}, fmt.Errorf("start %s: %w", name, err)
 			}
 		}
 	case errdefs.IsNotFound(err):
-		res, err := s.Images.Build(ctx, "kdc", c.Spec.Distro)
+		res, err := s.Images(p.Client()).Build(ctx, "kdc", c.Spec.Distro)
 		if err != nil {
 			return KDC{}, fmt.Errorf("kdc image for %s: %w", c.Spec.Distro, err)
 		}
-		created, err := s.Docker.Client().ContainerCreate(ctx, &container.Config{
+		created, err := p.Client().ContainerCreate(ctx, &container.Config{
 			Image: res.Spec.Tag, Hostname: "kdc", Domainname: krb.Domain(c.Spec.Name),
 			Entrypoint: []string{"/usr/bin/tini", "--"}, Cmd: []string{"/bin/sh", "-c", kdcCmd},
 			Labels: map[string]string{cluster.LabelCluster: c.Spec.Name, cluster.LabelRole: RoleKDC, LabelRealm: realm, cluster.LabelRun: c.Spec.RunID},
@@ -91,14 +124,14 @@ func (s *Service) ensureKDC(ctx context.Context, c cluster.Cluster, realm string
 			return KDC{}, fmt.Errorf("create %s: %w", name, err)
 		}
 		if err == nil {
-			if err := s.Docker.Client().ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+			if err := p.Client().ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 				return KDC{}, fmt.Errorf("start %s: %w", name, err)
 			}
 		}
 	default:
 		return KDC{}, fmt.Errorf("inspect %s: %w", name, err)
 	}
-	all, err := s.KDCs(ctx)
+	all, err := kdcsOn(ctx, host, p)
 	if err != nil {
 		return KDC{}, err
 	}
@@ -114,10 +147,10 @@ func (s *Service) ensureKDC(ctx context.Context, c cluster.Cluster, realm string
 // the master password (through stdin: it never appears on a command line,
 // in the environment or in a log). A realm that exists is left alone.
 func (s *Service) initRealm(ctx context.Context, k KDC, master string) error {
-	if _, err := s.Docker.ReadFile(ctx, k.Node, "/etc/krb5kdc/stash"); err == nil {
+	if _, err := k.Docker.ReadFile(ctx, k.Node, "/etc/krb5kdc/stash"); err == nil {
 		return nil
 	}
-	err := s.Docker.WriteFiles(ctx, k.Node,
+	err := k.Docker.WriteFiles(ctx, k.Node,
 		cluster.File{Path: "/etc/krb5kdc/kdc.conf", Data: []byte(krb.KDCConf(k.Realm)), Mode: 0o644},
 		cluster.File{Path: "/etc/krb5kdc/kadm5.acl", Data: []byte("*/admin@" + k.Realm + " *\n"), Mode: 0o644},
 		cluster.File{Path: "/etc/krb5.conf", Data: []byte(krb.Krb5Conf(k.Realm, map[string]string{k.Realm: k.Cluster}, krb.Graph{})), Mode: 0o644})
@@ -125,7 +158,7 @@ func (s *Service) initRealm(ctx context.Context, k KDC, master string) error {
 		return err
 	}
 	in := strings.NewReader(master + "\n" + master + "\n")
-	r, err := s.Docker.Exec(ctx, k.Node, []string{"kdb5_util", "-r", k.Realm, "create", "-s"}, cluster.ExecOptions{Stdin: in})
+	r, err := k.Docker.Exec(ctx, k.Node, []string{"kdb5_util", "-r", k.Realm, "create", "-s"}, cluster.ExecOptions{Stdin: in})
 	if err != nil {
 		return err
 	}
@@ -140,7 +173,7 @@ func (s *Service) waitKDC(ctx context.Context, k KDC) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return probe.Until(ctx, 100*time.Millisecond, func(ctx context.Context) error {
-		all, err := s.KDCs(ctx)
+		all, err := kdcsOn(ctx, k.Host, k.Docker)
 		if err != nil {
 			return err
 		}
@@ -169,7 +202,7 @@ func (s *Service) kadmin(ctx context.Context, k KDC, query, stdin string, allow 
 	if stdin != "" {
 		o.Stdin = strings.NewReader(stdin)
 	}
-	r, err := s.Docker.Exec(ctx, k.Node, []string{"kadmin.local", "-r", k.Realm, "-q", query}, o)
+	r, err := k.Docker.Exec(ctx, k.Node, []string{"kadmin.local", "-r", k.Realm, "-q", query}, o)
 	if err != nil {
 		return "", err
 	}
@@ -213,12 +246,12 @@ func (s *Service) addPrincipal(ctx context.Context, k KDC, princ string) error {
 // removed. (Docker cannot copy out of a tmpfs, so it is not one.)
 func (s *Service) keytab(ctx context.Context, k KDC, princs ...string) ([]byte, error) {
 	path := "/var/lib/krb5kdc/export.keytab"
-	_, _ = s.Docker.Exec(ctx, k.Node, []string{"rm", "-f", path}, cluster.ExecOptions{})
+	_, _ = k.Docker.Exec(ctx, k.Node, []string{"rm", "-f", path}, cluster.ExecOptions{})
 	if _, err := s.kadmin(ctx, k, fmt.Sprintf("ktadd -norandkey -k %s %s", path, strings.Join(princs, " ")), ""); err != nil {
 		return nil, err
 	}
-	b, err := s.Docker.ReadFile(ctx, k.Node, path)
-	_, _ = s.Docker.Exec(ctx, k.Node, []string{"rm", "-f", path}, cluster.ExecOptions{})
+	b, err := k.Docker.ReadFile(ctx, k.Node, path)
+	_, _ = k.Docker.Exec(ctx, k.Node, []string{"rm", "-f", path}, cluster.ExecOptions{})
 	return b, err
 }
 

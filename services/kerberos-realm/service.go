@@ -14,12 +14,14 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/docker/docker/client"
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kerberos-realm/krb"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/dockerhost"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/service"
@@ -39,8 +41,11 @@ type Images interface {
 // Service holds what realm operations share. Operations are serialized:
 // trust changes touch several realms at once.
 type Service struct {
-	Docker *cluster.Provider
-	Images Images
+	// Hosts reaches the Docker host of each cluster: a realm's KDC runs
+	// on its cluster's host.
+	Hosts *dockerhost.Fleet
+	// Images is the image builder on a Docker host's daemon.
+	Images func(docker *client.Client) Images
 	// KeyDir keeps each realm's master password (realms/<REALM>.master, 0400).
 	KeyDir string
 	Log    zerolog.Logger
@@ -62,7 +67,7 @@ func Factory(recipesDir string) service.Factory {
 
 func build(ctx context.Context, deps service.Deps, recipesDir string) (service.Definition, error) {
 	deps.Health.Add("docker", health.Docker)
-	s, err := Open(ctx, deps.KeyDir, recipesDir, deps.Log)
+	s, err := Open(ctx, deps.KeyDir, recipesDir, fleet(deps), deps.Log)
 	if err != nil {
 		deps.Log.Warn().Err(err).Msg("kerberos-realm cannot work")
 		fail := func(*bus.Delivery) error { return bus.Permanent(fmt.Errorf("kerberos-realm cannot work: %w", err)) }
@@ -75,22 +80,33 @@ func build(ctx context.Context, deps service.Deps, recipesDir string) (service.D
 	}}, nil
 }
 
-// Open connects to Docker and loads the image recipes.
-func Open(ctx context.Context, keyDir, recipesDir string, log zerolog.Logger) (*Service, error) {
-	dc, err := image.Connect(ctx)
-	if err != nil {
-		return nil, err
+// fleet reaches the Docker hosts the registry on the service's NATS
+// names (read-only), else the local Docker. Its clients live as long as
+// the process.
+func fleet(deps service.Deps) *dockerhost.Fleet {
+	f := &dockerhost.Fleet{}
+	if deps.Bus != nil {
+		f.JS = deps.Bus.JS
 	}
+	return f
+}
+
+// Open loads the image recipes; the service reaches the Docker hosts of
+// clusters through hosts (dockerhost.NewFleet(nil): the local Docker).
+func Open(ctx context.Context, keyDir, recipesDir string, hosts *dockerhost.Fleet, log zerolog.Logger) (*Service, error) {
 	recipes, err := image.Load(recipesDir)
 	if err != nil {
 		return nil, fmt.Errorf("image recipes: %w (set RING_IMAGES)", err)
 	}
-	return &Service{Docker: cluster.New(dc), KeyDir: keyDir, Log: log,
-		Images: &image.Builder{Docker: dc, Recipes: recipes, CacheDir: config.DebCache()}}, nil
+	return &Service{Hosts: hosts, KeyDir: keyDir, Log: log,
+		Images: func(dc *client.Client) Images {
+			return &image.Builder{Docker: dc, Recipes: recipes, CacheDir: config.DebCache()}
+		}}, nil
 }
 
 func permanent(err error) bool {
-	return errors.Is(err, krb.ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, cluster.ErrNotFound) || errors.Is(err, cluster.ErrInvalid)
+	var apart *HostsApartError
+	return errors.As(err, &apart) || errors.Is(err, krb.ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, cluster.ErrNotFound) || errors.Is(err, cluster.ErrInvalid)
 }
 
 func (s *Service) handleCreate(d *bus.Delivery) error {

@@ -44,6 +44,13 @@ func (s *Service) Trust(ctx context.Context, realms []string, topology string, r
 			return events.RealmTrusted{}, fmt.Errorf("%w: realm %s: %w (realms: %s; ring realm create makes one)", krb.ErrInvalid, r, cluster.ErrNotFound, strings.Join(known, ", "))
 		}
 	}
+	if !remove {
+		for _, p := range pairs {
+			if a, b := byRealm[p.A], byRealm[p.B]; a.Host != b.Host {
+				return events.RealmTrusted{}, &HostsApartError{A: a, B: b}
+			}
+		}
+	}
 	for _, p := range pairs {
 		a, b := byRealm[p.A], byRealm[p.B]
 		for _, princ := range []string{"krbtgt/" + p.B + "@" + p.A, "krbtgt/" + p.A + "@" + p.B} {
@@ -71,10 +78,22 @@ func (s *Service) Trust(ctx context.Context, realms []string, topology string, r
 	return events.RealmTrusted{Realms: realms, Topology: topology, Removed: remove}, nil
 }
 
+// HostsApartError refuses trust between realms whose clusters are on
+// different Docker hosts: their containers are on different daemons'
+// bridge networks, with no route between them, so neither cluster's nodes
+// could reach the other's KDC.
+type HostsApartError struct{ A, B KDC }
+
+func (e *HostsApartError) Error() string {
+	return fmt.Sprintf("realms %s and %s: clusters %s and %s are on docker hosts %s and %s; cross-realm trust needs them on one host (their containers share no network across Docker daemons)",
+		e.A.Realm, e.B.Realm, e.A.Cluster, e.B.Cluster, e.A.Host, e.B.Host)
+}
+
 // connect puts a KDC on another cluster's network under its
-// kdc.<cluster>.ring name (no-op when it is there).
+// kdc.<cluster>.ring name (no-op when it is there); both are on the KDC's
+// Docker host.
 func (s *Service) connect(ctx context.Context, kdc KDC, otherCluster string) error {
-	err := s.Docker.Client().NetworkConnect(ctx, cluster.NetworkName(otherCluster), kdc.Node.ID,
+	err := kdc.Docker.Client().NetworkConnect(ctx, cluster.NetworkName(otherCluster), kdc.Node.ID,
 		&network.EndpointSettings{Aliases: []string{krb.KDCHost(kdc.Cluster)}})
 	if err != nil && !errdefs.IsConflict(err) && !strings.Contains(err.Error(), "already exists") {
 		return fmt.Errorf("connect KDC of %s to %s: %w", kdc.Realm, cluster.NetworkName(otherCluster), err)
@@ -125,8 +144,19 @@ func (s *Service) render(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	host := map[string]string{}
+	for _, k := range kdcs {
+		host[k.Realm] = k.Host
+	}
 	for _, k := range kdcs {
 		for _, r := range g.Component(k.Realm) {
+			if r != k.Realm && host[r] != k.Host {
+				// Trust made before its clusters were apart (Trust refuses
+				// it now): no network to join on this host.
+				s.Log.Warn().Str("realm", k.Realm).Str("trusts", r).Str("docker_host", k.Host).Str("other_host", host[r]).
+					Msg("realms trust each other across docker hosts: the KDC cannot join the other cluster's network")
+				continue
+			}
 			if r != k.Realm && k.Node.Running() {
 				if err := s.connect(ctx, k, realms[r]); err != nil {
 					return err
@@ -136,7 +166,7 @@ func (s *Service) render(ctx context.Context) error {
 	}
 	for _, k := range kdcs {
 		conf := []byte(krb.Krb5Conf(k.Realm, realms, g))
-		c, err := s.Docker.Get(ctx, k.Cluster)
+		c, err := k.Docker.Get(ctx, k.Cluster)
 		if err != nil {
 			return err
 		}
@@ -147,7 +177,7 @@ func (s *Service) render(ctx context.Context) error {
 			}
 			// WriteFiles replaces atomically: a running KDC rereads
 			// krb5.conf when it changes; half written, it would lose its enctypes.
-			if err := s.Docker.WriteFiles(ctx, n, cluster.File{Path: "/etc/krb5.conf", Data: conf, Mode: 0o644}); err != nil {
+			if err := k.Docker.WriteFiles(ctx, n, cluster.File{Path: "/etc/krb5.conf", Data: conf, Mode: 0o644}); err != nil {
 				return err
 			}
 		}

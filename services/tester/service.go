@@ -19,8 +19,8 @@ import (
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/dockerhost"
 	"ringmaster.dev/kit/health"
-	"ringmaster.dev/kit/image"
 	"ringmaster.dev/kit/repository"
 	"ringmaster.dev/kit/service"
 	"ringmaster.dev/tester/suite"
@@ -37,7 +37,9 @@ type Store interface {
 
 // Tester runs suites, and sweeps.
 type Tester struct {
-	Docker *cluster.Provider
+	// Hosts reaches the Docker host of each cluster: the registry's on the
+	// service's NATS (read-only), else the local Docker.
+	Hosts  *dockerhost.Fleet
 	Store  Store
 	Log    zerolog.Logger
 	Sweeps SweepOptions
@@ -47,14 +49,11 @@ type Tester struct {
 func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 	deps.Health.Add("docker", health.Docker)
 	emitted := newTestMetrics(deps.Metrics).emitted
-	dc, err := image.Connect(ctx)
-	if err != nil {
-		deps.Log.Warn().Err(err).Msg("no Docker: test runs will fail")
-		fail := func(*bus.Delivery) error { return bus.Permanent(fmt.Errorf("the tester needs Docker: %w", err)) }
-		return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
-			"test.run.requested": fail, "sweep.run.requested": fail}, Emitted: emitted}, nil
+	hosts := &dockerhost.Fleet{}
+	if deps.Bus != nil {
+		hosts.JS = deps.Bus.JS
 	}
-	t := &Tester{Docker: cluster.New(dc), Store: deps.Blob, Log: deps.Log,
+	t := &Tester{Hosts: hosts, Store: deps.Blob, Log: deps.Log,
 		Sweeps: SweepOptions{StacksDir: config.ProjectDir("RING_STACKS", "infra/stacks"), RolesDir: config.ProjectDir("RING_ROLES", "infra/roles")}}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 		"test.run.requested": t.handleRun,
@@ -112,7 +111,7 @@ var errSelect = errors.New("no such suite")
 
 // Run runs the suites of one request and stores the JUnit XML.
 func (t *Tester) Run(ctx context.Context, req events.TestRunRequested, runID string, log zerolog.Logger, each func(events.TestCase)) (events.TestFinished, error) {
-	c, err := t.Docker.Get(ctx, req.Cluster)
+	host, c, err := t.Hosts.Locate(ctx, req.Cluster)
 	if err != nil {
 		return events.TestFinished{}, err
 	}
@@ -121,7 +120,8 @@ func (t *Tester) Run(ctx context.Context, req events.TestRunRequested, runID str
 		return events.TestFinished{}, fmt.Errorf("%w: %w", errSelect, err)
 	}
 	start := time.Now()
-	env := &suite.Env{Cluster: c, Docker: t.Docker, Repo: repo{t}, RunID: events.ShortRunID(runID), Log: log}
+	log = log.With().Str("docker_host", host.Record.Name).Logger()
+	env := &suite.Env{Cluster: c, Docker: host.Docker(), Repo: repo{t}, RunID: events.ShortRunID(runID), Log: log}
 	fin := events.TestFinished{Cluster: req.Cluster}
 	results := suite.Run(ctx, env, suites, func(r suite.Result) {
 		tc := events.TestCase{Suite: r.Suite, Name: r.Case, Outcome: r.Outcome, Message: r.Message, Seconds: r.Took.Seconds()}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"ringmaster.dev/kit/dockerhost"
 )
@@ -147,4 +148,31 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// forwardBridge lets the containers of one network of the second dockerd
+// reach each other, as they do on a host whose daemon keeps iptables: that
+// daemon runs without iptables, and the system daemon's FORWARD policy
+// (DROP, with bridged packets handed to iptables by br_netfilter) drops
+// what no rule accepts — node to node, node to KDC; the host reaches them
+// anyway. One rule for the network's bridge, deleted on cleanup.
+func forwardBridge(t *testing.T, ctx context.Context, c *client.Client, name string) {
+	t.Helper()
+	nw, err := c.NetworkInspect(ctx, name, network.InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := "br-" + nw.ID[:12]
+	if n := nw.Options["com.docker.network.bridge.name"]; n != "" {
+		br = n
+	}
+	rule := []string{"FORWARD", "-i", br, "-o", br, "-j", "ACCEPT"}
+	if out, err := exec.CommandContext(ctx, "iptables", append([]string{"-I"}, rule...)...).CombinedOutput(); err != nil {
+		t.Fatalf("iptables -I %v: %v\n%s", rule, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("iptables", append([]string{"-D"}, rule...)...).CombinedOutput(); err != nil {
+			t.Errorf("iptables -D %v: %v\n%s", rule, err, out)
+		}
+	})
 }

@@ -33,11 +33,14 @@ import (
 // host declaring room for one 512 MB node. Two clusters are placed one on
 // each host by the policy's memory rules, a third is refused with each
 // host's reason; ring cluster list shows the hosts; exec, snapshot and a
-// create from the snapshot reach the right host; destroy removes
-// everything labelled from both daemons.
+// create from the snapshot reach the right host; the tester runs the
+// stack's suites on the second host's cluster and kerberos-realm starts
+// its KDC there (a node gets a ticket from it), while trust between realms
+// on the two hosts is refused, saying why; destroy removes everything
+// labelled (KDCs too) from both daemons.
 func TestClustersOnTwoDockerHosts(t *testing.T) {
 	projectEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 35*time.Minute)
 	defer cancel()
 	dc, err := image.Connect(ctx)
 	if err != nil {
@@ -60,6 +63,12 @@ func TestClustersOnTwoDockerHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyImage(t, ctx, dc, dc2, node.Spec.Tag, node.Spec.Current)
+	// And the KDC's, for the realm of the second host's cluster.
+	kdc, err := (&image.Builder{Docker: dc, Recipes: recipes, CacheDir: config.DebCache()}).Build(ctx, "kdc", "debian-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyImage(t, ctx, dc, dc2, kdc.Spec.Tag, kdc.Spec.Current)
 
 	// Room for one 512 MB node on each host, beside what the system
 	// daemon's clusters (not this test's) hold already.
@@ -151,6 +160,47 @@ func TestClustersOnTwoDockerHosts(t *testing.T) {
 	out = mustRing(t, home, 5*time.Minute, "cluster", "create", d, "--from", prefix+"snap")
 	if h := hostOf(t, ctx, d, local, second); h != "second" || !strings.Contains(out, "ready: "+d) {
 		t.Errorf("create --from a snapshot of the second host: on %q\n%s", h, out)
+	}
+
+	// The tester reaches the cluster on the second host: the fixture
+	// stack's suites (packages: an upgrade in a scratch node beside it;
+	// ringhello: greetings, a restart) pass there.
+	out = mustRing(t, home, 10*time.Minute, "test", "run", d)
+	if !regexp.MustCompile(`(?m)^`+d+`: \d+ passed, 0 failed`).MatchString(out) || !strings.Contains(out, "ringhello") || !strings.Contains(out, "packages") {
+		t.Errorf("ring test run %s on the second host:\n%s", d, out)
+	}
+	if strings.Contains(out, "0 passed") {
+		t.Errorf("ring test run %s passed nothing:\n%s", d, out)
+	}
+
+	// kerberos-realm starts the realm's KDC on the cluster's host, and a
+	// node there gets a ticket from it.
+	const realmD, realmA = "IT-HOSTS-D", "IT-HOSTS-A"
+	if out := mustRing(t, home, 10*time.Minute, "realm", "create", realmD, "--cluster", d); !strings.Contains(out, "realm "+realmD+" ready") {
+		t.Errorf("realm create on the second host:\n%s", out)
+	}
+	kdcName := cluster.ContainerName(d, "kdc")
+	if in, err := dc2.ContainerInspect(ctx, kdcName); err != nil || !in.State.Running {
+		t.Errorf("KDC %s on the second daemon: %v", kdcName, err)
+	}
+	if _, err := dc.ContainerInspect(ctx, kdcName); err == nil {
+		t.Errorf("KDC %s is on the local daemon", kdcName)
+	}
+	// A node there gets a ticket from that KDC, found by its name on the
+	// cluster network.
+	forwardBridge(t, ctx, dc2, cluster.NetworkName(d))
+	kinit := `kdestroy >/dev/null 2>&1; kinit -kt /etc/ringmaster/tester.keytab tester@$1 && klist`
+	if out, err := ringLong(t, home, time.Minute, "cluster", "exec", d, "--", "sh", "-c", kinit, "sh", realmD); err != nil || !strings.Contains(out, "krbtgt/"+realmD+"@"+realmD) {
+		t.Errorf("a ticket from the KDC on the second host: %v\n%s", err, out)
+	}
+	// Trust between realms of clusters on the two hosts: refused, saying why.
+	mustRing(t, home, 10*time.Minute, "realm", "create", realmA, "--cluster", prefix+"a")
+	if list := mustRing(t, home, time.Minute, "realm", "list"); lineWith(list, realmA) == "" || lineWith(list, realmD) == "" {
+		t.Errorf("realm list does not show both hosts' realms:\n%s", list)
+	}
+	out, err = ringLong(t, home, 2*time.Minute, "realm", "trust", realmA, realmD)
+	if want := "clusters " + prefix + "a and " + d + " are on docker hosts local and second; cross-realm trust needs them on one host"; err == nil || !strings.Contains(out, want) {
+		t.Errorf("trust across docker hosts: %v, want %q in\n%s", err, want, out)
 	}
 
 	// Destroyed on each host: nothing labelled is left on either daemon.

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/dockerhost"
 	"ringmaster.dev/kit/natsauth"
 	"ringmaster.dev/kit/natsserver"
 )
@@ -239,5 +240,71 @@ func TestServiceSendsOnlyWhatItDeclares(t *testing.T) {
 	}
 	if info.State.Msgs != 3 {
 		t.Errorf("%d facts stored, want the 3 allowed", info.State.Msgs)
+	}
+}
+
+// The tester and kerberos-realm read the registry of Docker hosts — the
+// host records and claims the provisioners keep — to find where a cluster
+// lives, and may change none of it.
+func TestServiceReadsTheDockerHostRegistryOnly(t *testing.T) {
+	url, creds := authServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	prov := connect(t, url, creds["provisioner"])
+	reg, err := dockerhost.Open(ctx, prov.JS)
+	if err != nil {
+		t.Fatalf("the provisioner declares the registry: %v", err)
+	}
+	now := time.Now()
+	if err := reg.Put(ctx, dockerhost.Record{Name: "rack2", Endpoint: "tcp://rack2:2375", Clusters: map[string]dockerhost.Held{"zk": {MB: 512}}, Seen: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Claim(ctx, dockerhost.Claim{Cluster: "new", Host: "rack2", Run: "r1", At: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range []string{"tester", "kerberos-realm"} {
+		conn := connect(t, url, creds[svc])
+		f := dockerhost.NewFleet(conn.JS)
+		hosts, err := f.Hosts(ctx)
+		if err != nil || len(hosts) != 1 || hosts[0].Record.Endpoint != "tcp://rack2:2375" || !hosts[0].Registered {
+			t.Errorf("%s reads the hosts: %+v %v", svc, hosts, conn.Explain(err))
+		}
+		r, ok, err := dockerhost.Find(ctx, conn.JS)
+		if !ok || err != nil {
+			t.Fatalf("%s finds the registry: %v %v", svc, ok, conn.Explain(err))
+		}
+		if claims, err := r.Claims(ctx); err != nil || len(claims) != 1 {
+			t.Errorf("%s reads the claims: %v %v", svc, claims, conn.Explain(err))
+		}
+		for name, try := range map[string]func(context.Context) error{
+			"writes a host's record": func(ctx context.Context) error {
+				return r.Put(ctx, dockerhost.Record{Name: "rack3", Seen: now})
+			},
+			"claims a host": func(ctx context.Context) error {
+				return r.Claim(ctx, dockerhost.Claim{Cluster: "x", Host: "rack2", At: now})
+			},
+			"removes a claim": func(ctx context.Context) error { return r.Unclaim(ctx, "new", "r1") },
+			"purges a host's record": func(ctx context.Context) error {
+				return r.KV.Purge(ctx, "host.rack2")
+			},
+			"declares the bucket": func(ctx context.Context) error {
+				_, err := dockerhost.Open(ctx, conn.JS)
+				return err
+			},
+		} {
+			tctx, tcancel := context.WithTimeout(ctx, 3*time.Second)
+			err := conn.Explain(try(tctx))
+			tcancel()
+			if !errors.Is(err, bus.ErrRefused) {
+				t.Errorf("%s %s: %v, want bus.ErrRefused", svc, name, err)
+			}
+		}
+	}
+	// Nothing they tried changed it.
+	if hosts, err := reg.Hosts(ctx); err != nil || len(hosts) != 1 {
+		t.Errorf("hosts after the readers: %+v %v", hosts, err)
+	}
+	if claims, err := reg.Claims(ctx); err != nil || len(claims) != 1 {
+		t.Errorf("claims after the readers: %+v %v", claims, err)
 	}
 }

@@ -45,6 +45,15 @@ var Buckets = map[string][]string{
 		"ring_chat_seen", "ring_replies", "ring_deliveries", "ring_tested", "ring_statuses"},
 }
 
+// ReadBuckets are the KV buckets a service only reads: it gets and lists
+// keys, and may neither write, purge nor declare them. The tester and
+// kerberos-realm find the Docker host of each cluster in the registry of
+// Docker hosts (kit/dockerhost.Fleet), which the provisioners keep.
+var ReadBuckets = map[string][]string{
+	"tester":         {hostsBucket},
+	"kerberos-realm": {hostsBucket},
+}
+
 // DeadLetterReaders may list dead letters and take one out when it is put
 // back on its subject: the gateway's dashboard retries them (behind the
 // authorization policy's "dlq retry"). The CLI may anyway.
@@ -65,8 +74,8 @@ func catalogStreams() []string {
 //     routed command on every route), the facts it emits (its own, and
 //     command.failed and service.pong, which every worker loop emits) and
 //     its own dead letters (EventSubjects); reads facts, writes its own
-//     done markers and heartbeat, and reads and writes only the KV
-//     buckets Buckets names for it;
+//     done markers and heartbeat, reads and writes only the KV buckets
+//     Buckets names for it, and only reads those ReadBuckets names;
 //   - a dead-letter reader (the gateway) may also put a dead letter back on
 //     its subject, which is any command's;
 //   - the CLI (and `ring up`) may do anything but consume, read or purge a
@@ -104,6 +113,9 @@ func Permissions(user string) *server.Permissions {
 	}
 	for _, b := range Buckets[user] {
 		pub = append(pub, bucket(b)...)
+	}
+	for _, b := range ReadBuckets[user] {
+		pub = append(pub, readBucket(b)...)
 	}
 	if slices.Contains(DeadLetterReaders, user) {
 		pub = append(pub, read(events.DeadLetterStream)...)
@@ -156,6 +168,17 @@ func bucket(b string) []string {
 	out := []string{"$KV." + b + ".>", "$JS.API.STREAM.CREATE." + kv, "$JS.API.STREAM.UPDATE." + kv, "$JS.API.STREAM.PURGE." + kv}
 	out = append(out, read(kv)...)
 	return append(out, consume(kv)...)
+}
+
+// readBucket: what reading a KV bucket takes — its info (every service
+// may ask any stream's), gets (direct and API) and the ordered consumer
+// that lists keys (made, deleted, its flow control answered); never a put
+// ($KV.<bucket>.>), purge, or a change of the bucket.
+func readBucket(b string) []string {
+	kv := "KV_" + b
+	out := read(kv)
+	return append(out, "$JS.API.CONSUMER.CREATE."+kv, "$JS.API.CONSUMER.CREATE."+kv+".>",
+		"$JS.API.CONSUMER.DELETE."+kv+".>", "$JS.FC."+kv+".>")
 }
 
 func cliPermissions() *server.Permissions {

@@ -105,6 +105,27 @@ func TestPermissions(t *testing.T) {
 		{"tester", "$KV.ring_leases.channel", false, false},
 		{"gateway", "$KV.ring_tokens.x", false, true},
 		{"gateway", "$JS.API.DIRECT.GET.KV_ring_runs.$KV.ring_runs.abc", false, true},
+		// The registry of Docker hosts: the provisioner keeps it; the tester
+		// and kerberos-realm only read it (to find a cluster's host).
+		{"provisioner", "$KV.ring_docker_hosts.host.local", false, true},
+		{"tester", "$JS.API.DIRECT.GET.KV_ring_docker_hosts.$KV.ring_docker_hosts.host.local", false, true},
+		{"tester", "$JS.API.STREAM.INFO.KV_ring_docker_hosts", false, true},
+		{"tester", "$JS.API.CONSUMER.CREATE.KV_ring_docker_hosts.abc.$KV.ring_docker_hosts.host.>", false, true},
+		{"tester", "$JS.FC.KV_ring_docker_hosts.abc.1.2.3", false, true},
+		{"kerberos-realm", "$JS.API.DIRECT.GET.KV_ring_docker_hosts.$KV.ring_docker_hosts.claim.zk", false, true},
+		{"kerberos-realm", "$JS.API.STREAM.MSG.GET.KV_ring_docker_hosts", false, true},
+		{"tester", "$KV.ring_docker_hosts.host.local", false, false},
+		{"tester", "$KV.ring_docker_hosts.claim.zk", false, false},
+		{"kerberos-realm", "$KV.ring_docker_hosts.host.local", false, false},
+		{"tester", "$JS.API.STREAM.CREATE.KV_ring_docker_hosts", false, false},
+		{"tester", "$JS.API.STREAM.UPDATE.KV_ring_docker_hosts", false, false},
+		{"tester", "$JS.API.STREAM.PURGE.KV_ring_docker_hosts", false, false},
+		{"tester", "$JS.API.STREAM.MSG.DELETE.KV_ring_docker_hosts", false, false},
+		{"tester", "$JS.API.CONSUMER.DURABLE.CREATE.KV_ring_docker_hosts.x", false, false},
+		{"kerberos-realm", "$JS.API.STREAM.PURGE.KV_ring_docker_hosts", false, false},
+		{"tester", "$JS.API.DIRECT.GET.KV_ring_leases.$KV.ring_leases.x", false, false},
+		{"builder", "$JS.API.DIRECT.GET.KV_ring_docker_hosts.$KV.ring_docker_hosts.host.local", false, false},
+		{"repo-publisher", "$JS.API.CONSUMER.CREATE.KV_ring_docker_hosts", false, false},
 		// Dead letters: the gateway lists them and takes one out on retry; a
 		// service only writes its own.
 		{"gateway", "$JS.API.STREAM.MSG.GET.DLQ", false, true},

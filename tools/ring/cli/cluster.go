@@ -80,7 +80,7 @@ func newClusterList(g *globals) *cobra.Command {
 			if snapshots {
 				fmt.Fprintln(w, "SNAPSHOT\tHOST\tSTACK\tDISTRO\tNODES\tROLES\tSIZE")
 				for _, h := range hosts {
-					p, err := h.provider(ctx)
+					p, err := h.Provider(ctx)
 					if err != nil {
 						unreachable = append(unreachable, err)
 						continue
@@ -100,7 +100,7 @@ func newClusterList(g *globals) *cobra.Command {
 			listed := false
 			var footer []string
 			for _, h := range hosts {
-				p, err := h.provider(ctx)
+				p, err := h.Provider(ctx)
 				if err != nil {
 					unreachable = append(unreachable, err)
 					continue
@@ -210,7 +210,7 @@ func (g *globals) nodeOf(ctx context.Context, name, node string) (*cluster.Provi
 		node = cluster.NodeName(1)
 	}
 	n, err := c.Node(node)
-	return h.p, n, err
+	return h.Docker(), n, err
 }
 
 func newClusterExec(g *globals) *cobra.Command {
@@ -319,7 +319,7 @@ func newClusterStop(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := h.p.Stop(cmd.Context(), args[0]); err != nil {
+			if err := h.Docker().Stop(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "stopped %s (ring cluster start %s brings it back)\n", args[0], args[0])
@@ -337,7 +337,7 @@ func newClusterStart(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := h.p.Start(cmd.Context(), args[0]); err != nil {
+			if err := h.Docker().Start(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "started %s\n", args[0])
@@ -372,7 +372,7 @@ func newClusterSnapshot(g *globals) *cobra.Command {
 				return err
 			}
 			start := time.Now()
-			s, err := h.p.Snapshot(ctx, args[0], tag)
+			s, err := h.Docker().Snapshot(ctx, args[0], tag)
 			if err != nil {
 				return err
 			}
@@ -390,7 +390,7 @@ func (g *globals) removeSnapshot(ctx context.Context, tag string) error {
 	found := false
 	var errs []error
 	for _, h := range g.dockerHosts(ctx) {
-		p, err := h.provider(ctx)
+		p, err := h.Provider(ctx)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -79,7 +79,7 @@ before anything is created.`,
 				if h.Registered {
 					where = " on docker host " + h.Record.Name
 				}
-				return fmt.Errorf("cluster %s already exists%s (%s, %d nodes): pick another name or `ring cluster destroy %s`", req.Name, where, clusterState(ctx, h.p, c), len(c.Nodes), req.Name)
+				return fmt.Errorf("cluster %s already exists%s (%s, %d nodes): pick another name or `ring cluster destroy %s`", req.Name, where, clusterState(ctx, h.Docker(), c), len(c.Nodes), req.Name)
 			}
 			return runCreate(ctx, out, g, &req, wait)
 		},
@@ -165,7 +165,7 @@ func newClusterDestroy(g *globals) *cobra.Command {
 			}
 			if all {
 				for _, h := range g.dockerHosts(ctx) {
-					p, err := h.provider(ctx)
+					p, err := h.Provider(ctx)
 					if err != nil {
 						return err
 					}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"ringmaster.dev/kit/bus"
 	"ringmaster.dev/kit/config"
+	"ringmaster.dev/kit/dockerhost"
 	"ringmaster.dev/kit/logging"
 	"ringmaster.dev/kit/natsauth"
 	"ringmaster.dev/kit/natsserver"
@@ -27,6 +28,8 @@ type globals struct {
 	logLevel string
 	// server and tokenFile: the REST API instead of NATS (remote.go).
 	server, tokenFile string
+	// hosts: the Docker hosts of clusters (hosts.go), made when first needed.
+	hosts *dockerhost.Fleet
 }
 
 // exitError carries a specific exit code; its message is already printed.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -46,10 +47,10 @@ the blob store (and, with --junit, to a local file).`,
 			if err := cluster.ValidateName("cluster", args[0]); err != nil {
 				return err
 			}
-			if p, err := provider(ctx); err == nil {
-				if _, err := p.Get(ctx, args[0]); err != nil {
-					return err
-				}
+			// On whichever Docker host holds it; a Docker that does not
+			// answer here is the tester's to report.
+			if _, _, err := g.clusterHost(ctx, args[0]); errors.Is(err, cluster.ErrNotFound) {
+				return err
 			}
 			return runTests(ctx, out, g, &events.TestRunRequested{Cluster: args[0], Suites: suites}, junit, wait)
 		},
