@@ -78,28 +78,15 @@ func (p *proc) kill() {
 	<-done
 }
 
-// state is how the process ended (after exited or gone said it did).
+// state is how the process ended (after exited said it did).
 func (p *proc) state() *os.ProcessState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.cmd.ProcessState
 }
 
-// gone says whether the process has ended (by itself or killed) since
-// its last start.
-func (p *proc) gone() bool {
-	p.mu.Lock()
-	done := p.done
-	p.mu.Unlock()
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
-}
-
-// exited waits up to d for the process to end by itself.
+// exited waits up to d (0: not at all) for the process to end, by
+// itself or killed, since its last start.
 func (p *proc) exited(d time.Duration) bool {
 	p.mu.Lock()
 	done := p.done
@@ -107,7 +94,14 @@ func (p *proc) exited(d time.Duration) bool {
 	select {
 	case <-done:
 		return true
-	case <-time.After(d):
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
 		return false
 	}
 }
@@ -465,7 +459,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 	// the wait below to time out: say so at once.
 	alive := func() {
 		for _, p := range all {
-			if p.gone() {
+			if p.exited(0) {
 				b, _ := os.ReadFile(p.log)
 				t.Fatalf("%s exited during the drill:\n%s", p.name, lastLines(string(b), 15))
 			}
