@@ -33,7 +33,7 @@ func TestAgainRetriesOnlyTransientFailuresOnACluster(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			n := 0
-			v, err := again(context.Background(), c.replicas, c.within, func(ctx context.Context) (int, error) {
+			v, err := again(context.Background(), asker{n: c.replicas}, c.within, func(ctx context.Context) (int, error) {
 				if _, ok := ctx.Deadline(); c.replicas > 1 && !ok {
 					t.Error("an attempt on a cluster has no deadline of its own")
 				}
@@ -58,7 +58,7 @@ func TestAgainRetriesOnlyTransientFailuresOnACluster(t *testing.T) {
 
 func TestDeclareGivesUpAfterItsWait(t *testing.T) {
 	n := 0
-	_, err := again(context.Background(), 3, 600*time.Millisecond, func(ctx context.Context) (int, error) {
+	_, err := again(context.Background(), asker{n: 3}, 600*time.Millisecond, func(ctx context.Context) (int, error) {
 		n++
 		return 0, nats.ErrNoResponders
 	})
@@ -69,11 +69,27 @@ func TestDeclareGivesUpAfterItsWait(t *testing.T) {
 	}
 }
 
+// A request the server refused goes unanswered (a timeout), and is not
+// asked again: the user's permissions will not change.
+func TestAgainStopsAtARefusal(t *testing.T) {
+	var refusedAt time.Time
+	n := 0
+	_, err := again(context.Background(), asker{n: 3, refused: func(since time.Time) bool { return !refusedAt.IsZero() && !refusedAt.Before(since) }},
+		0, func(ctx context.Context) (int, error) {
+			n++
+			refusedAt = time.Now() // the server's -ERR comes while the request waits
+			return 0, nats.ErrTimeout
+		})
+	if n != 1 || !errors.Is(err, nats.ErrTimeout) {
+		t.Fatalf("%d attempts, err %v; want one and its timeout", n, err)
+	}
+}
+
 func TestAgainEndsWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	began := time.Now()
-	_, err := again(ctx, 3, 0, func(ctx context.Context) (int, error) {
+	_, err := again(ctx, asker{n: 3}, 0, func(ctx context.Context) (int, error) {
 		<-ctx.Done() // never answered
 		return 0, ctx.Err()
 	})

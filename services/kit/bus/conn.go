@@ -120,7 +120,7 @@ func Connect(ctx context.Context, url, source string, opts ...Option) (*Conn, er
 		nc.Close()
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
-	c.JS = replicated{JetStream: js, n: c.Replicas}
+	c.JS = replicated{JetStream: js, asker: c.asker()}
 	// A cluster that is forming answers only once it has elected its
 	// JetStream meta leader: ask again until the deadline.
 	wait := ConnectTimeout
@@ -195,6 +195,18 @@ func (c *Conn) Explain(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %v (the user's permissions do not allow it; see docs/security.md): %w", ErrRefused, r, err)
+}
+
+// asker: requests asked again on a cluster, not after the server refused
+// one of the connection's subjects.
+func (c *Conn) asker() asker { return asker{n: c.Replicas, refused: c.refusedSince} }
+
+// refusedSince tells whether the server refused a subject of this
+// connection at or after t.
+func (c *Conn) refusedSince(t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.refusal != nil && !c.refusedAt.Before(t)
 }
 
 // Close drains and closes the connection.

@@ -88,7 +88,7 @@ func (c *Conn) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
-	info, err := ask(ctx, c.Replicas, func(ctx context.Context) (*jetstream.StreamInfo, error) { return s.Info(ctx) })
+	info, err := ask(ctx, c.asker(), func(ctx context.Context) (*jetstream.StreamInfo, error) { return s.Info(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
@@ -97,7 +97,7 @@ func (c *Conn) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
 		return out, nil
 	}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
-		raw, err := ask(ctx, c.Replicas, func(ctx context.Context) (*jetstream.RawStreamMsg, error) { return s.GetMsg(ctx, seq) })
+		raw, err := ask(ctx, c.asker(), func(ctx context.Context) (*jetstream.RawStreamMsg, error) { return s.GetMsg(ctx, seq) })
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			continue
 		}
@@ -115,7 +115,7 @@ func (c *Conn) DeadLetter(ctx context.Context, seq uint64) (DeadLetter, error) {
 	if err != nil {
 		return DeadLetter{}, fmt.Errorf("dead letters: %w", err)
 	}
-	raw, err := ask(ctx, c.Replicas, func(ctx context.Context) (*jetstream.RawStreamMsg, error) { return s.GetMsg(ctx, seq) })
+	raw, err := ask(ctx, c.asker(), func(ctx context.Context) (*jetstream.RawStreamMsg, error) { return s.GetMsg(ctx, seq) })
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return DeadLetter{}, fmt.Errorf("%w: %d (see `ring dlq list`)", ErrNoDeadLetter, seq)
 	}
@@ -144,7 +144,7 @@ func (c *Conn) RetryDeadLetter(ctx context.Context, seq uint64) error {
 		msg.Header[k] = v
 	}
 	// Sent again when unanswered: the message id makes the copies one.
-	if _, err := ask(ctx, c.Replicas, func(ctx context.Context) (*jetstream.PubAck, error) {
+	if _, err := ask(ctx, c.asker(), func(ctx context.Context) (*jetstream.PubAck, error) {
 		return c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(fmt.Sprintf("retry/%d/%s", seq, dl.ID)))
 	}); err != nil {
 		return fmt.Errorf("retry dead letter %d: %w", seq, err)
@@ -154,7 +154,7 @@ func (c *Conn) RetryDeadLetter(ctx context.Context, seq uint64) error {
 		return err
 	}
 	// A delete asked again may find the message gone: the first did it.
-	if _, err := ask(ctx, c.Replicas, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.DeleteMsg(ctx, seq) }); err != nil &&
+	if _, err := ask(ctx, c.asker(), func(ctx context.Context) (struct{}, error) { return struct{}{}, s.DeleteMsg(ctx, seq) }); err != nil &&
 		!errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("retried dead letter %d, but could not remove it: %w", seq, err)
 	}
@@ -164,7 +164,7 @@ func (c *Conn) RetryDeadLetter(ctx context.Context, seq uint64) error {
 // deadLetterStream looks the dead-letter stream up (asked again on a
 // cluster when its leader does not answer).
 func (c *Conn) deadLetterStream(ctx context.Context) (jetstream.Stream, error) {
-	return ask(ctx, c.Replicas, func(ctx context.Context) (jetstream.Stream, error) { return c.JS.Stream(ctx, events.DeadLetterStream) })
+	return ask(ctx, c.asker(), func(ctx context.Context) (jetstream.Stream, error) { return c.JS.Stream(ctx, events.DeadLetterStream) })
 }
 
 // PurgeDeadLetters removes dead letters, of one service or ("" ) of all.
@@ -174,7 +174,7 @@ func (c *Conn) PurgeDeadLetters(ctx context.Context, service string) (uint64, er
 		return 0, fmt.Errorf("dead letters: %w", err)
 	}
 	info := func(ctx context.Context) (*jetstream.StreamInfo, error) { return s.Info(ctx) }
-	before, err := ask(ctx, c.Replicas, info)
+	before, err := ask(ctx, c.asker(), info)
 	if err != nil {
 		return 0, err
 	}
@@ -182,10 +182,10 @@ func (c *Conn) PurgeDeadLetters(ctx context.Context, service string) (uint64, er
 	if service != "" {
 		opts = append(opts, jetstream.WithPurgeSubject(events.DeadLetterSubject(service)))
 	}
-	if _, err := ask(ctx, c.Replicas, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Purge(ctx, opts...) }); err != nil {
+	if _, err := ask(ctx, c.asker(), func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Purge(ctx, opts...) }); err != nil {
 		return 0, fmt.Errorf("purge dead letters: %w", err)
 	}
-	after, err := ask(ctx, c.Replicas, info)
+	after, err := ask(ctx, c.asker(), info)
 	if err != nil {
 		return 0, err
 	}

@@ -10,6 +10,10 @@ import (
 	"ringmaster.dev/events"
 )
 
+// factReadAttempts bounds the attempts to make the consumer of a read of
+// the facts (1 s, 2 s, 4 s apart, each up to 10 s).
+const factReadAttempts = 4
+
 // FactsSince yields the facts named (e.g. "audit.recorded") stored since
 // since, in stream order, and ends at the last one stored: a read of the
 // history, not a watch. Messages that are not envelopes are skipped; an
@@ -21,8 +25,13 @@ func (c *Conn) FactsSince(ctx context.Context, name string, since time.Time) ite
 			yield(events.Envelope{}, fmt.Errorf("%q is not a fact of the catalog", name))
 			return
 		}
+		// The consumer is made at the first fetch and made again when it is
+		// lost, by default without end: a cluster that cannot make one (no
+		// meta leader) would hold the read forever. Bounded, the read ends
+		// with the error and its caller decides.
 		cons, err := c.JS.OrderedConsumer(ctx, events.FactStream, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{spec.Subject("")}, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since})
+			FilterSubjects: []string{spec.Subject("")}, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since,
+			MaxResetAttempts: factReadAttempts})
 		if err != nil {
 			yield(events.Envelope{}, err)
 			return

@@ -14,7 +14,7 @@ import (
 // buckets is replicated on a cluster without knowing of one.
 type replicated struct {
 	jetstream.JetStream
-	n int
+	asker
 }
 
 func (r replicated) stream(cfg jetstream.StreamConfig) jetstream.StreamConfig {
@@ -32,37 +32,37 @@ func (r replicated) kv(cfg jetstream.KeyValueConfig) jetstream.KeyValueConfig {
 }
 
 func (r replicated) CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.Stream, error) {
 		return r.JetStream.CreateStream(ctx, r.stream(cfg))
 	})
 }
 
 func (r replicated) UpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.Stream, error) {
 		return r.JetStream.UpdateStream(ctx, r.stream(cfg))
 	})
 }
 
 func (r replicated) CreateOrUpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.Stream, error) {
 		return r.JetStream.CreateOrUpdateStream(ctx, r.stream(cfg))
 	})
 }
 
 func (r replicated) CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.KeyValue, error) {
 		return r.JetStream.CreateKeyValue(ctx, r.kv(cfg))
 	})
 }
 
 func (r replicated) UpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.KeyValue, error) {
 		return r.JetStream.UpdateKeyValue(ctx, r.kv(cfg))
 	})
 }
 
 func (r replicated) CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.KeyValue, error) {
 		return r.JetStream.CreateOrUpdateKeyValue(ctx, r.kv(cfg))
 	})
 }
@@ -72,31 +72,31 @@ func (r replicated) CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.Ke
 // down, frozen or electing waits for the cluster instead of exiting.
 
 func (r replicated) Stream(ctx context.Context, name string) (jetstream.Stream, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Stream, error) { return r.JetStream.Stream(ctx, name) })
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.Stream, error) { return r.JetStream.Stream(ctx, name) })
 }
 
 func (r replicated) KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.KeyValue, error) { return r.JetStream.KeyValue(ctx, bucket) })
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.KeyValue, error) { return r.JetStream.KeyValue(ctx, bucket) })
 }
 
 func (r replicated) Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Consumer, error) { return r.JetStream.Consumer(ctx, stream, name) })
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.Consumer, error) { return r.JetStream.Consumer(ctx, stream, name) })
 }
 
 func (r replicated) CreateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Consumer, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.Consumer, error) {
 		return r.JetStream.CreateConsumer(ctx, stream, cfg)
 	})
 }
 
 func (r replicated) UpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Consumer, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.Consumer, error) {
 		return r.JetStream.UpdateConsumer(ctx, stream, cfg)
 	})
 }
 
 func (r replicated) CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	return declare(ctx, r.n, func(ctx context.Context) (jetstream.Consumer, error) {
+	return declare(ctx, r.asker, func(ctx context.Context) (jetstream.Consumer, error) {
 		return r.JetStream.CreateOrUpdateConsumer(ctx, stream, cfg)
 	})
 }
