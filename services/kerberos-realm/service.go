@@ -67,7 +67,7 @@ func Factory(recipesDir string) service.Factory {
 
 func build(ctx context.Context, deps service.Deps, recipesDir string) (service.Definition, error) {
 	deps.Health.Add("docker", health.Docker)
-	s, err := Open(ctx, deps.KeyDir, recipesDir, fleet(deps), deps.Log)
+	s, err := Open(ctx, deps.KeyDir, recipesDir, deps.Hosts(), deps.Log)
 	if err != nil {
 		deps.Log.Warn().Err(err).Msg("kerberos-realm cannot work")
 		fail := func(*bus.Delivery) error { return bus.Permanent(fmt.Errorf("kerberos-realm cannot work: %w", err)) }
@@ -78,17 +78,6 @@ func build(ctx context.Context, deps service.Deps, recipesDir string) (service.D
 		"realm.create.requested": s.handleCreate,
 		"realm.trust.requested":  s.handleTrust,
 	}}, nil
-}
-
-// fleet reaches the Docker hosts the registry on the service's NATS
-// names (read-only), else the local Docker. Its clients live as long as
-// the process.
-func fleet(deps service.Deps) *dockerhost.Fleet {
-	f := &dockerhost.Fleet{}
-	if deps.Bus != nil {
-		f.JS = deps.Bus.JS
-	}
-	return f
 }
 
 // Open loads the image recipes; the service reaches the Docker hosts of

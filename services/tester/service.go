@@ -49,11 +49,7 @@ type Tester struct {
 func New(ctx context.Context, deps service.Deps) (service.Definition, error) {
 	deps.Health.Add("docker", health.Docker)
 	emitted := newTestMetrics(deps.Metrics).emitted
-	hosts := &dockerhost.Fleet{}
-	if deps.Bus != nil {
-		hosts.JS = deps.Bus.JS
-	}
-	t := &Tester{Hosts: hosts, Store: deps.Blob, Log: deps.Log,
+	t := &Tester{Hosts: deps.Hosts(), Store: deps.Blob, Log: deps.Log,
 		Sweeps: SweepOptions{StacksDir: config.ProjectDir("RING_STACKS", "infra/stacks"), RolesDir: config.ProjectDir("RING_ROLES", "infra/roles")}}
 	return service.Definition{Name: Name, Handlers: map[string]bus.Handler{
 		"test.run.requested": t.handleRun,

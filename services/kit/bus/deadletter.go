@@ -84,7 +84,7 @@ func toDeadLetter(seq uint64, h nats.Header, data []byte, at time.Time) DeadLett
 
 // DeadLetters lists the dead-letter stream, oldest first.
 func (c *Conn) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
-	s, err := c.deadLetterStream(ctx)
+	s, err := c.JS.Stream(ctx, events.DeadLetterStream)
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
@@ -111,7 +111,7 @@ func (c *Conn) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
 
 // DeadLetter returns one dead letter by its sequence in the dead-letter stream.
 func (c *Conn) DeadLetter(ctx context.Context, seq uint64) (DeadLetter, error) {
-	s, err := c.deadLetterStream(ctx)
+	s, err := c.JS.Stream(ctx, events.DeadLetterStream)
 	if err != nil {
 		return DeadLetter{}, fmt.Errorf("dead letters: %w", err)
 	}
@@ -149,7 +149,7 @@ func (c *Conn) RetryDeadLetter(ctx context.Context, seq uint64) error {
 	}); err != nil {
 		return fmt.Errorf("retry dead letter %d: %w", seq, err)
 	}
-	s, err := c.deadLetterStream(ctx)
+	s, err := c.JS.Stream(ctx, events.DeadLetterStream)
 	if err != nil {
 		return err
 	}
@@ -161,15 +161,9 @@ func (c *Conn) RetryDeadLetter(ctx context.Context, seq uint64) error {
 	return nil
 }
 
-// deadLetterStream looks the dead-letter stream up (asked again on a
-// cluster when its leader does not answer).
-func (c *Conn) deadLetterStream(ctx context.Context) (jetstream.Stream, error) {
-	return ask(ctx, c.asker(), func(ctx context.Context) (jetstream.Stream, error) { return c.JS.Stream(ctx, events.DeadLetterStream) })
-}
-
 // PurgeDeadLetters removes dead letters, of one service or ("" ) of all.
 func (c *Conn) PurgeDeadLetters(ctx context.Context, service string) (uint64, error) {
-	s, err := c.deadLetterStream(ctx)
+	s, err := c.JS.Stream(ctx, events.DeadLetterStream)
 	if err != nil {
 		return 0, fmt.Errorf("dead letters: %w", err)
 	}

@@ -235,38 +235,25 @@ func pongs(t *testing.T, ctx context.Context, conn *bus.Conn, started time.Time)
 	stored := map[string]int{}
 	spec, _ := events.ByName("service.pong")
 	subject := spec.Subject("")
-	asked := func(what string, do func(ctx context.Context) error) bool {
-		for ctx.Err() == nil {
-			actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := do(actx)
-			cancel()
-			if err == nil {
-				return true
-			}
-			t.Logf("read pongs: %s: %v", what, err)
-			time.Sleep(500 * time.Millisecond)
-		}
-		return false
-	}
 	var st jetstream.Stream
 	var info *jetstream.StreamInfo
-	if !asked("stream info", func(ctx context.Context) (err error) {
+	if askAgain(t, ctx, "read pongs: stream info", func(ctx context.Context) (err error) {
 		if st, err = conn.JS.Stream(ctx, events.FactStream); err == nil {
 			info, err = st.Info(ctx)
 		}
 		return err
-	}) {
+	}) != nil {
 		return stored
 	}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
 		var msg *jetstream.RawStreamMsg
-		if !asked(fmt.Sprintf("message %d", seq), func(ctx context.Context) (err error) {
+		if askAgain(t, ctx, fmt.Sprintf("read pongs: message %d", seq), func(ctx context.Context) (err error) {
 			msg, err = st.GetMsg(ctx, seq)
 			if errors.Is(err, jetstream.ErrMsgNotFound) {
 				msg, err = nil, nil
 			}
 			return err
-		}) {
+		}) != nil {
 			return stored
 		}
 		if msg == nil || msg.Subject != subject || msg.Time.Before(started) {
@@ -277,6 +264,23 @@ func pongs(t *testing.T, ctx context.Context, conn *bus.Conn, started time.Time)
 		}
 	}
 	return stored
+}
+
+// askAgain runs do, each time with 5 s, until it succeeds or ctx ends
+// (then the last error): a request to a stream whose leader was just killed
+// goes unanswered, and the next leader answers it sent again.
+func askAgain(t *testing.T, ctx context.Context, what string, do func(ctx context.Context) error) error {
+	t.Helper()
+	for {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := do(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		t.Logf("%s: %v", what, err)
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // ensureTopology declares the streams and buckets, again while the
@@ -356,19 +360,18 @@ func TestDeadLettersListedAcrossTheirLeadersDeath(t *testing.T) {
 	}
 	// The command is back in the builder's stream (the CLI's user may read
 	// stream states, not the commands themselves).
-	for {
-		actx, acancel := context.WithTimeout(lctx, 5*time.Second)
-		st, err := admin.JS.Stream(actx, events.CommandStream("builder"))
-		var info *jetstream.StreamInfo
-		if err == nil {
-			info, err = st.Info(actx, jetstream.WithSubjectFilter(cmd))
+	// That stream may have lost its leader too: asked again till lctx ends.
+	if err := askAgain(t, lctx, "the retried command", func(ctx context.Context) error {
+		st, err := admin.JS.Stream(ctx, events.CommandStream("builder"))
+		if err != nil {
+			return err
 		}
-		acancel()
-		if err == nil && info.State.Subjects[cmd] == 1 {
-			break
+		info, err := st.Info(ctx, jetstream.WithSubjectFilter(cmd))
+		if err == nil && info.State.Subjects[cmd] != 1 {
+			err = fmt.Errorf("%d messages on %s, want 1", info.State.Subjects[cmd], cmd)
 		}
-		if lctx.Err() != nil { // that stream may have lost its leader too: asked again till then
-			t.Fatalf("the retried command on %s: %v, %+v", cmd, err, info)
-		}
+		return err
+	}); err != nil {
+		t.Fatalf("the retried command on %s: %v", cmd, err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"ringmaster.dev/events"
 	"ringmaster.dev/kit/blob"
 	"ringmaster.dev/kit/bus"
+	"ringmaster.dev/kit/dockerhost"
 	"ringmaster.dev/kit/health"
 	"ringmaster.dev/kit/metrics"
 	"ringmaster.dev/kit/presence"
@@ -41,6 +42,17 @@ type Deps struct {
 	// Health holds the process's readiness checks (/readyz): the host adds
 	// NATS and S3, a service what else it drives (Docker). Nil: none.
 	Health *health.Checks
+}
+
+// Hosts reaches the Docker hosts of clusters for a service that acts on a
+// cluster where it lives: the registry on the service's NATS (read-only),
+// else the local Docker. Its clients live as long as the process.
+func (d Deps) Hosts() *dockerhost.Fleet {
+	f := &dockerhost.Fleet{}
+	if d.Bus != nil {
+		f.JS = d.Bus.JS
+	}
+	return f
 }
 
 // Definition is what a service is: a name and its command handlers.
