@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -361,4 +362,85 @@ func claimRequest(t *testing.T, ctx context.Context, store putter, debs []apt.Pa
 		t.Fatal(err)
 	}
 	return &events.RepoPublishRequested{Channel: "nightly", Distros: []string{"debian-12"}, Packages: rs, Inspected: key}
+}
+
+func TestListRanges(t *testing.T) {
+	key := func(i int) string { return fmt.Sprintf("d/k%05d", i) }
+	keys := func(n int) []string {
+		var out []string
+		for i := n - 1; i >= 0; i-- { // unsorted on purpose
+			out = append(out, key(i))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		n    int
+		want []listTask
+	}{
+		{1, []listTask{{dir: "d/", after: "", last: key(0)}}},
+		{listPage, []listTask{{dir: "d/", after: "", last: key(listPage - 1)}}},
+		{listPage + 1, []listTask{{dir: "d/", after: "", last: key(listPage - 1)}, {dir: "d/", after: key(listPage - 1), last: key(listPage)}}},
+		{2500, []listTask{
+			{dir: "d/", after: "", last: key(999)},
+			{dir: "d/", after: key(999), last: key(1999)},
+			{dir: "d/", after: key(1999), last: key(2499)},
+		}},
+	} {
+		got := listRanges("d/", keys(tc.n))
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%d keys: ranges %+v, want %+v", tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestStoredInfoInRanges: a directory with more claimed keys than a page,
+// among objects nobody asked about, is listed in ranges side by side; every
+// stored key asked about is found once with its size, a missing one is not,
+// whatever page size the server returns; small directories are stat'ed.
+func TestStoredInfoInRanges(t *testing.T) {
+	ctx := context.Background()
+	for _, pageMax := range []int{0, 7} {
+		c := &clock{now: testStart}
+		store := newMemStore(c)
+		store.pageMax = pageMax
+		var want []string
+		put := func(key string, n int) {
+			if _, err := store.Put(ctx, key, strings.NewReader(strings.Repeat("x", n)), int64(n), blob.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 2600 {
+			key := fmt.Sprintf("%spool/main/r/ring%04d/ring%04d_1_amd64.deb", AptRoot, i, i)
+			put(key, i%50+1)
+			if i%2 == 0 { // every other object is not asked about
+				want = append(want, key)
+			}
+		}
+		small := AptRoot + "pool/main/z/zed/zed_1_amd64.deb"
+		put(small, 3)
+		missing := AptRoot + "pool/main/r/ring9999/ring9999_1_amd64.deb"
+		p := newTestPublisher(t, store, c, testKey(t))
+		got, err := p.storedInfo(ctx, append(slices.Clone(want), small, missing, want[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want)+1 {
+			t.Errorf("page max %d: %d objects found, want %d", pageMax, len(got), len(want)+1)
+		}
+		for i, k := range want {
+			if info, ok := got[k]; !ok || info.Size != int64((2*i)%50+1) {
+				t.Fatalf("page max %d: %s: %+v, %v", pageMax, k, info, ok)
+			}
+		}
+		if _, ok := got[missing]; ok {
+			t.Errorf("page max %d: a missing key was found", pageMax)
+		}
+		if got[small].Size != 3 {
+			t.Errorf("page max %d: the small directory's key: %+v", pageMax, got[small])
+		}
+		t.Logf("page max %d: %d listing requests", pageMax, store.lists)
+		if pageMax == 0 && store.lists > 2600/listPage+2 {
+			t.Errorf("%d listing requests for 2,600 keys in 2 ranges, want at most %d", store.lists, 2600/listPage+2)
+		}
+	}
 }

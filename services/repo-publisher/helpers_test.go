@@ -103,6 +103,10 @@ type memStore struct {
 	puts    int
 	deletes int
 	failDel map[string]bool
+	// pageMax, when set, caps a listing page below what was asked (S3
+	// servers may return fewer keys); lists counts ListPage calls.
+	pageMax int
+	lists   int
 }
 
 type memObj struct {
@@ -177,6 +181,26 @@ func (s *memStore) List(_ context.Context, prefix string) iter.Seq2[blob.Info, e
 			}
 		}
 	}
+}
+
+func (s *memStore) ListPage(_ context.Context, prefix, startAfter string, max int) ([]blob.Info, bool, error) {
+	s.mu.Lock()
+	s.lists++
+	var infos []blob.Info
+	for k, o := range s.objs {
+		if strings.HasPrefix(k, prefix) && k > startAfter {
+			infos = append(infos, s.info(k, o))
+		}
+	}
+	if s.pageMax > 0 {
+		max = min(max, s.pageMax)
+	}
+	s.mu.Unlock()
+	sort.Slice(infos, func(i, j int) bool { return infos[i].Key < infos[j].Key })
+	if len(infos) > max {
+		return infos[:max], true, nil
+	}
+	return infos, false, nil
 }
 
 func (s *memStore) Delete(_ context.Context, key string) error {

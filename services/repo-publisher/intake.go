@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"path"
 	"sync"
 	"time"
@@ -33,8 +32,9 @@ type Store interface {
 	Manifests
 	PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64, opts blob.PutOptions) (blob.Info, error)
 	Stat(ctx context.Context, key string) (blob.Info, error)
-	// List serves claim checks (claimed): key, size and ETag of pool objects.
-	List(ctx context.Context, prefix string) iter.Seq2[blob.Info, error]
+	// ListPage serves claim checks (claimed): key, size and ETag of pool
+	// objects, one ListObjectsV2 request.
+	ListPage(ctx context.Context, prefix, startAfter string, max int) ([]blob.Info, bool, error)
 }
 
 // incoming is one package ready for the indexes, its pool object written.

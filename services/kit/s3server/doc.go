@@ -20,4 +20,9 @@
 //     up mid-upload, on stderr.
 //   - Only one Server may run per process at a time; a second Start before
 //     Close returns ErrAlreadyRunning. Start after Close is supported.
+//   - Only one process may serve a Config.Dir at a time: Start holds an
+//     exclusive flock on Config.Dir/server.lock (with its PID in it) until
+//     Close or the process's end, and another process's Start fails with
+//     ErrDirInUse naming that PID. This is what makes If-None-Match: * PUTs
+//     atomic without the POSIX backend's per-PUT lock file.
 package s3server

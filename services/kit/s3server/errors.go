@@ -8,3 +8,7 @@ var ErrAlreadyRunning = errors.New("s3server: a server is already running in thi
 
 // ErrClosed is returned by Close when the server was already closed.
 var ErrClosed = errors.New("s3server: server already closed")
+
+// ErrDirInUse is returned by Start when another process serves Config.Dir
+// (see lockDir); the error names that process.
+var ErrDirInUse = errors.New("s3server: directory in use")

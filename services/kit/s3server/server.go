@@ -32,7 +32,8 @@ type Server struct {
 	be       *posix.Posix
 	cancel   context.CancelFunc
 	done     chan struct{}
-	runErr   error // set before done is closed
+	runErr   error    // set before done is closed
+	lock     *os.File // held while serving (lockDir)
 	once     sync.Once
 }
 
@@ -62,15 +63,25 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.dataDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("s3server: create data dir: %w", err)
 	}
+	lock, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
 	ms, kind, err := metadataStore(cfg)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("s3server: %w", err)
 	}
 	// posix.New os.Chdir()s into the root; every path handed to it is absolute.
 	be, err := posix.New(cfg.dataDir(), ms, posix.PosixOpts{
 		CopyObjectThreshold: copyObjectThreshold,
+		// The backend's shared lock file makes conditional writes atomic
+		// across processes serving one directory, at an open and a flock
+		// per PUT; lockDir already lets only one process serve it.
+		ForceNoObjLockFile: true,
 	})
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("s3server: posix backend on %s: %w", cfg.dataDir(), err)
 	}
 
@@ -81,10 +92,12 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 		srv, err := run(ctx, cfg, be)
 		if err == nil {
 			srv.metadata = kind
+			srv.lock = lock
 			return srv, nil
 		}
 		if i == attempts || !isBindError(err) || !strings.HasSuffix(cfg.Addr, ":0") || ctx.Err() != nil {
 			be.Shutdown()
+			lock.Close()
 			return nil, err
 		}
 	}
@@ -155,6 +168,7 @@ func (s *Server) Close() error {
 		s.cancel()
 		<-s.done
 		s.be.Shutdown()
+		s.lock.Close()
 		running.Store(false)
 		err = nil
 		if s.runErr != nil && !errors.Is(s.runErr, context.Canceled) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +137,59 @@ func TestQuietStdout(t *testing.T) {
 	if len(out) != 0 {
 		t.Errorf("child printed to stdout: %q", out)
 	}
+}
+
+// TestSecondProcessRefused: while one process serves a directory, Start in
+// another process fails with ErrDirInUse naming the first one's PID (the
+// conditional PUTs' atomicity rests on one process per directory); after
+// Close, or the holder's end, the directory can be served again.
+func TestSecondProcessRefused(t *testing.T) {
+	if os.Getenv("S3SERVER_LOCK_CHILD") == "1" {
+		srv, err := Start(context.Background(), Config{Dir: os.Getenv("S3SERVER_DIR"), AccessKey: "ak", SecretKey: "sk"})
+		if err != nil {
+			os.Stderr.WriteString(err.Error())
+			if errors.Is(err, ErrDirInUse) {
+				os.Exit(5)
+			}
+			os.Exit(3)
+		}
+		if err := srv.Close(); err != nil {
+			os.Stderr.WriteString(err.Error())
+			os.Exit(4)
+		}
+		os.Exit(0)
+	}
+	dir := t.TempDir()
+	child := func() (int, string) {
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestSecondProcessRefused$")
+		cmd.Env = append(os.Environ(), "S3SERVER_LOCK_CHILD=1", "S3SERVER_DIR="+dir)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), stderr.String()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, stderr.String()
+	}
+	srv := startT(t, Config{Dir: dir, AccessKey: "ak", SecretKey: "sk"})
+	code, msg := child()
+	if code != 5 {
+		t.Fatalf("second process on a served directory: exit %d (%s), want ErrDirInUse (5)", code, msg)
+	}
+	if want := "process " + strconv.Itoa(os.Getpid()); !strings.Contains(msg, want) {
+		t.Errorf("refusal %q does not name the holder (%s)", msg, want)
+	}
+	t.Logf("refused: %s", msg)
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := child(); code != 0 {
+		t.Fatalf("second process after Close: exit %d (%s), want it to serve the directory", code, msg)
+	}
+	// The child's lock went with its Close: this process serves it again.
+	startT(t, Config{Dir: dir, AccessKey: "ak", SecretKey: "sk"}).Close()
 }

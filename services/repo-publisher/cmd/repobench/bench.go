@@ -348,6 +348,7 @@ func (b *bench) publishRows(ctx context.Context, n int, dir string, debs, extra 
 	if err != nil {
 		return rows, fmt.Errorf("first publish: upload: %w", err)
 	}
+	upRSS := peakRSS()
 	err = o.profile("publish", n, func() error {
 		pub, c, err = publish(ctx, cs, p, "bench", refs)
 		return err
@@ -357,7 +358,7 @@ func (b *bench) publishRows(ctx context.Context, n int, dir string, debs, extra 
 	}
 	rss := peakRSS()
 	total := up + pub
-	logf("N=%d: first publish %v = upload %v + Publish %v (%.2f× the bare upload %v), peak RSS %d MiB: %s", n, total, up, pub, total.Seconds()/bare.Seconds(), bare, rss>>20, describe(c))
+	logf("N=%d: first publish %v = upload %v + Publish %v (%.2f× the bare upload %v), peak RSS %d MiB (%d MiB by the upload's end): %s", n, total, up, pub, total.Seconds()/bare.Seconds(), bare, rss>>20, upRSS>>20, describe(c))
 	b.firstPub[n] = total
 	rows = append(rows,
 		row{work: "Bare parallel upload of the same .deb bytes to the same S3 (floor)", n: n, ours: bare, peer: "—", note: fmt.Sprintf("%d PUTs in flight, from the files", o.parallel)},

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"errors"
 	"io"
-	"iter"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -156,20 +155,11 @@ func (s *countingStore) Stat(ctx context.Context, key string) (blob.Info, error)
 	return info, err
 }
 
-// List counts one request per page of 1,000 keys (ListObjectsV2), at least one.
-func (s *countingStore) List(ctx context.Context, prefix string) iter.Seq2[blob.Info, error] {
-	return func(yield func(blob.Info, error) bool) {
-		done := s.track(prefix, false)
-		n := int64(0)
-		defer func() {
-			s.lists.Add(max(1, (n+999)/1000))
-			done(nil)
-		}()
-		for info, err := range s.Store.List(ctx, prefix) {
-			n++
-			if !yield(info, err) {
-				return
-			}
-		}
-	}
+// ListPage counts one request (ListObjectsV2).
+func (s *countingStore) ListPage(ctx context.Context, prefix, startAfter string, max int) ([]blob.Info, bool, error) {
+	done := s.track(prefix, false)
+	s.lists.Add(1)
+	page, more, err := s.Store.ListPage(ctx, prefix, startAfter, max)
+	done(err)
+	return page, more, err
 }
