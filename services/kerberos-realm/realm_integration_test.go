@@ -4,6 +4,7 @@ package realm_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,15 +14,18 @@ import (
 	realm "ringmaster.dev/kerberos-realm"
 	"ringmaster.dev/kit/cluster"
 	"ringmaster.dev/kit/dockerhost"
+	"ringmaster.dev/kit/image"
 )
 
 // TestRealmsOnOneHost: two clusters of one node on the local Docker (no
 // registry: the Fleet's local host), a realm each — the KDC on that host —
 // and mesh trust between them: a node of one realm gets a service ticket
-// of the other's. Needs the node and kdc images for debian-12.
+// of the other's. The node image for debian-12 is built if missing (the kdc
+// image is realm.Open's to build).
 func TestRealmsOnOneHost(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
+	nodeImage := buildNodeImage(t, ctx)
 	hosts := &dockerhost.Fleet{}
 	t.Cleanup(func() { _ = hosts.Close() })
 	h, err := hosts.Hosts(ctx)
@@ -49,7 +53,7 @@ func TestRealmsOnOneHost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.EnsureNode(ctx, c, 1, cluster.NodeOptions{Image: "ringmaster/node:debian-12"}); err != nil {
+		if _, err := p.EnsureNode(ctx, c, 1, cluster.NodeOptions{Image: nodeImage}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -95,4 +99,26 @@ func TestRealmsOnOneHost(t *testing.T) {
 	if err != nil || r.ExitCode != 0 || !strings.Contains(string(r.Stdout), "kvno =") {
 		t.Errorf("IT-KR-A → IT-KR-B: %v exit %d\n%s%s", err, r.ExitCode, r.Stdout, r.Stderr)
 	}
+}
+
+// buildNodeImage builds (or finds) the debian-12 node image from
+// infra/images, as the provisioner does, and returns its tag.
+func buildNodeImage(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	c, err := image.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rec, err := image.Load(filepath.Join("..", "..", "infra", "images"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err := (&image.Builder{Docker: c, Recipes: rec, CacheDir: filepath.Join(os.TempDir(), "ringmaster-test-debs")}).Build(ctx, "node", "debian-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("node image %s ready in %v", res.Spec.Tag, time.Since(start).Round(time.Second))
+	return res.Spec.Tag
 }
