@@ -110,12 +110,34 @@ func (b *Builder) loadStack(ctx context.Context, name string, git *events.GitRef
 	return st, nil
 }
 
-// scratch makes an empty directory for one command (id) under the work
-// directory's kind/, removing what a killed attempt of it left there.
+// scratch makes a new, empty directory for one attempt at a command (id)
+// under the work directory's kind/. Two deliveries of one command — a
+// redelivery while the first attempt still runs, after a NATS server's
+// death — get a directory each: the second used to empty the first's (its
+// build's /out vanished mid-build, "install: cannot create directory
+// '/out/bin'"). What a killed builder left is removed when the next one
+// starts on the work directory (removeScratch).
 func (b *Builder) scratch(kind, id string) (string, error) {
-	work := filepath.Join(b.WorkDir, kind, sha256hex([]byte(id))[:16])
-	_ = os.RemoveAll(work)
-	return work, os.MkdirAll(work, 0o755)
+	dir := filepath.Join(b.WorkDir, kind)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(dir, sha256hex([]byte(id))[:16]+"-")
+}
+
+// scratchKinds are the directories under the work directory that hold
+// scratch directories.
+var scratchKinds = []string{"cells", "builds"}
+
+// removeScratch removes the scratch directories a killed predecessor on the
+// same work directory left (one builder per work directory, as for its
+// containers: see Owner).
+func (b *Builder) removeScratch() error {
+	var errs []error
+	for _, kind := range scratchKinds {
+		errs = append(errs, os.RemoveAll(filepath.Join(b.WorkDir, kind)))
+	}
+	return errors.Join(errs...)
 }
 
 // serves tells whether this builder takes cells of route.

@@ -76,6 +76,9 @@ func Factory(opts Options) service.Factory {
 		}
 		b := &Builder{Store: deps.Blob, Fetcher: f, Opts: opts, WorkDir: deps.WorkDir, KeyDir: deps.KeyDir,
 			Git: &gitrepo.Cache{Dir: filepath.Join(deps.WorkDir, "git")}, Owner: OwnerOf(deps.WorkDir), Log: deps.Log}
+		if err := b.removeScratch(); err != nil {
+			deps.Log.Warn().Err(err).Msg("removing scratch directories left by a previous builder failed")
+		}
 		host, _ := os.Hostname()
 		b.ID = host + "/" + b.Owner[:8]
 		if b.Opts.Arch == "" {
