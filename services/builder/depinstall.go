@@ -48,12 +48,12 @@ func (j *job) installDeps(ctx context.Context, distro string, deps []string, dir
 func (j *job) unpackDeb(ctx context.Context, p events.PackageRef, root string) error {
 	rc, _, err := j.b.Store.Get(ctx, p.Key)
 	if err != nil {
-		return fmt.Errorf("get %s: %w", p.Key, err)
+		return storeRead(p.Key, err)
 	}
 	data, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
-		return err
+		return storeRead(p.Key, err)
 	}
 	ar, err := deb.LoadAr(bytes.NewReader(data))
 	if err != nil {

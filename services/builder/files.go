@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,11 +14,25 @@ import (
 
 var putText = blob.PutOptions{ContentType: "text/plain; charset=utf-8"}
 
+// errUnavailable marks a read the store did not answer (unreachable, a
+// volume down, the connection cut mid-read): no failure of the cell, whose
+// command is tried again. A key the store does not have is the cell's.
+var errUnavailable = errors.New("store unavailable")
+
+// storeRead is err of reading key from the store, marked errUnavailable
+// unless the store said the key is not there.
+func storeRead(key string, err error) error {
+	if errors.Is(err, blob.ErrNotFound) {
+		return fmt.Errorf("get %s: %w", key, err)
+	}
+	return fmt.Errorf("get %s: %w: %w", key, errUnavailable, err)
+}
+
 // download copies a blob to a local file.
 func download(ctx context.Context, store Store, key, path string) error {
 	rc, _, err := store.Get(ctx, key)
 	if err != nil {
-		return fmt.Errorf("get %s: %w", key, err)
+		return storeRead(key, err)
 	}
 	defer rc.Close()
 	f, err := os.Create(path)
@@ -26,7 +41,7 @@ func download(ctx context.Context, store Store, key, path string) error {
 	}
 	if _, err := io.Copy(f, rc); err != nil {
 		f.Close()
-		return fmt.Errorf("get %s: %w", key, err)
+		return storeRead(key, err)
 	}
 	return f.Close()
 }

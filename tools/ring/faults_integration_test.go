@@ -479,7 +479,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 
 	// Exactly once: each build finished once with every cell built, each
 	// cell succeeded once per build, each publication answered once.
-	perRun := faults.perRun(ctx, admin, "build.finished")
+	perRun := faults.allPerRun(ctx, admin, "build.finished")
 	for i := range builds {
 		envs := perRun[buildRun(i)]
 		if len(envs) != 1 {
@@ -494,7 +494,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	for run, envs := range faults.perRun(ctx, admin, "build.succeeded") {
+	for run, envs := range faults.allPerRun(ctx, admin, "build.succeeded") {
 		seen := map[string]int{}
 		for _, e := range envs {
 			var s events.BuildSucceeded
@@ -507,7 +507,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	for run, envs := range faults.perRun(ctx, admin, "repo.published") {
+	for run, envs := range faults.allPerRun(ctx, admin, "repo.published") {
 		if strings.HasPrefix(run, "drill-publish-") && len(envs) != 1 {
 			t.Errorf("%s: %d repo.published, want 1", run, len(envs))
 		}
@@ -583,23 +583,41 @@ func (d *drill) report() {
 	d.t.Logf("timeline:\n%s\nreaders: ok %v, failed %v", strings.Join(d.timeline, "\n"), d.ok, d.bad)
 }
 
-// perRun groups the facts named since the start of time by run id.
-func (d *drill) perRun(ctx context.Context, conn *bus.Conn, name string) map[string][]events.Envelope {
+// perRun groups the facts named since the start of time by run id; a read
+// the cluster did not answer (a server frozen or electing) is an error, not
+// a partial answer.
+func (d *drill) perRun(ctx context.Context, conn *bus.Conn, name string) (map[string][]events.Envelope, error) {
 	out := map[string][]events.Envelope{}
 	for env, err := range conn.FactsSince(ctx, name, time.Time{}) {
 		if err != nil {
-			d.t.Logf("read %s: %v", name, err)
-			break
+			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		out[env.RunID] = append(out[env.RunID], env)
+	}
+	return out, nil
+}
+
+// allPerRun is perRun once the drill is over: the cluster whole again, a
+// read it does not answer fails the test.
+func (d *drill) allPerRun(ctx context.Context, conn *bus.Conn, name string) map[string][]events.Envelope {
+	d.t.Helper()
+	out, err := d.perRun(ctx, conn, name)
+	if err != nil {
+		d.t.Fatal(err)
 	}
 	return out
 }
 
-// count is how many runs with the prefix have the fact.
+// count is how many runs with the prefix have the fact (-1: the read was
+// not answered; the waits ask again).
 func (d *drill) count(ctx context.Context, conn *bus.Conn, name, prefix string) int {
+	runs, err := d.perRun(ctx, conn, name)
+	if err != nil {
+		d.t.Log(err)
+		return -1
+	}
 	n := 0
-	for run := range d.perRun(ctx, conn, name) {
+	for run := range runs {
 		if strings.HasPrefix(run, prefix) {
 			n++
 		}

@@ -97,8 +97,8 @@ func (b *Builder) build(ctx context.Context, spec Spec, r *reporter) (Result, er
 	}
 	// One build per cache at a time, across processes: builds share the .deb
 	// cache, and a concurrent build of the same image would be wasted work.
-	unlock, err := lockDir(ctx, cache, func() {
-		r.report(PhaseWaiting, "for another image build using the "+spec.Distro+" package cache", false, true)
+	unlock, err := lockDir(ctx, cache, func(holder string) {
+		r.report(PhaseWaiting, "for another image build using the "+spec.Distro+" package cache ("+holder+")", false, true)
 	})
 	if err != nil {
 		return Result{}, err

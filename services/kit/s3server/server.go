@@ -13,6 +13,7 @@ import (
 	"github.com/versity/versitygw/auth"
 	"github.com/versity/versitygw/backend/posix"
 	"github.com/versity/versitygw/embedgw"
+	"ringmaster.dev/kit/lockfile"
 )
 
 // startTimeout bounds how long Start waits for the gateway to answer.
@@ -32,8 +33,8 @@ type Server struct {
 	be       *posix.Posix
 	cancel   context.CancelFunc
 	done     chan struct{}
-	runErr   error    // set before done is closed
-	lock     *os.File // held while serving (lockDir)
+	runErr   error          // set before done is closed
+	lock     *lockfile.Lock // held while serving (lockDir)
 	once     sync.Once
 }
 
@@ -69,7 +70,7 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	ms, kind, err := metadataStore(cfg)
 	if err != nil {
-		lock.Close()
+		_ = lock.Unlock()
 		return nil, fmt.Errorf("s3server: %w", err)
 	}
 	// posix.New os.Chdir()s into the root; every path handed to it is absolute.
@@ -81,7 +82,7 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 		ForceNoObjLockFile: true,
 	})
 	if err != nil {
-		lock.Close()
+		_ = lock.Unlock()
 		return nil, fmt.Errorf("s3server: posix backend on %s: %w", cfg.dataDir(), err)
 	}
 
@@ -97,7 +98,7 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		if i == attempts || !isBindError(err) || !strings.HasSuffix(cfg.Addr, ":0") || ctx.Err() != nil {
 			be.Shutdown()
-			lock.Close()
+			_ = lock.Unlock()
 			return nil, err
 		}
 	}
@@ -168,7 +169,7 @@ func (s *Server) Close() error {
 		s.cancel()
 		<-s.done
 		s.be.Shutdown()
-		s.lock.Close()
+		_ = s.lock.Unlock()
 		running.Store(false)
 		err = nil
 		if s.runErr != nil && !errors.Is(s.runErr, context.Canceled) {

@@ -23,10 +23,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"ringmaster.dev/kit/lockfile"
 )
 
 // Formats.
@@ -214,13 +214,13 @@ func (s *syncer) prepareWork() (func(), error) {
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, err
 	}
-	lf, err := os.OpenFile(filepath.Join(work, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	lock, err := lockfile.Try(filepath.Join(work, "lock"))
+	var held *lockfile.HeldError
+	if errors.As(err, &held) {
+		return nil, fmt.Errorf("another ring mirror (%s) is writing to %s (lock %s)", held.Holder(), s.opt.Dest, held.Path)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lf.Close()
-		return nil, fmt.Errorf("another ring mirror is writing to %s (lock %s)", s.opt.Dest, lf.Name())
 	}
 	if tmps, _ := filepath.Glob(filepath.Join(work, "tmp-*")); len(tmps) > 0 {
 		for _, t := range tmps {
@@ -230,8 +230,8 @@ func (s *syncer) prepareWork() (func(), error) {
 	return func() {
 		// A failed run keeps its partial downloads for the next; an
 		// empty work directory goes.
-		_ = os.Remove(lf.Name())
-		lf.Close()
+		_ = os.Remove(lock.Path())
+		_ = lock.Unlock()
 		_ = os.Remove(work)
 	}, nil
 }

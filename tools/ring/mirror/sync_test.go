@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -356,7 +357,7 @@ func TestSyncErrors(t *testing.T) {
 	unlock, err := s.prepareWork()
 	must(t, err)
 	defer unlock()
-	if _, err := syncTo(t, srv.URL, dst, APT); err == nil || !strings.Contains(err.Error(), "another ring mirror") {
+	if _, err := syncTo(t, srv.URL, dst, APT); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("another ring mirror (process %d)", os.Getpid())) {
 		t.Fatalf("concurrent writer: %v", err)
 	}
 	_ = io.Discard
