@@ -94,21 +94,6 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 		return nil, &cellFailure{err}
 	}
 	fmt.Fprintf(logs, "ringmaster: building %s in %s (build key %s)\n", name, img, key[:16])
-	// The build number is taken first: the bucket is the bus's, and a bus
-	// that does not answer (a NATS server dead, frozen or electing) is no
-	// failure of the cell — the command is tried again (not reported as
-	// build.failed), and no build has run in vain. A build key keeps its
-	// number even if its build then fails.
-	number := 1
-	if j.b.Numbers != nil {
-		if number, err = j.b.Numbers.Of(ctx, comp.Name, c.Distro, comp.Version+"-"+comp.Release, key); err != nil {
-			logs.Close()
-			return nil, fmt.Errorf("cell %s: %w", name, err)
-		}
-		if number > 1 {
-			fmt.Fprintf(logs, "ringmaster: build %d of %s %s-%s on %s (earlier builds had other inputs)\n", number, comp.Name, comp.Version, comp.Release, c.Distro)
-		}
-	}
 	if err := j.sources(ctx, comp, srcDir, logs); err != nil {
 		return fail(err)
 	}
@@ -127,6 +112,20 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 	}
 	if _, err := cell.Run(ctx, j.b.Docker, spec, logs); err != nil {
 		return fail(err)
+	}
+	// The build number is the bus's to give: a bus that does not answer (a
+	// NATS server dead, frozen or electing) is no failure of the cell — the
+	// command is tried again, not reported as build.failed. It is taken
+	// after the build, so a build that fails takes no number.
+	number := 1
+	if j.b.Numbers != nil {
+		if number, err = j.b.Numbers.Of(ctx, comp.Name, c.Distro, comp.Version+"-"+comp.Release, key); err != nil {
+			logs.Close()
+			return nil, fmt.Errorf("cell %s: %w", name, err)
+		}
+		if number > 1 {
+			fmt.Fprintf(logs, "ringmaster: build %d of %s %s-%s on %s (earlier builds had other inputs)\n", number, comp.Name, comp.Version, comp.Release, c.Distro)
+		}
 	}
 	art, err := packaging.Deb.Package(ctx, comp, outDir, c.Distro, "amd64", packaging.Options{OutDir: pkgDir, Rebuild: number})
 	if err != nil {
