@@ -293,6 +293,21 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := b.text(t, "#log"); !strings.Contains(got, "cc -o ringhello") {
 		t.Errorf("the live log shows %q", got)
 	}
+	// The stages move as the run's record changes, without a reload.
+	now := time.Now().UTC()
+	run.SetStage("build", runs.Failure, "ringhello on debian-11 failed", now)
+	run.SetStage("publish", runs.Running, "debian-12", now)
+	if err := rs.Put(ctx, &run); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, 20*time.Second, "the stages move", chromedp.WaitVisible("#stages tr.failure"), chromedp.WaitVisible("#stages tr.running"))
+	if got := b.text(t, "#stages"); !strings.Contains(got, "✗ failure") || !strings.Contains(got, "ringhello on debian-11 failed") ||
+		!strings.Contains(got, "publish") || !strings.Contains(got, "… running") {
+		t.Errorf("the stages say %q", got)
+	}
+	if ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("window.notReloaded === true")); err != nil || !ok {
+		t.Errorf("the page reloaded for the stages (%v)", err)
+	}
 	// A cell's log page while it builds: its lines as they come, then done.
 	b.do(t, 20*time.Second, "a building cell's log page", chromedp.Navigate(base+"/runs/"+run.ID+"/logs/ringhello-lib_debian-12"), chromedp.WaitVisible("#cell-log"))
 	time.Sleep(300 * time.Millisecond) // the EventSource connects

@@ -23,9 +23,11 @@ const (
 // runEvents streams a run's facts as Server-Sent Events:
 // GET /api/v1/runs/{run}/events. Every fact of the run stored so far, then
 // each new one as it comes (event: the fact's name, id: its event id,
-// data: the CloudEvents envelope as JSON), until the run ends — then one
-// "end" event with how — or the client goes. Asking needs what runs show
-// needs.
+// data: the CloudEvents envelope as JSON), and the run's record (event:
+// run, data: the record as GET /api/v1/runs/{run} gives it) when the
+// stream starts and each time it changes — its stages and state — until
+// the run ends (then one "end" event with how) or the client goes. Asking
+// needs what runs show needs.
 func (g *Gateway) runEvents(w http.ResponseWriter, r *http.Request) {
 	a := ask{door: command.REST, platform: "rest", remote: r.RemoteAddr}
 	if !g.authenticate(w, r, &a) {
@@ -78,7 +80,15 @@ func (g *Gateway) streamRun(w http.ResponseWriter, r *http.Request, rec runs.Rec
 	flusher.Flush()
 	beat := time.NewTicker(sseHeartbeat)
 	defer beat.Stop()
+	rw := recordWriter{id: rec.ID, w: w}
+	if g.runList != nil {
+		rw.cache = g.runList
+	}
+	if rw.write(ctx) {
+		flusher.Flush()
+	}
 	end := func(ok bool, result string) {
+		rw.settle(ctx)
 		b, _ := json.Marshal(map[string]any{"ok": ok, "result": result})
 		fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
 		flusher.Flush()
@@ -125,6 +135,10 @@ func (g *Gateway) streamRun(w http.ResponseWriter, r *http.Request, rec runs.Rec
 		}
 		select {
 		case <-v.wake:
+		case <-rw.changed:
+			if rw.write(ctx) {
+				flusher.Flush()
+			}
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 			flusher.Flush()

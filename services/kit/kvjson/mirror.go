@@ -15,9 +15,10 @@ import (
 // watch, for readers on a hot path. A key whose latest value is deleted,
 // purged or does not decode as a T is not in it.
 type Mirror[T any] struct {
-	mu    sync.RWMutex
-	byKey map[string]T
-	gen   uint64 // counts the changes applied
+	mu      sync.RWMutex
+	byKey   map[string]T
+	gen     uint64        // counts the changes applied
+	changed chan struct{} // closed at the next change (Changed)
 }
 
 // Watch starts mirroring kv until ctx ends and returns once the records
@@ -27,7 +28,7 @@ func Watch[T any](ctx context.Context, kv jetstream.KeyValue, wait time.Duration
 	if err != nil {
 		return nil, err
 	}
-	m := &Mirror[T]{byKey: map[string]T{}}
+	m := &Mirror[T]{byKey: map[string]T{}, changed: make(chan struct{})}
 	loaded := make(chan struct{})
 	go m.follow(ctx, w, loaded)
 	var timeout <-chan time.Time
@@ -73,6 +74,8 @@ func (m *Mirror[T]) follow(ctx context.Context, w jetstream.KeyWatcher, loaded c
 				delete(m.byKey, e.Key())
 			}
 			m.gen++
+			close(m.changed)
+			m.changed = make(chan struct{})
 			m.mu.Unlock()
 		}
 	}
@@ -115,4 +118,12 @@ func (m *Mirror[T]) Generation() uint64 {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.gen
+}
+
+// Changed is closed at the next change the mirror applies: a reader that
+// follows records waits on it, then reads again and asks for the next.
+func (m *Mirror[T]) Changed() <-chan struct{} {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.changed
 }

@@ -42,7 +42,24 @@ func TestMirror(t *testing.T) {
 		t.Fatalf("values %v", vals)
 	}
 	g := m.Generation()
+	changed := m.Changed()
+	select {
+	case <-changed:
+		t.Fatal("Changed is closed before any change")
+	default:
+	}
 	put("a", `{"n":10}`)
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Changed was not closed by a put")
+	}
+	if v, ok := m.Get("a"); !ok || v.N != 10 {
+		t.Fatalf("a = %v, %v once Changed closed; want the new value", v, ok)
+	}
+	if m.Changed() == changed {
+		t.Fatal("Changed gives the closed channel again")
+	}
 	put("c", `{"n":3}`)
 	put("b", `not json`)
 	if err := kv.Delete(ctx, "c"); err != nil {

@@ -66,3 +66,7 @@ func (c *Cache) Get(_ context.Context, id string) (Record, error) {
 	}
 	return Record{}, fmt.Errorf("%w: %s is the start of %d runs: give more of the id", ErrNotFound, id, len(found))
 }
+
+// Changed is closed at the next change of any record: a reader that
+// follows a run (the dashboard's run page) waits on it, then reads again.
+func (c *Cache) Changed() <-chan struct{} { return c.m.Changed() }

@@ -244,6 +244,8 @@ func (c *restClient) follow(ctx context.Context, out io.Writer, path string, req
 				return 0
 			}
 			return 1
+		case strings.HasPrefix(line, "data: ") && event == "run":
+			// The run's record (its stages): the facts tell the same.
 		case strings.HasPrefix(line, "data: "):
 			var env events.Envelope
 			if json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &env) == nil {

@@ -1,6 +1,7 @@
 // Ringmaster run page: turns the build matrix's cells as the run's facts
-// arrive over Server-Sent Events (GET /runs/{id}/events), and shows the
-// build log lines live. The page reads without it.
+// arrive over Server-Sent Events (GET /runs/{id}/events), moves its stages
+// as the run's record changes, and shows the build log lines live. The
+// page reads without it.
 (function () {
   "use strict";
   var cellLog = document.getElementById("cell-log");
@@ -112,6 +113,29 @@
   });
   on("build.finished", function (d) {
     (d.cells || []).forEach(set);
+  });
+
+  // The run's record, when the stream starts and each time it changes:
+  // the stages table is drawn again from it (as the page draws it).
+  var stages = document.getElementById("stages");
+  function mark(state) {
+    return { success: "✓", ok: "✓", passed: "✓", failure: "✗", failed: "✗", skipped: "–" }[state] || "…";
+  }
+  es.addEventListener("run", function (e) {
+    var rec = JSON.parse(e.data);
+    if (!stages || !rec.stages) return;
+    var body = stages.tBodies[0];
+    body.textContent = "";
+    rec.stages.forEach(function (st) {
+      var tr = document.createElement("tr");
+      tr.className = st.state;
+      [st.name, mark(st.state) + " " + st.state, st.detail || ""].forEach(function (text) {
+        var td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
   });
   es.addEventListener("end", function (e) {
     es.close();
