@@ -109,6 +109,11 @@ func (g *Gateway) streamRun(w http.ResponseWriter, r *http.Request, rec runs.Rec
 			}
 		}
 		wrote := len(v.facts) > 0
+		select {
+		case <-rw.changed: // also while facts keep coming (a build's log)
+			wrote = rw.write(ctx) || wrote
+		default:
+		}
 		if wrote {
 			flusher.Flush()
 		}
