@@ -36,6 +36,7 @@ func (g *Gateway) dashboard() *dashboard.Dashboard {
 	}
 	if g.Bus != nil {
 		src.DeadLetters = g.Bus
+		src.ClusterFacts = clusterFacts{g.Bus}
 	}
 	if g.ops != nil {
 		switch c := g.ops.clusters.(type) {

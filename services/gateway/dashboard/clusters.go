@@ -3,7 +3,10 @@ package dashboard
 import (
 	"context"
 	"net/http"
+	"slices"
+	"time"
 
+	"ringmaster.dev/events"
 	"ringmaster.dev/kit/inventory"
 )
 
@@ -17,10 +20,43 @@ type Snapshots interface {
 	Snapshots(ctx context.Context) ([]inventory.Snapshot, error)
 }
 
+// Ready is a cluster.ready fact: every probe of the cluster passed.
+type Ready struct {
+	At  time.Time
+	Run string
+	events.ClusterReady
+}
+
+// Trust is a realm.trusted fact: trust set up (or removed) among realms.
+type Trust struct {
+	At  time.Time
+	Run string
+	events.RealmTrusted
+}
+
+// ClusterFacts reads what the provisioner and kerberos-realm said of
+// clusters since a time: their cluster.ready and realm.trusted facts,
+// oldest first.
+type ClusterFacts interface {
+	ClusterFacts(ctx context.Context, since time.Time) ([]Ready, []Trust, error)
+}
+
 // clustersView is the clusters page.
 type clustersView struct {
-	Clusters  []inventory.Detail
+	Clusters  []clusterView
 	Snapshots []inventory.Snapshot
+	// Facts tells whether the facts were read (each cluster's Ready and
+	// Trusts are then what they say).
+	Facts bool
+}
+
+// clusterView is one cluster with what the facts said of it since it was
+// made: its latest cluster.ready and the trusts its realm took part in.
+type clusterView struct {
+	inventory.Detail
+	Ready     *Ready
+	Endpoints []string // "node/component → host:port", sorted
+	Trusts    []Trust
 }
 
 // clustersPage shows the clusters Docker has, node by node, and the
@@ -34,9 +70,28 @@ func (d *Dashboard) clustersPage(w http.ResponseWriter, r *http.Request) {
 	case d.src.Clusters == nil:
 		p.Notes = append(p.Notes, notAvailable("clusters"))
 	default:
-		var err error
-		if v.Clusters, err = d.src.Clusters.Details(r.Context()); err != nil {
+		details, err := d.src.Clusters.Details(r.Context())
+		if err != nil {
 			p.Notes = append(p.Notes, "clusters: "+err.Error())
+		}
+		var ready []Ready
+		var trusts []Trust
+		if d.src.ClusterFacts == nil {
+			p.Notes = append(p.Notes, notAvailable("probe results and realm trusts"))
+		}
+		if d.src.ClusterFacts != nil && len(details) > 0 {
+			since := details[0].Created
+			for _, c := range details {
+				since = minTime(since, c.Created)
+			}
+			if ready, trusts, err = d.src.ClusterFacts.ClusterFacts(r.Context(), since.Add(-factSlack)); err != nil {
+				p.Notes = append(p.Notes, "cluster facts: "+err.Error())
+			} else {
+				v.Facts = true
+			}
+		}
+		for _, c := range details {
+			v.Clusters = append(v.Clusters, newClusterView(c, ready, trusts))
 		}
 	}
 	if d.src.Snapshots != nil {
@@ -47,4 +102,42 @@ func (d *Dashboard) clustersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = v
 	d.render(w, http.StatusOK, "clusters.html", p)
+}
+
+// factSlack is how long before a cluster's creation time (its containers'
+// labels) its facts may be stamped: the command that made it came first.
+const factSlack = time.Minute
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// newClusterView joins a cluster with its facts: the latest cluster.ready
+// naming it since it was made, and every realm.trusted naming its realm
+// since then (a cluster of the same name made again starts afresh).
+func newClusterView(c inventory.Detail, ready []Ready, trusts []Trust) clusterView {
+	v := clusterView{Detail: c}
+	since := c.Created.Add(-factSlack)
+	for i := range ready {
+		if ready[i].Name == c.Name && !ready[i].At.Before(since) {
+			v.Ready = &ready[i]
+		}
+	}
+	if v.Ready != nil {
+		for k, addr := range v.Ready.Endpoints {
+			v.Endpoints = append(v.Endpoints, k+" → "+addr)
+		}
+		slices.Sort(v.Endpoints)
+	}
+	if c.Realm != "" {
+		for _, t := range trusts {
+			if slices.Contains(t.Realms, c.Realm) && !t.At.Before(since) {
+				v.Trusts = append(v.Trusts, t)
+			}
+		}
+	}
+	return v
 }

@@ -62,7 +62,9 @@ type Sources struct {
 	Snapshots   Snapshots
 	// ClustersErr says why there is no cluster inventory.
 	ClustersErr error
-	Sweeps      Sweeps
+	// ClusterFacts reads the clusters' probe results and realm trusts.
+	ClusterFacts ClusterFacts
+	Sweeps       Sweeps
 	// Compat reads the compatibility facts (compat.json) and says where
 	// they were read from.
 	Compat func() (data []byte, path string, err error)
