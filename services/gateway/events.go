@@ -84,7 +84,7 @@ func (g *Gateway) streamRun(w http.ResponseWriter, r *http.Request, rec runs.Rec
 	if g.runList != nil {
 		rw.cache = g.runList
 	}
-	if rw.write(ctx) {
+	if rw.write() {
 		flusher.Flush()
 	}
 	end := func(ok bool, result string) {
@@ -111,7 +111,7 @@ func (g *Gateway) streamRun(w http.ResponseWriter, r *http.Request, rec runs.Rec
 		wrote := len(v.facts) > 0
 		select {
 		case <-rw.changed: // also while facts keep coming (a build's log)
-			wrote = rw.write(ctx) || wrote
+			wrote = rw.write() || wrote
 		default:
 		}
 		if wrote {
@@ -141,7 +141,7 @@ func (g *Gateway) streamRun(w http.ResponseWriter, r *http.Request, rec runs.Rec
 		select {
 		case <-v.wake:
 		case <-rw.changed:
-			if rw.write(ctx) {
+			if rw.write() {
 				flusher.Flush()
 			}
 		case <-beat.C:

@@ -18,7 +18,7 @@ const recordSettle = time.Second
 
 // runCache is the run records held in memory (runs.Cache), followed.
 type runCache interface {
-	Get(ctx context.Context, id string) (runs.Record, error)
+	Lookup(id string) (runs.Record, bool)
 	Changed() <-chan struct{}
 }
 
@@ -37,13 +37,13 @@ type recordWriter struct {
 
 // write sends the record if it changed since the last write; it reports
 // whether it wrote.
-func (rw *recordWriter) write(ctx context.Context) bool {
+func (rw *recordWriter) write() bool {
 	if rw.cache == nil {
 		return false
 	}
 	rw.changed = rw.cache.Changed() // before the read: no change is missed
-	rec, err := rw.cache.Get(ctx, rw.id)
-	if err != nil {
+	rec, ok := rw.cache.Lookup(rw.id)
+	if !ok {
 		return false
 	}
 	b, err := json.Marshal(rec)
@@ -64,7 +64,7 @@ func (rw *recordWriter) settle(ctx context.Context) {
 	timeout := time.NewTimer(recordSettle)
 	defer timeout.Stop()
 	for {
-		rw.write(ctx)
+		rw.write()
 		if rw.done {
 			return
 		}

@@ -18,10 +18,10 @@ type fakeRunCache struct {
 	changed chan struct{}
 }
 
-func (f *fakeRunCache) Get(context.Context, string) (runs.Record, error) {
+func (f *fakeRunCache) Lookup(id string) (runs.Record, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.rec, nil
+	return f.rec, id == f.rec.ID
 }
 
 func (f *fakeRunCache) Changed() <-chan struct{} {
@@ -46,10 +46,10 @@ func TestRecordWriter(t *testing.T) {
 	cache := &fakeRunCache{rec: runs.Record{ID: "r1", State: runs.Running}, changed: make(chan struct{})}
 	var out bytes.Buffer
 	rw := recordWriter{cache: cache, id: "r1", w: &out}
-	if !rw.write(ctx) || strings.Count(out.String(), "event: run\n") != 1 {
+	if !rw.write() || strings.Count(out.String(), "event: run\n") != 1 {
 		t.Fatalf("first write: %q", out.String())
 	}
-	if rw.write(ctx) {
+	if rw.write() {
 		t.Fatalf("an unchanged record was written again: %q", out.String())
 	}
 	changed := rw.changed
@@ -59,7 +59,7 @@ func TestRecordWriter(t *testing.T) {
 	default:
 		t.Fatal("the writer's change channel was not closed by a change")
 	}
-	if !rw.write(ctx) || !strings.Contains(out.String(), `"name":"build"`) {
+	if !rw.write() || !strings.Contains(out.String(), `"name":"build"`) {
 		t.Fatalf("the changed record was not written: %q", out.String())
 	}
 
@@ -83,7 +83,7 @@ func TestRecordWriter(t *testing.T) {
 	var none bytes.Buffer
 	nocache := recordWriter{id: "r3", w: &none}
 	nocache.settle(ctx)
-	if nocache.write(ctx) || none.Len() != 0 {
+	if nocache.write() || none.Len() != 0 {
 		t.Fatalf("without a cache: %q", none.String())
 	}
 }

@@ -70,3 +70,6 @@ func (c *Cache) Get(_ context.Context, id string) (Record, error) {
 // Changed is closed at the next change of any record: a reader that
 // follows a run (the dashboard's run page) waits on it, then reads again.
 func (c *Cache) Changed() <-chan struct{} { return c.m.Changed() }
+
+// Lookup returns the run of exactly id, if the cache has it.
+func (c *Cache) Lookup(id string) (Record, bool) { return c.m.Get(id) }
