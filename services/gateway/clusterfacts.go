@@ -21,23 +21,18 @@ func (c clusterFacts) ClusterFacts(ctx context.Context, since time.Time) ([]dash
 		return nil, nil, fmt.Errorf("no bus")
 	}
 	var ready []dashboard.Ready
-	var trusts []dashboard.Trust
-	for _, name := range []string{"cluster.ready", "realm.trusted"} {
-		for env, err := range c.conn.FactsSince(ctx, name, since) {
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", name, err)
-			}
-			_, p, err := env.Decode()
-			if err != nil {
-				continue
-			}
-			switch f := p.(type) {
-			case *events.ClusterReady:
-				ready = append(ready, dashboard.Ready{At: env.Time, Run: env.RunID, ClusterReady: *f})
-			case *events.RealmTrusted:
-				trusts = append(trusts, dashboard.Trust{At: env.Time, Run: env.RunID, RealmTrusted: *f})
-			}
+	for f, err := range bus.FactsOf[events.ClusterReady](ctx, c.conn, "cluster.ready", since) {
+		if err != nil {
+			return nil, nil, fmt.Errorf("cluster.ready: %w", err)
 		}
+		ready = append(ready, dashboard.Ready{At: f.Time, Run: f.RunID, ClusterReady: f.Payload})
+	}
+	var trusts []dashboard.Trust
+	for f, err := range bus.FactsOf[events.RealmTrusted](ctx, c.conn, "realm.trusted", since) {
+		if err != nil {
+			return nil, nil, fmt.Errorf("realm.trusted: %w", err)
+		}
+		trusts = append(trusts, dashboard.Trust{At: f.Time, Run: f.RunID, RealmTrusted: f.Payload})
 	}
 	return ready, trusts, nil
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -170,21 +169,18 @@ func ReadAudit(ctx context.Context, conn *bus.Conn, req command.Request) ([]Audi
 		return nil, err
 	}
 	var out []AuditEntry
-	for env, err := range conn.FactsSince(ctx, "audit.recorded", time.Now().Add(-since)) {
+	for fact, err := range bus.FactsOf[events.AuditRecorded](ctx, conn, "audit.recorded", time.Now().Add(-since)) {
 		if err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
 		}
-		var f events.AuditRecorded
-		if json.Unmarshal(env.Data, &f) != nil {
-			continue
-		}
+		f := fact.Payload
 		if req.User != "" && f.User != req.User && f.Name != req.User {
 			continue
 		}
 		if req.Decision != "" && f.Decision != req.Decision {
 			continue
 		}
-		out = append(out, AuditEntry{Time: env.Time, AuditRecorded: f})
+		out = append(out, AuditEntry{Time: fact.Time, AuditRecorded: f})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	if len(out) > 500 {

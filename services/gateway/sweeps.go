@@ -22,15 +22,11 @@ func (s sweepFacts) Sweeps(ctx context.Context) ([]dashboard.Sweep, error) {
 		return nil, fmt.Errorf("sweeps: no bus")
 	}
 	var out []dashboard.Sweep
-	for env, err := range s.conn.FactsSince(ctx, "sweep.finished", time.Now().Add(-sweepWindow)) {
+	for f, err := range bus.FactsOf[events.SweepFinished](ctx, s.conn, "sweep.finished", time.Now().Add(-sweepWindow)) {
 		if err != nil {
 			return nil, fmt.Errorf("sweeps: %w", err)
 		}
-		if _, p, err := env.Decode(); err == nil {
-			if f, ok := p.(*events.SweepFinished); ok {
-				out = append(out, dashboard.Sweep{Run: env.RunID, Finished: env.Time, SweepFinished: *f})
-			}
-		}
+		out = append(out, dashboard.Sweep{Run: f.RunID, Finished: f.Time, SweepFinished: f.Payload})
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"time"
@@ -54,6 +55,33 @@ func (c *Conn) FactsSince(ctx context.Context, name string, since time.Time) ite
 				}
 			}
 			if n == 0 {
+				return
+			}
+		}
+	}
+}
+
+// Fact is a fact's envelope and its payload.
+type Fact[T any] struct {
+	events.Envelope
+	Payload T
+}
+
+// FactsOf is FactsSince with each fact's payload decoded as a T (the
+// payload type the catalog gives name); a fact whose payload does not
+// decode is skipped.
+func FactsOf[T any](ctx context.Context, c *Conn, name string, since time.Time) iter.Seq2[Fact[T], error] {
+	return func(yield func(Fact[T], error) bool) {
+		for env, err := range c.FactsSince(ctx, name, since) {
+			if err != nil {
+				yield(Fact[T]{}, err)
+				return
+			}
+			var p T
+			if json.Unmarshal(env.Data, &p) != nil {
+				continue
+			}
+			if !yield(Fact[T]{Envelope: env, Payload: p}, nil) {
 				return
 			}
 		}
