@@ -14,10 +14,11 @@ import (
 
 var putText = blob.PutOptions{ContentType: "text/plain; charset=utf-8"}
 
-// errUnavailable marks a read the store did not answer (unreachable, a
-// volume down, the connection cut mid-read): no failure of the cell, whose
-// command is tried again. A key the store does not have is the cell's.
-var errUnavailable = errors.New("store unavailable")
+// errUnavailable marks what the store or the bus did not answer (the store
+// unreachable, a volume down, a read cut mid-way; a NATS server dead,
+// frozen or electing): no failure of the cell, whose command is tried
+// again (job.build's fail). A key the store does not have is the cell's.
+var errUnavailable = errors.New("unavailable")
 
 // storeRead is err of reading key from the store, marked errUnavailable
 // unless the store said the key is not there.

@@ -75,7 +75,8 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 		return nil, err
 	}
 	// fail reports the cell failed, with its log, unless the builder is
-	// stopping or the store did not answer: then the command is tried again.
+	// stopping or the store or the bus did not answer (errUnavailable):
+	// then the command is tried again.
 	fail := func(err error) (*result, error) {
 		logs.Close()
 		if ctx.Err() != nil || errors.Is(err, errUnavailable) {
@@ -113,15 +114,13 @@ func (j *job) build(ctx context.Context, c matrix.Cell, comp *stack.Component, k
 	if _, err := cell.Run(ctx, j.b.Docker, spec, logs); err != nil {
 		return fail(err)
 	}
-	// The build number is the bus's to give: a bus that does not answer (a
-	// NATS server dead, frozen or electing) is no failure of the cell — the
-	// command is tried again, not reported as build.failed. It is taken
-	// after the build, so a build that fails takes no number.
+	// The build number is the bus's to give (a bus that does not answer is
+	// no failure of the cell); it is taken after the build, so a build that
+	// fails takes no number.
 	number := 1
 	if j.b.Numbers != nil {
 		if number, err = j.b.Numbers.Of(ctx, comp.Name, c.Distro, comp.Version+"-"+comp.Release, key); err != nil {
-			logs.Close()
-			return nil, fmt.Errorf("cell %s: %w", name, err)
+			return fail(fmt.Errorf("%w: %w", errUnavailable, err))
 		}
 		if number > 1 {
 			fmt.Fprintf(logs, "ringmaster: build %d of %s %s-%s on %s (earlier builds had other inputs)\n", number, comp.Name, comp.Version, comp.Release, c.Distro)
