@@ -76,15 +76,12 @@ func (d *Dashboard) clustersPage(w http.ResponseWriter, r *http.Request) {
 		}
 		var ready []Ready
 		var trusts []Trust
-		if d.src.ClusterFacts == nil {
+		switch {
+		case d.src.ClusterFacts == nil:
 			p.Notes = append(p.Notes, notAvailable("probe results and realm trusts"))
-		}
-		if d.src.ClusterFacts != nil && len(details) > 0 {
-			since := details[0].Created
-			for _, c := range details {
-				since = minTime(since, c.Created)
-			}
-			if ready, trusts, err = d.src.ClusterFacts.ClusterFacts(r.Context(), since.Add(-factSlack)); err != nil {
+		case len(details) > 0:
+			oldest := slices.MinFunc(details, func(a, b inventory.Detail) int { return a.Created.Compare(b.Created) })
+			if ready, trusts, err = d.src.ClusterFacts.ClusterFacts(r.Context(), oldest.Created.Add(-factSlack)); err != nil {
 				p.Notes = append(p.Notes, "cluster facts: "+err.Error())
 			} else {
 				v.Facts = true
@@ -107,13 +104,6 @@ func (d *Dashboard) clustersPage(w http.ResponseWriter, r *http.Request) {
 // factSlack is how long before a cluster's creation time (its containers'
 // labels) its facts may be stamped: the command that made it came first.
 const factSlack = time.Minute
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
 
 // newClusterView joins a cluster with its facts: the latest cluster.ready
 // naming it since it was made, and every realm.trusted naming its realm
